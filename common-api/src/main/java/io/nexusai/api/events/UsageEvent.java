@@ -1,0 +1,57 @@
+package io.nexusai.api.events;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import java.math.BigDecimal;
+
+/**
+ * One served (or failed) API request, as the gateway appends it to the usage stream. metering-service stores
+ * each event once, keyed by {@code requestId}.
+ *
+ * @param requestId        the request's {@code x-request-id}; the idempotency key of metering
+ * @param timestampMs      when the request arrived, epoch milliseconds
+ * @param tenantId         tenant of the calling key
+ * @param keyId            public id of the calling key
+ * @param endpoint         API called, e.g. {@code chat.completions}
+ * @param alias            model alias the client asked for
+ * @param providerId       provider that served it (0 when none was reached)
+ * @param provider         provider name
+ * @param deploymentId     model route id that served it
+ * @param realModel        model name upstream
+ * @param stream           whether the response was streamed
+ * @param status           HTTP status returned to the client
+ * @param promptTokens     input tokens
+ * @param completionTokens output tokens (for streams: those actually delivered)
+ * @param estimated        true when the counts come from our tokenizer rather than the provider
+ * @param latencyMs        total time in the gateway
+ * @param costMultiplier   the route's cost multiplier at the time of the request
+ * @param traceId          W3C trace id, if any
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record UsageEvent(
+        String requestId,
+        long timestampMs,
+        String tenantId,
+        String keyId,
+        String endpoint,
+        String alias,
+        long providerId,
+        String provider,
+        long deploymentId,
+        String realModel,
+        boolean stream,
+        int status,
+        long promptTokens,
+        long completionTokens,
+        boolean estimated,
+        long latencyMs,
+        BigDecimal costMultiplier,
+        String traceId) {
+
+    public long totalTokens() {
+        return promptTokens + completionTokens;
+    }
+}

@@ -1,0 +1,45 @@
+package io.nexusai.api.routing;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import java.math.BigDecimal;
+import java.util.Map;
+
+/**
+ * One way to serve an alias: a provider, the real model name there, and how much traffic it should get.
+ *
+ * @param id               model route id (one row of {@code model_routes})
+ * @param providerId       provider id
+ * @param providerName     provider name, as in metrics and the {@code x-nexus-provider} header
+ * @param providerKind     wire format of the provider
+ * @param endpoint         base URL of the provider (for OpenAI-compatible ones, including {@code /v1})
+ * @param apiKeyEnvelope   the provider API key, encrypted ({@code nxenc:v1:...}); decrypted only where used
+ * @param realModel        model name sent upstream
+ * @param weight           traffic weight among deployments of the same priority
+ * @param rateLimit        requests per minute this deployment takes; 0 = unlimited
+ * @param region           region of the deployment, if any
+ * @param regionWeights    optional region → weight split of this deployment
+ * @param priority         tier: 1 is tried first, higher only when lower tiers have no healthy deployment
+ * @param costMultiplier   multiplies the price of the real model
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record Deployment(
+        long id,
+        long providerId,
+        String providerName,
+        ProviderKind providerKind,
+        String endpoint,
+        String apiKeyEnvelope,
+        String realModel,
+        int weight,
+        int rateLimit,
+        String region,
+        Map<String, Integer> regionWeights,
+        int priority,
+        BigDecimal costMultiplier) {
+
+    public Deployment {
+        regionWeights = regionWeights == null ? Map.of() : Map.copyOf(regionWeights);
+    }
+}
