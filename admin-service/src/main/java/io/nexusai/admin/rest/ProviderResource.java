@@ -1,0 +1,46 @@
+package io.nexusai.admin.rest;
+
+import io.nexusai.admin.service.ProviderService;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.jboss.resteasy.reactive.RestResponse;
+
+import java.util.List;
+
+/** {@code /admin/v1/providers}: vendor endpoints and their (write-only) API keys. */
+@Path("/admin/v1/providers")
+@Produces(MediaType.APPLICATION_JSON)
+public class ProviderResource {
+    private final ProviderService providers;
+
+    public ProviderResource(ProviderService providers) {
+        this.providers = providers;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<RestResponse<ProviderView>> create(@Valid @NotNull ProviderRequest body) {
+        return providers.create(new ProviderService.NewProvider(body.name(), body.kind(), body.endpoint(), body.apiKey(),
+                        body.weight(), body.rateLimit(), body.region(), body.isActive(), body.settings()))
+                .map(p -> RestResponse.status(RestResponse.Status.CREATED, ProviderView.of(p)));
+    }
+
+    @GET
+    public Uni<List<ProviderView>> list() {
+        return providers.list().map(l -> l.stream().map(ProviderView::of).toList());
+    }
+
+    @GET
+    @Path("/{id}")
+    public Uni<ProviderView> get(@PathParam("id") long id) {
+        return providers.get(id).map(ProviderView::of);
+    }
+}

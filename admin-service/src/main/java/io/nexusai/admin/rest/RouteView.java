@@ -1,0 +1,18 @@
+package io.nexusai.admin.rest;
+
+import io.nexusai.admin.repository.ModelRoute;
+
+import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.util.Map;
+
+/** A model route (deployment) as the admin API shows it. */
+public record RouteView(long id, String modelAlias, long providerId, String realModelName, BigDecimal costMultiplier,
+                        Integer weight, Integer rateLimit, Map<String, Integer> regionWeights, int priority, boolean isActive,
+                        OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+
+    static RouteView of(ModelRoute r) {
+        return new RouteView(r.id, r.modelAlias, r.providerId, r.realModelName, r.costMultiplier, r.weight, r.rateLimit,
+                r.regionWeights, r.priority, r.active, r.createdAt, r.updatedAt);
+    }
+}

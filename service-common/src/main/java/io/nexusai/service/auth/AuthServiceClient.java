@@ -1,0 +1,42 @@
+package io.nexusai.service.auth;
+
+import io.nexusai.api.auth.KeyBatch;
+import io.nexusai.api.auth.KeyResolveRequest;
+import io.nexusai.api.auth.Principal;
+import io.nexusai.service.config.PlatformSecrets;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.WebApplicationException;
+import org.eclipse.microprofile.faulttolerance.Timeout;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+
+/** The only door to auth-service: adds the service token and bounds every call in time. */
+@ApplicationScoped
+public class AuthServiceClient {
+    private final AuthServiceApi api;
+    private final String bearer;
+
+    public AuthServiceClient(@RestClient AuthServiceApi api, PlatformSecrets secrets) {
+        this.api = api;
+        this.bearer = "Bearer " + secrets.internalToken();
+    }
+
+    /** The principal of a key hash; empty when auth-service does not know it (or it is revoked or expired). */
+    @Timeout(value = 3, unit = ChronoUnit.SECONDS)
+    public Uni<Optional<Principal>> resolve(String keyHash) {
+        return api.resolve(new KeyResolveRequest(keyHash), bearer)
+                .map(Optional::of)
+                .onFailure(e -> e instanceof WebApplicationException w && w.getResponse().getStatus() == 404)
+                .recoverWithItem(Optional.empty());
+    }
+
+    /** Current principals of the given hashes; hashes missing from the answer are no longer valid. */
+    @Timeout(value = 10, unit = ChronoUnit.SECONDS)
+    public Uni<KeyBatch.Response> resolveBatch(List<String> keyHashes) {
+        return api.resolveBatch(new KeyBatch.Request(keyHashes), bearer);
+    }
+}

@@ -1,0 +1,46 @@
+package io.nexusai.service.config;
+
+import io.nexusai.api.auth.InternalToken;
+import io.nexusai.api.crypto.EnvelopeCipher;
+import io.nexusai.api.crypto.Secrets;
+import io.nexusai.api.events.RedisNames;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Checks the platform secrets at start-up (a service refuses to start with a missing or too-short one, naming
+ * the variable, never printing the value) and hands out what is derived from them.
+ */
+@Startup
+@ApplicationScoped
+public class PlatformSecrets {
+    private final String internalToken;
+    private final EnvelopeCipher cipher;
+    private final RedisNames redisNames;
+
+    public PlatformSecrets(PlatformConfig config, RedisConfig redis) {
+        String secret = Secrets.require("NEXUS_SECRET_KEY", config.secretKey().orElse(null));
+        this.internalToken = InternalToken.derive(secret);
+        this.cipher = config.requireDbEncryptionKey()
+                ? new EnvelopeCipher(config.dbEncryptionKey().orElse(null), config.dataKeyRotation())
+                : null;
+        this.redisNames = new RedisNames(redis.namespace());
+    }
+
+    /** Token this service presents to, and expects on, {@code /internal/...} endpoints. */
+    public String internalToken() {
+        return internalToken;
+    }
+
+    /** The cipher of secrets at rest; only in services that require {@code DB_ENCRYPTION_KEY}. */
+    public EnvelopeCipher cipher() {
+        if (cipher == null) {
+            throw new IllegalStateException("this service is not configured with DB_ENCRYPTION_KEY");
+        }
+        return cipher;
+    }
+
+    public RedisNames redisNames() {
+        return redisNames;
+    }
+}
