@@ -22,6 +22,7 @@ import java.util.Map;
  * @param regionWeights    optional region → weight split of this deployment
  * @param priority         tier: 1 is tried first, higher only when lower tiers have no healthy deployment
  * @param costMultiplier   multiplies the price of the real model
+ * @param settings         provider-specific options (e.g. Azure {@code api_version})
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Deployment(
@@ -37,9 +38,11 @@ public record Deployment(
         String region,
         Map<String, Integer> regionWeights,
         int priority,
-        BigDecimal costMultiplier) {
+        BigDecimal costMultiplier,
+        Map<String, String> settings) {
 
     public Deployment {
         regionWeights = regionWeights == null ? Map.of() : Map.copyOf(regionWeights);
+        settings = settings == null ? Map.of() : Map.copyOf(settings);
     }
 }

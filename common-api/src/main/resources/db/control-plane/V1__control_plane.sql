@@ -1,4 +1,5 @@
--- NexusAI control-plane schema, owned by admin-service. Other control-plane services only read it.
+-- NexusAI control-plane schema. admin-service migrates it (Flyway) and is its only writer; auth-service and
+-- routing-service read it. It lives in common-api because it is a contract between those services.
 -- Starts from the product README's service_providers and model_routes tables; model_routes holds one row
 -- per deployment, so an alias can map to many providers with weights.
 

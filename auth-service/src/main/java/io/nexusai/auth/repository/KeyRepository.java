@@ -1,0 +1,59 @@
+package io.nexusai.auth.repository;
+
+import io.nexusai.api.auth.KeyLevel;
+import io.nexusai.api.auth.Principal;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads keys (admin-service writes them) and turns valid ones into principals. */
+@ApplicationScoped
+public class KeyRepository {
+    private static final String SELECT = """
+            SELECT k.id, k.level, k.tenant_id, k.key_hash, k.allowed_models, t.allowed_models AS tenant_models
+              FROM api_keys k
+              LEFT JOIN tenants t ON t.id = k.tenant_id
+             WHERE k.status = 'active'
+               AND (k.expires_at IS NULL OR k.expires_at > now())
+               AND (k.tenant_id IS NULL OR t.is_active)
+            """;
+    private final Pool pool;
+
+    public KeyRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** The principal of a valid key with this hash, or {@code null}. */
+    public Uni<Principal> findValid(String keyHash) {
+        return pool.preparedQuery(SELECT + " AND k.key_hash = $1").execute(Tuple.of(keyHash))
+                .map(rows -> rows.size() == 0 ? null : toPrincipal(rows.iterator().next()));
+    }
+
+    /** Principals of the valid keys among these hashes, by hash. */
+    public Uni<Map<String, Principal>> findValid(List<String> keyHashes) {
+        return pool.preparedQuery(SELECT + " AND k.key_hash = ANY($1)")
+                .execute(Tuple.of(keyHashes.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, Principal> out = new HashMap<>();
+                    for (Row row : rows) {
+                        out.put(row.getString("key_hash").trim(), toPrincipal(row));
+                    }
+                    return out;
+                });
+    }
+
+    private static Principal toPrincipal(Row row) {
+        String[] keyModels = row.getArrayOfStrings("allowed_models");
+        String[] tenantModels = row.getArrayOfStrings("tenant_models");
+        return new Principal(row.getString("id"), KeyLevel.fromWire(row.getString("level")), row.getString("tenant_id"),
+                Principal.effectiveModels(keyModels == null ? null : Arrays.asList(keyModels),
+                        tenantModels == null ? null : Arrays.asList(tenantModels)));
+    }
+}

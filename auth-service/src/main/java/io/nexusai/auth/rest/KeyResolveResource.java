@@ -1,0 +1,63 @@
+package io.nexusai.auth.rest;
+
+import io.nexusai.api.auth.KeyBatch;
+import io.nexusai.api.auth.KeyResolveRequest;
+import io.nexusai.api.auth.Principal;
+import io.nexusai.api.openai.ApiException;
+import io.nexusai.auth.repository.KeyRepository;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code /internal/v1/keys}: key introspection for the other services (service token required). Callers send
+ * the SHA-256 of a presented key, never the key.
+ */
+@Path("/internal/v1/keys")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class KeyResolveResource {
+    private static final int MAX_BATCH = 10_000;
+    private final KeyRepository keys;
+
+    public KeyResolveResource(KeyRepository keys) {
+        this.keys = keys;
+    }
+
+    /** The principal of a valid key; 404 when the key is unknown, revoked or expired. */
+    @POST
+    @Path("/resolve")
+    public Uni<Principal> resolve(KeyResolveRequest request) {
+        String hash = checkHash(request == null ? null : request.keyHash());
+        return keys.findValid(hash).onItem().ifNull()
+                .failWith(() -> ApiException.notFound("Unknown, revoked or expired key.", "key_not_found"));
+    }
+
+    /** The principals of the valid keys among the given hashes. */
+    @POST
+    @Path("/resolve-batch")
+    public Uni<KeyBatch.Response> resolveBatch(KeyBatch.Request request) {
+        List<String> hashes = request == null || request.keyHashes() == null ? List.of() : request.keyHashes();
+        if (hashes.size() > MAX_BATCH) {
+            throw ApiException.badRequest("At most " + MAX_BATCH + " key hashes per call.", "key_hashes");
+        }
+        hashes.forEach(KeyResolveResource::checkHash);
+        if (hashes.isEmpty()) {
+            return Uni.createFrom().item(new KeyBatch.Response(Map.of()));
+        }
+        return keys.findValid(hashes).map(KeyBatch.Response::new);
+    }
+
+    private static String checkHash(String hash) {
+        if (hash == null || !hash.matches("[0-9a-f]{64}")) {
+            throw ApiException.badRequest("key_hash must be a lower-case hex SHA-256.", "key_hash");
+        }
+        return hash;
+    }
+}

@@ -1,0 +1,93 @@
+package io.nexusai.routing.table;
+
+import io.nexusai.api.routing.Deployment;
+import io.nexusai.api.routing.ProviderKind;
+import io.nexusai.api.routing.RouteEntry;
+import io.nexusai.api.routing.RouteSnapshot;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the route table from the control-plane schema: every active route of an active provider, grouped by
+ * alias, with route-level weight and rate limit falling back to the provider's. Provider API keys stay
+ * encrypted; gateways decrypt them with {@code DB_ENCRYPTION_KEY}.
+ */
+@ApplicationScoped
+public class RouteTableRepository {
+    private static final String ROUTES = """
+            SELECT r.id, r.model_alias, r.real_model_name, r.cost_multiplier, r.region_weights, r.priority,
+                   COALESCE(r.weight, p.weight) AS weight, COALESCE(r.rate_limit, p.rate_limit) AS rate_limit,
+                   p.id AS provider_id, p.name AS provider_name, p.kind, p.endpoint, p.api_key, p.region, p.settings
+              FROM model_routes r
+              JOIN service_providers p ON p.id = r.provider_id
+             WHERE r.is_active AND p.is_active
+             ORDER BY r.model_alias, r.priority, r.id
+            """;
+    private final Pool pool;
+
+    public RouteTableRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** The current snapshot, read in one repeatable-read transaction so version and rows agree. */
+    public Uni<RouteSnapshot> snapshot() {
+        return pool.withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute()
+                .flatMap(ignored -> conn.query("SELECT version FROM config_version WHERE id = 1").execute())
+                .flatMap(versionRows -> {
+                    long version = versionRows.iterator().next().getLong("version");
+                    return conn.query(ROUTES).execute().map(rows -> {
+                        Map<String, List<Deployment>> byAlias = new LinkedHashMap<>();
+                        for (Row row : rows) {
+                            byAlias.computeIfAbsent(row.getString("model_alias"), a -> new ArrayList<>()).add(toDeployment(row));
+                        }
+                        Map<String, RouteEntry> routes = new LinkedHashMap<>();
+                        byAlias.forEach((alias, deployments) -> routes.put(alias, new RouteEntry(alias, deployments)));
+                        return new RouteSnapshot(version, Instant.now(), routes);
+                    });
+                }));
+    }
+
+    private static Deployment toDeployment(Row row) {
+        return new Deployment(
+                row.getLong("id"),
+                row.getLong("provider_id"),
+                row.getString("provider_name"),
+                ProviderKind.fromWire(row.getString("kind")),
+                row.getString("endpoint"),
+                row.getString("api_key"),
+                row.getString("real_model_name"),
+                row.getInteger("weight"),
+                row.getInteger("rate_limit"),
+                row.getString("region"),
+                intMap(row.getJsonObject("region_weights")),
+                row.getInteger("priority"),
+                row.getBigDecimal("cost_multiplier"),
+                stringMap(row.getJsonObject("settings")));
+    }
+
+    private static Map<String, Integer> intMap(JsonObject json) {
+        Map<String, Integer> out = new HashMap<>();
+        if (json != null) {
+            json.forEach(e -> out.put(e.getKey(), ((Number) e.getValue()).intValue()));
+        }
+        return out;
+    }
+
+    private static Map<String, String> stringMap(JsonObject json) {
+        Map<String, String> out = new HashMap<>();
+        if (json != null) {
+            json.forEach(e -> out.put(e.getKey(), String.valueOf(e.getValue())));
+        }
+        return out;
+    }
+}
