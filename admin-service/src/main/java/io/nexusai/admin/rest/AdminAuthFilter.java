@@ -1,6 +1,7 @@
 package io.nexusai.admin.rest;
 
 import io.nexusai.api.auth.ApiKeys;
+import io.nexusai.api.auth.BearerToken;
 import io.nexusai.api.openai.ApiException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -31,7 +32,7 @@ public class AdminAuthFilter {
         if (!path.startsWith("/admin/") && !path.equals("/admin")) {
             return Uni.createFrom().voidItem();
         }
-        String token = bearer(ctx.getHeaderString("Authorization"));
+        String token = BearerToken.from(ctx.getHeaderString("Authorization"));
         if (token == null) {
             return Uni.createFrom().failure(ApiException.unauthorized(
                     "Missing admin key: send Authorization: Bearer <admin key>."));
@@ -44,13 +45,5 @@ public class AdminAuthFilter {
             identity.keyId(it.next().getString("id"));
             return Uni.createFrom().voidItem();
         });
-    }
-
-    static String bearer(String header) {
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        String token = header.substring(7).trim();
-        return token.isEmpty() || token.length() > 512 ? null : token;
     }
 }

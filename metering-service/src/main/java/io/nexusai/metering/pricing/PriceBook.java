@@ -1,0 +1,91 @@
+package io.nexusai.metering.pricing;
+
+import io.nexusai.api.events.ConfigChange;
+import io.nexusai.metering.config.MeteringConfig;
+import io.nexusai.service.events.ConfigResync;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Prices per real model (per 1M tokens) from the control-plane {@code model_prices} table, kept in memory and
+ * reloaded on price-change events and periodically. Cost arithmetic is exact ({@link BigDecimal}).
+ */
+@ApplicationScoped
+public class PriceBook {
+    private static final Logger LOG = Logger.getLogger(PriceBook.class);
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+
+    /** Input and output price per 1M tokens. */
+    public record Price(BigDecimal inputPerMillion, BigDecimal outputPerMillion, String currency) {
+    }
+
+    /** A priced request: the cost, its currency, and whether a price was known at all. */
+    public record Cost(BigDecimal amount, String currency, boolean priced) {
+    }
+
+    private final Pool pool;
+    private final Vertx vertx;
+    private final MeteringConfig config;
+    private volatile Map<String, Price> prices = Map.of();
+
+    public PriceBook(Pool pool, Vertx vertx, MeteringConfig config) {
+        this.pool = pool;
+        this.vertx = vertx;
+        this.config = config;
+    }
+
+    void start(@Observes StartupEvent event) {
+        reload().await().indefinitely();
+        vertx.setPeriodic(config.priceRefresh().toMillis(), id -> reload().subscribe().with(v -> { }, f -> { }));
+    }
+
+    void onChange(@Observes ConfigChange change) {
+        if (change.kind() == ConfigChange.Kind.PRICES) {
+            reload().subscribe().with(v -> { }, f -> { });
+        }
+    }
+
+    void onResync(@Observes ConfigResync resync) {
+        reload().subscribe().with(v -> { }, f -> { });
+    }
+
+    public Uni<Void> reload() {
+        return pool.query("SELECT model, input_per_million, output_per_million, currency FROM public.model_prices").execute()
+                .map(rows -> {
+                    Map<String, Price> next = new HashMap<>();
+                    for (Row row : rows) {
+                        next.put(row.getString("model"), new Price(row.getBigDecimal("input_per_million"),
+                                row.getBigDecimal("output_per_million"), row.getString("currency")));
+                    }
+                    prices = Map.copyOf(next);
+                    return next.size();
+                })
+                .onFailure().invoke(e -> LOG.warnf("prices not reloaded: %s", e.getMessage()))
+                .onFailure().recoverWithItem(0)
+                .replaceWithVoid();
+    }
+
+    /** (prompt × input price + completion × output price) / 1M × multiplier; zero and unpriced for unknown models. */
+    public Cost cost(String realModel, long promptTokens, long completionTokens, BigDecimal multiplier) {
+        Price price = realModel == null ? null : prices.get(realModel);
+        if (price == null) {
+            return new Cost(BigDecimal.ZERO, "USD", false);
+        }
+        BigDecimal amount = price.inputPerMillion().multiply(BigDecimal.valueOf(promptTokens))
+                .add(price.outputPerMillion().multiply(BigDecimal.valueOf(completionTokens)))
+                .divide(MILLION, MathContext.UNLIMITED)
+                .multiply(multiplier == null ? BigDecimal.ONE : multiplier);
+        return new Cost(amount, price.currency(), true);
+    }
+}

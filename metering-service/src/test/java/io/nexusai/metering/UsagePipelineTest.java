@@ -1,0 +1,89 @@
+package io.nexusai.metering;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nexusai.api.events.UsageEvent;
+import io.nexusai.metering.repository.UsageRepository;
+import io.nexusai.testsupport.ControlPlaneDbTestResource;
+import io.nexusai.testsupport.RedisTestResource;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+@QuarkusTest
+@WithTestResource(ControlPlaneDbTestResource.class)
+@WithTestResource(RedisTestResource.class)
+class UsagePipelineTest {
+    @Inject
+    RedisDataSource redis;
+    @Inject
+    UsageRepository usage;
+    @Inject
+    ObjectMapper mapper;
+
+    String stream() {
+        return "{" + RedisTestResource.namespace() + "}:usage";
+    }
+
+    void publish(UsageEvent e) throws Exception {
+        redis.stream(String.class).xadd(stream(), Map.of("e", mapper.writeValueAsString(e)));
+    }
+
+    static UsageEvent event(String tenant, String requestId, String realModel, long prompt, long completion, String multiplier) {
+        return new UsageEvent(requestId, System.currentTimeMillis(), tenant, "key_test", "chat.completions", "nexus-gpt4",
+                1, "mock", 1, realModel, false, 200, prompt, completion, false, 12, new BigDecimal(multiplier), null);
+    }
+
+    UsageRepository.Filter tenantFilter(String tenant) {
+        return new UsageRepository.Filter(tenant, Instant.now().minus(Duration.ofHours(1)), Instant.now().plusSeconds(60),
+                null, null, null, null, null);
+    }
+
+    @Test
+    void eventsAreStoredOncePricedExactlyAndMalformedOnesDropped() throws Exception {
+        String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
+        String first = UUID.randomUUID().toString();
+        publish(event(tenant, first, "gpt-4o", 1000, 500, "2"));
+        publish(event(tenant, first, "gpt-4o", 1000, 500, "2"));          // redelivered duplicate
+        publish(event(tenant, UUID.randomUUID().toString(), "no-price-model", 7, 3, "1"));
+        redis.stream(String.class).xadd(stream(), Map.of("e", "{not json"));
+        redis.stream(String.class).xadd(stream(), Map.of("other", "x"));
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            List<UsageRepository.Totals> totals = usage.totals(tenantFilter(tenant), null).await().indefinitely();
+            assertThat(totals.get(0).requests()).isEqualTo(2);
+        });
+        UsageRepository.Totals t = usage.totals(tenantFilter(tenant), null).await().indefinitely().get(0);
+        assertThat(t.promptTokens()).isEqualTo(1007);
+        assertThat(t.completionTokens()).isEqualTo(503);
+        // gpt-4o: 2.50 in / 10.00 out per 1M tokens; (1000*2.5 + 500*10) / 1e6 * 2 = 0.015
+        assertThat(t.cost()).isEqualByComparingTo("0.015");
+
+        List<UsageRepository.StoredEvent> events = usage.events(new UsageRepository.Filter(tenant, Instant.now().minusSeconds(3600),
+                Instant.now().plusSeconds(60), null, null, null, null, first), 10).await().indefinitely();
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0).totalTokens()).isEqualTo(1500);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(redis.stream(String.class).xpending(stream(), "metering").getPendingCount()).isZero());
+    }
+
+    @Test
+    void usageApiNeedsAKey() {
+        given().get("/v1/usage").then().statusCode(401).body("error.code", equalTo("invalid_api_key"));
+        given().header("Authorization", "Basic abc").get("/v1/usage/events").then().statusCode(401);
+    }
+}
