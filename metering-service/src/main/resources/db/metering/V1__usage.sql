@@ -1,7 +1,8 @@
 -- Usage tables, owned by metering-service (schema "metering"). One row per request: request_id is the
 -- idempotency key, so a redelivered stream entry can never count twice.
 CREATE TABLE usage_events (
-    request_id        TEXT PRIMARY KEY,
+    request_id        TEXT PRIMARY KEY,                     -- the gateway's unique id
+    client_request_id TEXT,                                 -- the client's x-request-id, if any
     occurred_at       TIMESTAMPTZ     NOT NULL,
     tenant_id         TEXT            NOT NULL,
     key_id            TEXT            NOT NULL,
@@ -28,3 +29,4 @@ CREATE TABLE usage_events (
 );
 CREATE INDEX usage_events_tenant_time_idx ON usage_events (tenant_id, occurred_at);
 CREATE INDEX usage_events_time_idx ON usage_events (occurred_at);
+CREATE INDEX usage_events_client_request_idx ON usage_events (client_request_id) WHERE client_request_id IS NOT NULL;

@@ -43,7 +43,7 @@ class UsagePipelineTest {
     }
 
     static UsageEvent event(String tenant, String requestId, String realModel, long prompt, long completion, String multiplier) {
-        return new UsageEvent(requestId, System.currentTimeMillis(), tenant, "key_test", "chat.completions", "nexus-gpt4",
+        return new UsageEvent(requestId, null, System.currentTimeMillis(), tenant, "key_test", "chat.completions", "nexus-gpt4",
                 1, "mock", 1, realModel, false, 200, prompt, completion, false, 12, new BigDecimal(multiplier), null);
     }
 

@@ -10,7 +10,8 @@ import java.math.BigDecimal;
  * One served (or failed) API request, as the gateway appends it to the usage stream. metering-service stores
  * each event once, keyed by {@code requestId}.
  *
- * @param requestId        the request's {@code x-request-id}; the idempotency key of metering
+ * @param requestId        the gateway's unique id of the request; the idempotency key of metering
+ * @param clientRequestId  the client's own {@code x-request-id}, if it sent one
  * @param timestampMs      when the request arrived, epoch milliseconds
  * @param tenantId         tenant of the calling key
  * @param keyId            public id of the calling key
@@ -33,6 +34,7 @@ import java.math.BigDecimal;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record UsageEvent(
         String requestId,
+        String clientRequestId,
         long timestampMs,
         String tenantId,
         String keyId,

@@ -18,10 +18,10 @@ import java.util.List;
 @ApplicationScoped
 public class UsageRepository {
     private static final String INSERT = """
-            INSERT INTO metering.usage_events (request_id, occurred_at, tenant_id, key_id, endpoint, model_alias, provider_id,
+            INSERT INTO metering.usage_events (request_id, client_request_id, occurred_at, tenant_id, key_id, endpoint, model_alias, provider_id,
                 provider, deployment_id, real_model, stream, status, prompt_tokens, completion_tokens, total_tokens, estimated,
                 latency_ms, cost_multiplier, cost, currency, priced, trace_id, stream_entry_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
             ON CONFLICT (request_id) DO NOTHING
             """;
     private final Pool pool;
@@ -39,7 +39,7 @@ public class UsageRepository {
         for (UsageRecord r : records) {
             UsageEvent e = r.event();
             batch.add(Tuple.tuple(java.util.Arrays.asList(
-                    e.requestId(),
+                    e.requestId(), e.clientRequestId(),
                     OffsetDateTime.ofInstant(Instant.ofEpochMilli(e.timestampMs()), ZoneOffset.UTC),
                     e.tenantId(), e.keyId(), e.endpoint(), e.alias(),
                     e.providerId(), nullToEmpty(e.provider()), e.deploymentId(), nullToEmpty(e.realModel()),
@@ -108,7 +108,7 @@ public class UsageRepository {
     }
 
     /** A stored event as the usage API shows it. */
-    public record StoredEvent(String requestId, Instant occurredAt, String tenantId, String keyId, String endpoint,
+    public record StoredEvent(String requestId, String clientRequestId, Instant occurredAt, String tenantId, String keyId, String endpoint,
                               String model, String provider, String realModel, boolean stream, int status,
                               long promptTokens, long completionTokens, long totalTokens, boolean estimated,
                               long latencyMs, BigDecimal cost, String currency, String traceId) {
@@ -121,7 +121,7 @@ public class UsageRepository {
         return pool.preparedQuery(sql).execute(Tuple.tuple(w.params)).map(rows -> {
             List<StoredEvent> out = new ArrayList<>();
             for (Row r : rows) {
-                out.add(new StoredEvent(r.getString("request_id"), r.getOffsetDateTime("occurred_at").toInstant(),
+                out.add(new StoredEvent(r.getString("request_id"), r.getString("client_request_id"), r.getOffsetDateTime("occurred_at").toInstant(),
                         r.getString("tenant_id"), r.getString("key_id"), r.getString("endpoint"), r.getString("model_alias"),
                         emptyToNull(r.getString("provider")), emptyToNull(r.getString("real_model")), r.getBoolean("stream"),
                         r.getInteger("status"), r.getLong("prompt_tokens"), r.getLong("completion_tokens"),
@@ -145,7 +145,10 @@ public class UsageRepository {
         add(sql, params, "model_alias", f.alias());
         add(sql, params, "real_model", f.realModel());
         add(sql, params, "provider", f.provider());
-        add(sql, params, "request_id", f.requestId());
+        if (f.requestId() != null) {
+            params.add(f.requestId());
+            sql.append(" AND (request_id = $").append(params.size()).append(" OR client_request_id = $").append(params.size()).append(')');
+        }
         return new Where(sql.toString(), params);
     }
 

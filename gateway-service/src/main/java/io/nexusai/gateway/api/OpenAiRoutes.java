@@ -1,0 +1,91 @@
+package io.nexusai.gateway.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nexusai.api.openai.ApiException;
+import io.nexusai.api.openai.ErrorEnvelope;
+import io.nexusai.api.openai.ErrorType;
+import io.nexusai.gateway.config.GatewayConfig;
+import io.nexusai.gateway.pipeline.Pipeline;
+import io.nexusai.gateway.pipeline.stage.AuthenticateStage;
+import io.nexusai.gateway.pipeline.stage.ParseStage;
+import io.nexusai.gateway.pipeline.stage.RecordStage;
+import io.nexusai.gateway.pipeline.stage.ResolveModelStage;
+import io.nexusai.gateway.pipeline.stage.SelectProviderStage;
+import io.nexusai.gateway.pipeline.stage.UpstreamStage;
+import io.nexusai.gateway.provider.Translators;
+import io.nexusai.gateway.snapshot.RouteSnapshotStore;
+import io.nexusai.gateway.upstream.UpstreamClient;
+import io.nexusai.gateway.usage.GatewayMetrics;
+import io.nexusai.gateway.usage.UsageEmitter;
+import io.nexusai.service.auth.PrincipalCache;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import java.util.List;
+
+/**
+ * The OpenAI-compatible API on plain Vert.x routes (no JAX-RS on the hot path). Each endpoint is a pipeline of
+ * stages in the order of the product README: parse, authenticate, resolve model, select provider, adapt and
+ * call upstream, normalise; recording sees every request at the end.
+ */
+@ApplicationScoped
+public class OpenAiRoutes {
+    private final Pipeline chat;
+    private final GatewayConfig config;
+
+    public OpenAiRoutes(ObjectMapper mapper, PrincipalCache principals, RouteSnapshotStore routes, UpstreamClient upstream,
+                        Translators translators, UsageEmitter usage, GatewayMetrics metrics, GatewayConfig config) {
+        this.config = config;
+        this.chat = new Pipeline(List.of(
+                new RecordStage(usage, metrics),
+                new ParseStage(mapper, "chat.completions"),
+                new AuthenticateStage(principals),
+                new ResolveModelStage(routes),
+                new SelectProviderStage(),
+                new UpstreamStage(upstream, translators, config)));
+    }
+
+    void register(@Observes Router router) {
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodySize().asLongValue()).setHandleFileUploads(false);
+        router.route("/v1/*").order(-100).handler(body).failureHandler(OpenAiRoutes::failure);
+        router.post("/v1/chat/completions").order(-90).handler(chat::handle);
+        router.route("/v1/chat/completions").order(-89).handler(ctx -> methodNotAllowed(ctx, "POST"));
+        router.route("/v1/*").order(-80).handler(ctx -> write(ctx, new ApiException(404, ErrorType.INVALID_REQUEST,
+                "Unknown request URL: " + ctx.request().method() + " " + truncate(ctx.request().path()) + ".", null, "unknown_url")));
+    }
+
+    private static void methodNotAllowed(RoutingContext ctx, String allowed) {
+        ctx.response().putHeader("Allow", allowed);
+        write(ctx, new ApiException(405, ErrorType.INVALID_REQUEST, "Method " + ctx.request().method()
+                + " is not allowed on " + ctx.request().path() + "; use " + allowed + ".", null, "method_not_allowed"));
+    }
+
+    /** Failures before the pipeline (body too large, unreadable body) in OpenAI's format. */
+    private static void failure(RoutingContext ctx) {
+        int status = ctx.statusCode();
+        if (status == 413) {
+            write(ctx, new ApiException(413, ErrorType.INVALID_REQUEST, "The request body is too large.", null, "request_too_large"));
+        } else if (status >= 400 && status < 500) {
+            write(ctx, new ApiException(status, ErrorType.INVALID_REQUEST, "Malformed request.", null, null));
+        } else {
+            write(ctx, new ApiException(500, ErrorType.SERVER, "The server had an error while processing your request.", null, null));
+        }
+    }
+
+    private static void write(RoutingContext ctx, ApiException e) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ErrorEnvelope envelope = e.toEnvelope();
+        ctx.response().setStatusCode(e.status()).putHeader("Content-Type", "application/json").end(envelope.toJson());
+    }
+
+    private static String truncate(String path) {
+        String p = path.length() > 100 ? path.substring(0, 100) + "..." : path;
+        return p.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+}

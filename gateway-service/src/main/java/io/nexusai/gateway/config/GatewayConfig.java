@@ -1,0 +1,47 @@
+package io.nexusai.gateway.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** Gateway settings ({@code nexus.gateway.*}). */
+@ConfigMapping(prefix = "nexus.gateway")
+public interface GatewayConfig {
+    /** Largest request body accepted; larger ones get 413 in OpenAI's error format. */
+    @WithDefault("8M")
+    io.quarkus.runtime.configuration.MemorySize maxBodySize();
+
+    /** Full route-snapshot resync period (besides change events). */
+    @WithDefault("30s")
+    Duration routeResync();
+
+    /**
+     * Where the last good route snapshot is kept (encrypted provider keys only), so a gateway restarted while
+     * the control plane is down can still serve. Unset: not kept.
+     */
+    Optional<String> snapshotFile();
+
+    /** Upstream connections. */
+    Upstream upstream();
+
+    /** Upstream HTTP client settings. */
+    interface Upstream {
+        /** TCP connect timeout. */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** Whole-request timeout for non-streaming calls (LLM answers can be slow). */
+        @WithDefault("600s")
+        Duration requestTimeout();
+
+        /** Pooled connections per upstream host. */
+        @WithDefault("256")
+        int maxConnectionsPerHost();
+
+        /** Idle pooled connections are closed after this. */
+        @WithDefault("60s")
+        Duration idleTimeout();
+    }
+}

@@ -1,0 +1,191 @@
+package io.nexusai.gateway.pipeline;
+
+import io.nexusai.api.openai.ApiException;
+import io.nexusai.api.openai.ErrorType;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import org.jboss.logging.Logger;
+
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One request's trip through the pipeline: the "next" pointer over the stages, typed attachments that stages
+ * hand each other, and the response being built. Failures of any stage become an OpenAI error response here,
+ * the only place that writes one. Confined to the request's event loop; not thread-safe.
+ */
+public final class ProxyContext {
+    private static final Logger LOG = Logger.getLogger(ProxyContext.class);
+
+    private final RoutingContext http;
+    private final List<Stage> stages;
+    private final String requestId;
+    private final String clientRequestId;
+    private final long startNanos = System.nanoTime();
+    private final long startMillis = System.currentTimeMillis();
+    private final Map<Class<?>, Object> attachments = new IdentityHashMap<>(8);
+    private int index = -1;
+    private boolean responding;
+    private boolean completed;
+
+    private int status = 200;
+    private final MultiMap responseHeaders = MultiMap.caseInsensitiveMultiMap();
+    private Buffer responseBody;
+    private ApiException failure;
+
+    ProxyContext(RoutingContext http, List<Stage> stages, String requestId, String clientRequestId) {
+        this.http = http;
+        this.stages = stages;
+        this.requestId = requestId;
+        this.clientRequestId = clientRequestId;
+    }
+
+    /** Runs the next stage's request hook. */
+    public void proceed() {
+        index++;
+        if (index >= stages.size()) {
+            fail(new IllegalStateException("the last stage did not respond"));
+            return;
+        }
+        Stage stage = stages.get(index);
+        try {
+            stage.onRequest(this);
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    /** Runs the previous stage's response hook; after the first stage, sends the response. */
+    public void respond() {
+        responding = true;
+        index--;
+        if (index < 0) {
+            send();
+            return;
+        }
+        try {
+            stages.get(index).onResponse(this);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "stage %s failed on the response of %s", stages.get(index).getClass().getSimpleName(), requestId);
+            index = -1;
+            send();
+        }
+    }
+
+    /**
+     * Turns a failure into the response (OpenAI envelope) and sends it back through the stages that ran.
+     * {@link ApiException}s keep their status; anything else is a 500 whose details stay in the log.
+     */
+    public void fail(Throwable t) {
+        if (responding) {
+            LOG.errorf(t, "failure after the response started for %s", requestId);
+            return;
+        }
+        ApiException e;
+        if (t instanceof ApiException api) {
+            e = api;
+        } else {
+            LOG.errorf(t, "request %s failed", requestId);
+            e = new ApiException(500, ErrorType.SERVER, "The server had an error while processing your request.", null, null);
+        }
+        failure = e;
+        status = e.status();
+        responseHeaders.set(HttpHeaders.CONTENT_TYPE, "application/json");
+        if (e.retryAfterSeconds() != null) {
+            responseHeaders.set("Retry-After", Long.toString(e.retryAfterSeconds()));
+        }
+        responseBody = Buffer.buffer(e.toEnvelope().toJson());
+        respond();
+    }
+
+    private void send() {
+        HttpServerResponse response = http.response();
+        if (response.ended() || response.closed()) {
+            complete();
+            return;
+        }
+        response.setStatusCode(status);
+        response.headers().addAll(responseHeaders);
+        response.putHeader("x-request-id", clientRequestId != null ? clientRequestId : requestId);
+        if (responseBody == null) {
+            response.end().onComplete(r -> complete());
+        } else {
+            response.end(responseBody).onComplete(r -> complete());
+        }
+    }
+
+    private void complete() {
+        if (completed) {
+            return;
+        }
+        completed = true;
+        for (Stage stage : stages) {
+            try {
+                stage.onComplete(this);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "stage %s failed on completion of %s", stage.getClass().getSimpleName(), requestId);
+            }
+        }
+    }
+
+    public <T> void attach(Class<T> type, T value) {
+        attachments.put(type, value);
+    }
+
+    /** The attachment of that type, or {@code null}. */
+    public <T> T get(Class<T> type) {
+        return type.cast(attachments.get(type));
+    }
+
+    public RoutingContext http() {
+        return http;
+    }
+
+    /**
+     * The gateway's unique id of this request: the idempotency key of its usage event (a client cannot reuse
+     * one to be billed once for many requests). Returned as {@code x-request-id} unless the client sent its own.
+     */
+    public String requestId() {
+        return requestId;
+    }
+
+    /** The client's own {@code x-request-id}, echoed back and kept on the usage event; {@code null} if none. */
+    public String clientRequestId() {
+        return clientRequestId;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public long startMillis() {
+        return startMillis;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    /** Sets the response to send back through the stages. */
+    public void response(int status, Buffer body) {
+        this.status = status;
+        this.responseBody = body;
+    }
+
+    public MultiMap responseHeaders() {
+        return responseHeaders;
+    }
+
+    public Buffer responseBody() {
+        return responseBody;
+    }
+
+    /** The failure that became the response, or {@code null}. */
+    public ApiException failure() {
+        return failure;
+    }
+}

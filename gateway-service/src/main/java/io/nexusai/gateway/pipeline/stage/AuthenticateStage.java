@@ -1,0 +1,45 @@
+package io.nexusai.gateway.pipeline.stage;
+
+import io.nexusai.api.auth.ApiKeys;
+import io.nexusai.api.auth.BearerToken;
+import io.nexusai.api.auth.Principal;
+import io.nexusai.api.openai.ApiException;
+import io.nexusai.gateway.pipeline.ProxyContext;
+import io.nexusai.gateway.pipeline.Stage;
+import io.nexusai.service.auth.PrincipalCache;
+
+/**
+ * Step 2, identity verification: {@code Authorization: Bearer <app key>}. Cached keys are answered from memory
+ * with no I/O; a key seen for the first time is resolved once through auth-service.
+ */
+public final class AuthenticateStage implements Stage {
+    private final PrincipalCache principals;
+
+    public AuthenticateStage(PrincipalCache principals) {
+        this.principals = principals;
+    }
+
+    @Override
+    public void onRequest(ProxyContext ctx) {
+        String token = BearerToken.from(ctx.http().request().getHeader("Authorization"));
+        if (token == null) {
+            throw ApiException.unauthorized("You didn't provide an API key. You need to provide your API key in an "
+                    + "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
+        }
+        Principal cached = principals.cached(ApiKeys.hash(token));
+        if (cached != null) {
+            admit(ctx, cached);
+            return;
+        }
+        principals.resolve(token).subscribe().with(p -> admit(ctx, p), ctx::fail);
+    }
+
+    private static void admit(ProxyContext ctx, Principal principal) {
+        if (principal.isAdmin()) {
+            ctx.fail(ApiException.forbidden("Admin keys administer NexusAI; call the model API with an app key.", "admin_key_not_allowed"));
+            return;
+        }
+        ctx.attach(Principal.class, principal);
+        ctx.proceed();
+    }
+}

@@ -1,0 +1,60 @@
+package io.nexusai.gateway.pipeline.stage;
+
+import io.nexusai.api.auth.Principal;
+import io.nexusai.api.events.UsageEvent;
+import io.nexusai.api.routing.Deployment;
+import io.nexusai.gateway.pipeline.ParsedRequest;
+import io.nexusai.gateway.pipeline.ProxyContext;
+import io.nexusai.gateway.pipeline.Selection;
+import io.nexusai.gateway.pipeline.Stage;
+import io.nexusai.gateway.provider.TokenUsage;
+import io.nexusai.gateway.snapshot.RouteTable;
+import io.nexusai.gateway.usage.GatewayMetrics;
+import io.nexusai.gateway.usage.UsageEmitter;
+import org.jboss.logging.Logger;
+
+import java.math.BigDecimal;
+
+/**
+ * The last step, recording: metrics for every request, and a usage event for every request that got as far as
+ * a known tenant and model (failed ones included, with zero tokens), after the response has gone out.
+ */
+public final class RecordStage implements Stage {
+    private static final Logger LOG = Logger.getLogger(RecordStage.class);
+    private final UsageEmitter usage;
+    private final GatewayMetrics metrics;
+
+    public RecordStage(UsageEmitter usage, GatewayMetrics metrics) {
+        this.usage = usage;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void onComplete(ProxyContext ctx) {
+        long nanos = System.nanoTime() - ctx.startNanos();
+        Selection selection = ctx.get(Selection.class);
+        RouteTable.Route route = ctx.get(RouteTable.Route.class);
+        Deployment d = selection == null ? null : selection.target().deployment();
+        String provider = d == null ? "none" : d.providerName();
+        String model = route == null ? "unknown" : route.alias();
+        metrics.request(provider, model, ctx.status(), nanos);
+
+        Principal principal = ctx.get(Principal.class);
+        ParsedRequest parsed = ctx.get(ParsedRequest.class);
+        if (principal != null && route != null) {
+            TokenUsage tokens = ctx.get(TokenUsage.class);
+            if (tokens == null) {
+                tokens = TokenUsage.NONE;
+            }
+            usage.emit(new UsageEvent(ctx.requestId(), ctx.clientRequestId(), ctx.startMillis(), principal.tenantId(),
+                    principal.keyId(), parsed.endpoint(), route.alias(), d == null ? 0 : d.providerId(), provider,
+                    d == null ? 0 : d.id(), d == null ? null : d.realModel(), parsed.stream(), ctx.status(),
+                    tokens.promptTokens(), tokens.completionTokens(), tokens.estimated(), nanos / 1_000_000,
+                    d == null ? BigDecimal.ONE : d.costMultiplier(), null));
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debugf("%s %s %s -> %d via %s in %d us", ctx.requestId(), parsed == null ? "?" : parsed.endpoint(), model,
+                    ctx.status(), provider, nanos / 1000);
+        }
+    }
+}

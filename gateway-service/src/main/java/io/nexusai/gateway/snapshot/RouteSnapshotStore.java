@@ -1,0 +1,146 @@
+package io.nexusai.gateway.snapshot;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nexusai.api.events.ConfigChange;
+import io.nexusai.api.routing.RouteSnapshot;
+import io.nexusai.gateway.config.GatewayConfig;
+import io.nexusai.service.config.PlatformSecrets;
+import io.nexusai.service.events.ConfigResync;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Holds the route table requests are served from. It is pulled from routing-service at start, on every
+ * route/provider change event, after a missed-events resync and periodically; a failed pull keeps the last good
+ * table. The last good snapshot can be kept on disk (provider keys encrypted) to survive a restart while the
+ * control plane is down. Pulls never overlap: a change during a pull triggers one more pull after it.
+ */
+@ApplicationScoped
+public class RouteSnapshotStore {
+    private static final Logger LOG = Logger.getLogger(RouteSnapshotStore.class);
+
+    private final RoutingServiceClient routing;
+    private final PlatformSecrets secrets;
+    private final GatewayConfig config;
+    private final ObjectMapper mapper;
+    private final Vertx vertx;
+    private final AtomicBoolean pulling = new AtomicBoolean();
+    private final AtomicBoolean again = new AtomicBoolean();
+    private volatile RouteTable table;
+    private volatile long lastSuccessMillis;
+    private long timer = -1;
+
+    public RouteSnapshotStore(RoutingServiceClient routing, PlatformSecrets secrets, GatewayConfig config, ObjectMapper mapper,
+                              Vertx vertx) {
+        this.routing = routing;
+        this.secrets = secrets;
+        this.config = config;
+        this.mapper = mapper;
+        this.vertx = vertx;
+    }
+
+    void start(@Observes StartupEvent event) {
+        loadFromDisk();
+        refresh();
+        timer = vertx.setPeriodic(config.routeResync().toMillis(), id -> refresh());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    void onChange(@Observes ConfigChange change) {
+        if (change.kind() == ConfigChange.Kind.ROUTES || change.kind() == ConfigChange.Kind.PROVIDERS) {
+            refresh();
+        }
+    }
+
+    void onResync(@Observes ConfigResync resync) {
+        refresh();
+    }
+
+    /** The current table, or {@code null} before the first snapshot arrived. */
+    public RouteTable table() {
+        return table;
+    }
+
+    /** When the last pull succeeded (epoch ms; 0 = never). */
+    public long lastSuccessMillis() {
+        return lastSuccessMillis;
+    }
+
+    /** Pulls a snapshot now (or right after the pull in progress). */
+    public void refresh() {
+        if (!pulling.compareAndSet(false, true)) {
+            again.set(true);
+            return;
+        }
+        again.set(false);
+        routing.snapshot().subscribe().with(snapshot -> {
+            install(snapshot, true);
+            done();
+        }, failure -> {
+            LOG.warnf("route snapshot pull failed (%s); serving the last good one (version %s)", failure.getMessage(),
+                    table == null ? "none" : table.version());
+            done();
+        });
+    }
+
+    private void done() {
+        pulling.set(false);
+        if (again.getAndSet(false)) {
+            refresh();
+        }
+    }
+
+    private void install(RouteSnapshot snapshot, boolean persist) {
+        RouteTable current = table;
+        if (current != null && snapshot.version() < current.version()) {
+            LOG.debugf("ignoring older snapshot %d (have %d)", snapshot.version(), current.version());
+            return;
+        }
+        table = RouteTable.compile(snapshot, secrets.cipher());
+        lastSuccessMillis = System.currentTimeMillis();
+        if (current == null || current.version() != snapshot.version()) {
+            LOG.infof("route snapshot version %d installed: %d aliases", snapshot.version(), table.size());
+        }
+        if (persist && config.snapshotFile().isPresent()) {
+            Path file = Path.of(config.snapshotFile().get());
+            vertx.executeBlocking(() -> {
+                Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+                Files.createDirectories(file.toAbsolutePath().getParent());
+                Files.write(tmp, mapper.writeValueAsBytes(snapshot));
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                return null;
+            }, false).onFailure(e -> LOG.warnf("could not keep the snapshot in %s: %s", file, e.getMessage()));
+        }
+    }
+
+    private void loadFromDisk() {
+        if (config.snapshotFile().isEmpty()) {
+            return;
+        }
+        Path file = Path.of(config.snapshotFile().get());
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        try {
+            install(mapper.readValue(file.toFile(), RouteSnapshot.class), false);
+            LOG.infof("serving the kept snapshot from %s until routing-service answers", file);
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("kept snapshot %s unusable: %s", file, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.nexusai.gateway.upstream;
+
+import io.nexusai.gateway.config.GatewayConfig;
+import io.quarkus.runtime.ShutdownEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * The one Vert.x HTTP client all upstream calls share: pooled keep-alive connections per provider host. Calls
+ * made on an event loop stay on that loop.
+ */
+@ApplicationScoped
+public class UpstreamClient {
+    private final HttpClient client;
+
+    public UpstreamClient(Vertx vertx, GatewayConfig config) {
+        GatewayConfig.Upstream up = config.upstream();
+        HttpClientOptions options = new HttpClientOptions()
+                .setKeepAlive(true)
+                .setTcpNoDelay(true)
+                .setConnectTimeout((int) up.connectTimeout().toMillis())
+                .setKeepAliveTimeout((int) up.idleTimeout().toSeconds())
+                .setIdleTimeout((int) up.idleTimeout().toSeconds())
+                .setDecompressionSupported(true)
+                .setVerifyHost(true)
+                .setName("nexus-upstream");
+        this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(up.maxConnectionsPerHost()));
+    }
+
+    public HttpClient client() {
+        return client;
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        client.close();
+    }
+}

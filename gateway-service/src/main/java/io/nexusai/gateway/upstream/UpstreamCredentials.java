@@ -1,0 +1,18 @@
+package io.nexusai.gateway.upstream;
+
+import io.nexusai.gateway.snapshot.Target;
+import io.vertx.core.http.HttpClientRequest;
+
+/** How each provider kind authenticates the gateway: a strategy separate from translation. */
+public final class UpstreamCredentials {
+    private UpstreamCredentials() {
+    }
+
+    public static void apply(Target target, HttpClientRequest request) {
+        switch (target.deployment().providerKind()) {
+            case OPENAI -> request.putHeader("Authorization", "Bearer " + target.apiKey());
+            case AZURE -> request.putHeader("api-key", target.apiKey());
+            case ANTHROPIC -> request.putHeader("x-api-key", target.apiKey());
+        }
+    }
+}

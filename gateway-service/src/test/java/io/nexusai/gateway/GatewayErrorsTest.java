@@ -1,0 +1,94 @@
+package io.nexusai.gateway;
+
+import io.nexusai.testsupport.RedisTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.Test;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+/**
+ * Bad input is refused in OpenAI's error envelope before anything else is asked: these tests run with no
+ * control plane at all (auth- and routing-service unreachable).
+ */
+@QuarkusTest
+@WithTestResource(RedisTestResource.class)
+class GatewayErrorsTest {
+    static final String CHAT = "/v1/chat/completions";
+    static final String VALID = "{\"model\":\"nexus-x\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    @Test
+    void malformedJsonIs400() {
+        given().contentType(ContentType.JSON).body("{\"model\":").post(CHAT).then().statusCode(400)
+                .header("x-request-id", notNullValue())
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.code", equalTo("invalid_json"))
+                .body("error.param", nullValue())
+                .body("error.message", not(containsString("Exception")));
+        given().contentType(ContentType.JSON).body("[1,2]").post(CHAT).then().statusCode(400);
+        given().contentType(ContentType.JSON).body("").post(CHAT).then().statusCode(400);
+    }
+
+    @Test
+    void missingOrWronglyTypedFieldsNameTheParam() {
+        given().contentType(ContentType.JSON).body("{\"messages\":[]}").post(CHAT).then().statusCode(400)
+                .body("error.param", equalTo("model"));
+        given().contentType(ContentType.JSON).body("{\"model\":42,\"messages\":[]}").post(CHAT).then().statusCode(400)
+                .body("error.param", equalTo("model"));
+        given().contentType(ContentType.JSON).body("{\"model\":\"m\"}").post(CHAT).then().statusCode(400)
+                .body("error.param", equalTo("messages"));
+        given().contentType(ContentType.JSON).body("{\"model\":\"m\",\"messages\":\"hi\"}").post(CHAT).then().statusCode(400)
+                .body("error.param", equalTo("messages"));
+        given().contentType(ContentType.JSON).body("{\"model\":\"m\",\"messages\":[{\"content\":\"x\"}]}").post(CHAT).then()
+                .statusCode(400).body("error.param", equalTo("messages[0].role"));
+        given().contentType(ContentType.JSON).body("{\"model\":\"m\",\"messages\":[{\"role\":\"user\"}],\"stream\":\"yes\"}")
+                .post(CHAT).then().statusCode(400).body("error.param", equalTo("stream"));
+    }
+
+    @Test
+    void missingOrMalformedKeyIs401() {
+        given().contentType(ContentType.JSON).body(VALID).post(CHAT).then().statusCode(401)
+                .body("error.code", equalTo("invalid_api_key"))
+                .body("error.type", equalTo("authentication_error"));
+        given().contentType(ContentType.JSON).header("Authorization", "Basic dXNlcjpwYXNz").body(VALID).post(CHAT).then()
+                .statusCode(401);
+    }
+
+    @Test
+    void unknownKeyWithoutAuthServiceIs503NotA500() {
+        given().contentType(ContentType.JSON).header("Authorization", "Bearer nx-app-unknownkey").body(VALID).post(CHAT).then()
+                .statusCode(503).body("error.type", equalTo("service_unavailable"))
+                .body(not(containsString("nx-app-unknownkey")));
+    }
+
+    @Test
+    void wrongContentTypeUrlAndMethod() {
+        given().contentType(ContentType.XML).body("<chat/>").post(CHAT).then().statusCode(415)
+                .body("error.code", equalTo("unsupported_media_type"));
+        given().contentType(ContentType.TEXT).body(VALID).post(CHAT).then().statusCode(415);
+        given().get(CHAT).then().statusCode(405).header("Allow", "POST").body("error.code", equalTo("method_not_allowed"));
+        given().contentType(ContentType.JSON).body(VALID).post("/v1/nothing").then().statusCode(404)
+                .body("error.code", equalTo("unknown_url"));
+    }
+
+    @Test
+    void oversizedBodyIs413() {
+        String huge = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(9 * 1024 * 1024) + "\"}]}";
+        given().contentType(ContentType.JSON).body(huge).post(CHAT).then().statusCode(413)
+                .body("error.code", equalTo("request_too_large"));
+    }
+
+    @Test
+    void clientRequestIdIsEchoedWhenSane() {
+        given().contentType(ContentType.JSON).header("x-request-id", "client-abc.123").body("{").post(CHAT).then()
+                .header("x-request-id", equalTo("client-abc.123"));
+        given().contentType(ContentType.JSON).header("x-request-id", "bad id\twith spaces").body("{").post(CHAT).then()
+                .header("x-request-id", not(equalTo("bad id\twith spaces")));
+    }
+}
