@@ -1,0 +1,174 @@
+package io.nexusai.e2e;
+
+import io.nexusai.api.auth.ApiKeys;
+import io.nexusai.api.auth.KeyLevel;
+import io.nexusai.mock.MockProviderServer;
+import io.nexusai.testsupport.DbCoordinates;
+import io.nexusai.testsupport.Ports;
+import io.nexusai.testsupport.PostgresProvider;
+import io.nexusai.testsupport.RedisProvider;
+import io.nexusai.testsupport.ServiceProcess;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The whole suite for end-to-end tests, started once per test JVM: real PostgreSQL and Redis (configured or
+ * embedded, with a database and Redis namespace of its own), the mock provider, and the five packaged
+ * services as separate JVMs on free ports. Stopped by a shutdown hook.
+ */
+public final class E2eStack {
+    public static final String SECRET_KEY = "e2e-" + PostgresProvider.randomSuffix() + "-signing-secret-0123456789abcdef";
+    public static final String DB_ENCRYPTION_KEY = "e2e-" + PostgresProvider.randomSuffix() + "-db-encryption-0123456789abcdef";
+    public static final String ADMIN_KEY = ApiKeys.generate(KeyLevel.ADMIN);
+    public static final String MOCK_API_KEY = "sk-mock-" + PostgresProvider.randomSuffix() + "-provider-key";
+    public static final List<String> SERVICES = List.of("admin", "auth", "routing", "metering", "gateway");
+
+    private static E2eStack instance;
+
+    private final Path root = Path.of(System.getProperty("nexus.root", "..")).toAbsolutePath().normalize();
+    private final Path logs = Path.of(System.getProperty("nexus.e2e.logs", "target/e2e-logs")).toAbsolutePath();
+    private final Map<String, Integer> httpPorts = new HashMap<>();
+    private final Map<String, Integer> managementPorts = new HashMap<>();
+    private final Map<String, ServiceProcess> processes = new LinkedHashMap<>();
+    private final Map<String, String> env = new HashMap<>();
+    private Vertx vertx;
+    private MockProviderServer mock;
+
+    private E2eStack() {
+    }
+
+    /** The running stack, started on first use. */
+    public static synchronized E2eStack get() {
+        if (instance == null) {
+            E2eStack stack = new E2eStack();
+            Runtime.getRuntime().addShutdownHook(new Thread(stack::stop, "e2e-stack-stop"));
+            stack.start();
+            instance = stack;
+        }
+        return instance;
+    }
+
+    private void start() {
+        DbCoordinates db = PostgresProvider.shared().newDatabase("nexus_e2e");
+        RedisProvider.Server redis = RedisProvider.shared();
+        vertx = Vertx.vertx();
+        mock = new MockProviderServer(vertx, MOCK_API_KEY).start("127.0.0.1", 0).toCompletionStage().toCompletableFuture().join();
+        for (String s : SERVICES) {
+            httpPorts.put(s, Ports.free());
+            managementPorts.put(s, Ports.free());
+        }
+        env.putAll(db.env());
+        env.put("NEXUS_REDIS_URL", redis.url());
+        env.put("NEXUS_REDIS_NAMESPACE", "e2e-" + PostgresProvider.randomSuffix());
+        env.put("NEXUS_SECRET_KEY", SECRET_KEY);
+        env.put("DB_ENCRYPTION_KEY", DB_ENCRYPTION_KEY);
+        env.put("NEXUS_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
+        env.put("NEXUS_AUTH_SERVICE_URL", url("auth"));
+        env.put("NEXUS_ROUTING_SERVICE_URL", url("routing"));
+        env.put("NEXUS_METERING_CONSUMER_NAME", "e2e-metering");
+        try {
+            Files.createDirectories(logs);
+            try (Stream<Path> old = Files.list(logs)) {
+                for (Path f : old.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        // admin first: it migrates the schema the others read
+        startService("admin");
+        List.of("auth", "routing", "metering").forEach(this::launch);
+        List.of("auth", "routing", "metering").forEach(this::awaitReady);
+        startService("gateway");
+    }
+
+    /** Starts (or restarts) one service and waits until it is ready. */
+    public void startService(String name) {
+        launch(name);
+        awaitReady(name);
+    }
+
+    private void launch(String name) {
+        Map<String, String> serviceEnv = new HashMap<>(env);
+        serviceEnv.put("QUARKUS_HTTP_PORT", Integer.toString(httpPorts.get(name)));
+        serviceEnv.put("MONITORING_PORT", Integer.toString(managementPorts.get(name)));
+        Path jar = root.resolve(name + "-service/target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: package the services first (./mvnw verify does)");
+        }
+        ServiceProcess process = ServiceProcess.java(name, jar,
+                List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m", "-Xss512k"), serviceEnv,
+                logs.resolve(name + ".log")).start();
+        processes.put(name, process);
+    }
+
+    private void awaitReady(String name) {
+        processes.get(name).awaitReady(managementUrl(name) + "/q/health/ready", Duration.ofSeconds(90));
+    }
+
+    /** Stops one service (SIGTERM) and waits for it to exit. */
+    public void stopService(String name) {
+        ServiceProcess p = processes.get(name);
+        if (p != null) {
+            p.stop();
+        }
+    }
+
+    public boolean isRunning(String name) {
+        ServiceProcess p = processes.get(name);
+        return p != null && p.isAlive();
+    }
+
+    public String url(String service) {
+        return "http://127.0.0.1:" + httpPorts.get(service);
+    }
+
+    public String managementUrl(String service) {
+        return "http://127.0.0.1:" + managementPorts.get(service);
+    }
+
+    /** Base URL of the mock provider as a provider endpoint (with {@code /v1}). */
+    public String mockEndpoint() {
+        return "http://127.0.0.1:" + mock.port() + "/v1";
+    }
+
+    /** Everything every service wrote to its log so far. */
+    public String allLogs() {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> files = Files.list(logs)) {
+            for (Path f : files.toList()) {
+                sb.append(Files.readString(f));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return sb.toString();
+    }
+
+    /** The secrets no log line may ever contain. */
+    public List<String> secrets() {
+        return new ArrayList<>(List.of(SECRET_KEY, DB_ENCRYPTION_KEY, ADMIN_KEY, MOCK_API_KEY));
+    }
+
+    private void stop() {
+        List<String> reversed = new ArrayList<>(processes.keySet());
+        java.util.Collections.reverse(reversed);
+        for (String name : reversed) {
+            processes.get(name).stop();
+        }
+        if (vertx != null) {
+            vertx.close();
+        }
+    }
+}

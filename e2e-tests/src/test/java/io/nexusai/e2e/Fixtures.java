@@ -1,0 +1,70 @@
+package io.nexusai.e2e;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+
+/** Sets up tenants, providers, routes and keys through the admin API, as an operator would. */
+final class Fixtures {
+    private Fixtures() {
+    }
+
+    static RequestSpecification admin() {
+        return given().baseUri(E2eStack.get().url("admin"))
+                .header("Authorization", "Bearer " + E2eStack.ADMIN_KEY).contentType(ContentType.JSON);
+    }
+
+    /** A tenant with a mock-backed alias and an app key: what a test needs to call the gateway. */
+    record Tenant(String id, String alias, String appKey, String realModel) {
+    }
+
+    static Tenant tenantWithAlias(String realModel) {
+        E2eStack stack = E2eStack.get();
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String tenant = "t-" + suffix;
+        String alias = "nexus-" + suffix;
+        admin().body(Map.of("id", tenant, "name", "Tenant " + suffix)).post("/admin/v1/tenants").then().statusCode(201);
+        int provider = admin().body(Map.of("name", "mock-" + suffix, "endpoint", stack.mockEndpoint(), "api_key", E2eStack.MOCK_API_KEY))
+                .post("/admin/v1/providers").then().statusCode(201).extract().path("id");
+        admin().body(Map.of("model_alias", alias, "provider_id", provider, "real_model_name", realModel))
+                .post("/admin/v1/routes").then().statusCode(201);
+        String key = admin().body(Map.of("name", "e2e")).post("/admin/v1/tenants/" + tenant + "/keys").then().statusCode(201)
+                .extract().path("key");
+        return new Tenant(tenant, alias, key, realModel);
+    }
+
+    static String appKey(String tenant, List<String> allowedModels) {
+        return admin().body(Map.of("name", "scoped", "allowed_models", allowedModels))
+                .post("/admin/v1/tenants/" + tenant + "/keys").then().statusCode(201).extract().path("key");
+    }
+
+    /**
+     * Runs a call until the gateway knows the route: a new alias reaches the gateways through a change event a
+     * few milliseconds after the admin write, so the first call may still see 404.
+     */
+    static <T> T awaitRoute(java.util.function.Supplier<T> call) {
+        java.util.concurrent.atomic.AtomicReference<T> result = new java.util.concurrent.atomic.AtomicReference<>();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).pollInterval(java.time.Duration.ofMillis(50))
+                .ignoreException(com.openai.errors.NotFoundException.class)
+                .until(() -> {
+                    result.set(call.get());
+                    return true;
+                });
+        return result.get();
+    }
+
+    static OpenAIClient openAi(String key) {
+        return OpenAIOkHttpClient.builder()
+                .apiKey(key)
+                .baseUrl(E2eStack.get().url("gateway") + "/v1")
+                .maxRetries(0)
+                .build();
+    }
+}
