@@ -3,7 +3,7 @@ package io.nexusai.mock;
 import io.vertx.core.Vertx;
 
 /**
- * Runs the mock provider as a process: {@code java -jar mock-provider.jar}. Settings from the environment:
+ * Runs the mock provider as a process: {@code java -cp "mock-provider.jar:lib/*" io.nexusai.mock.MockProviderMain}. Settings from the environment:
  * {@code MOCK_HOST} (default 127.0.0.1), {@code MOCK_PORT} (default 8090), {@code MOCK_API_KEY} (optional).
  */
 public final class MockProviderMain {

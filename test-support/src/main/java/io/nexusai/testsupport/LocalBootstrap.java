@@ -23,7 +23,7 @@ import java.util.Map;
  * goes through, and writes {@code nexus.env}.
  *
  * <p>Reads its inputs from the environment (see {@code deploy/local/nexus}). Usage:
- * {@code java -cp test-support.jar io.nexusai.testsupport.LocalBootstrap [--wait-only] <state dir>}; with
+ * {@code java -cp "test-support.jar:lib/*" io.nexusai.testsupport.LocalBootstrap [--wait-only] <state dir>}; with
  * {@code --wait-only} it only waits for the health URLs in {@code NEXUS_HEALTH_URLS} ({@code name=url,...}).
  */
 public final class LocalBootstrap {

@@ -19,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
  * Writes the resolved locations as shell assignments to {@code <state dir>/infra.env}; when it started
  * anything, it stays in the foreground until it gets SIGTERM, then stops what it started.
  *
- * <p>Usage: {@code java -jar test-support.jar <state dir>}
+ * <p>Usage: {@code java -cp "test-support.jar:lib/*" io.nexusai.testsupport.LocalInfra <state dir>}
  */
 public final class LocalInfra {
     private LocalInfra() {
