@@ -5,9 +5,15 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.util.List;
 
-/** Everything the gateway needs to serve one alias: its active deployments. */
+/**
+ * Everything the gateway needs to serve one alias: its active deployments.
+ *
+ * @param alias       the model name clients use
+ * @param created     when the alias got its first route (epoch seconds), shown as {@code created} by {@code /v1/models}
+ * @param deployments its active deployments
+ */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record RouteEntry(String alias, List<Deployment> deployments) {
+public record RouteEntry(String alias, long created, List<Deployment> deployments) {
     public RouteEntry {
         deployments = List.copyOf(deployments);
     }

@@ -5,7 +5,10 @@ import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorEnvelope;
 import io.nexusai.api.openai.ErrorType;
 import io.nexusai.gateway.config.GatewayConfig;
+import io.nexusai.gateway.pipeline.Endpoint;
 import io.nexusai.gateway.pipeline.Pipeline;
+import io.nexusai.gateway.pipeline.Stage;
+import io.nexusai.gateway.pipeline.stage.ListModelsStage;
 import io.nexusai.gateway.pipeline.stage.AuthenticateStage;
 import io.nexusai.gateway.pipeline.stage.ParseStage;
 import io.nexusai.gateway.pipeline.stage.RecordStage;
@@ -16,6 +19,7 @@ import io.nexusai.gateway.provider.Translators;
 import io.nexusai.gateway.snapshot.RouteSnapshotStore;
 import io.nexusai.gateway.upstream.UpstreamClient;
 import io.nexusai.gateway.usage.GatewayMetrics;
+import io.nexusai.gateway.usage.TokenEstimator;
 import io.nexusai.gateway.usage.UsageEmitter;
 import io.nexusai.service.auth.PrincipalCache;
 import io.vertx.ext.web.Router;
@@ -24,36 +28,51 @@ import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The OpenAI-compatible API on plain Vert.x routes (no JAX-RS on the hot path). Each endpoint is a pipeline of
- * stages in the order of the product README: parse, authenticate, resolve model, select provider, adapt and
- * call upstream, normalise; recording sees every request at the end.
+ * The OpenAI-compatible API on plain Vert.x routes (no JAX-RS on the hot path). Each model API (chat
+ * completions, completions, embeddings) is a pipeline of stages in the order of the product README: parse,
+ * authenticate, resolve model, select provider, adapt and call upstream, normalise; recording sees every
+ * request at the end. The stages are stateless and shared by the pipelines; a request's state lives in its
+ * context.
  */
 @ApplicationScoped
 public class OpenAiRoutes {
-    private final Pipeline chat;
+    private final Map<String, Pipeline> modelApis = new LinkedHashMap<>();
+    private final Pipeline models;
     private final GatewayConfig config;
 
     public OpenAiRoutes(ObjectMapper mapper, PrincipalCache principals, RouteSnapshotStore routes, UpstreamClient upstream,
-                        Translators translators, UsageEmitter usage, GatewayMetrics metrics, GatewayConfig config) {
+                        Translators translators, TokenEstimator estimator, UsageEmitter usage, GatewayMetrics metrics,
+                        GatewayConfig config) {
         this.config = config;
-        this.chat = new Pipeline(List.of(
-                new RecordStage(usage, metrics),
-                new ParseStage(mapper, "chat.completions"),
-                new AuthenticateStage(principals),
-                new ResolveModelStage(routes),
-                new SelectProviderStage(),
-                new UpstreamStage(upstream, translators, config)));
+        Stage record = new RecordStage(usage, metrics);
+        Stage authenticate = new AuthenticateStage(principals);
+        Stage resolve = new ResolveModelStage(routes);
+        Stage select = new SelectProviderStage();
+        Stage call = new UpstreamStage(upstream, translators, estimator, mapper, config);
+        for (Endpoint endpoint : Endpoint.values()) {
+            modelApis.put("/v1/" + endpoint.openAiPath(),
+                    new Pipeline(List.of(record, new ParseStage(mapper, endpoint), authenticate, resolve, select, call)));
+        }
+        this.models = new Pipeline(List.of(authenticate, new ListModelsStage(routes, mapper)));
     }
 
     void register(@Observes Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodySize().asLongValue()).setHandleFileUploads(false);
         router.route("/v1/*").order(-100).handler(body).failureHandler(OpenAiRoutes::failure);
-        router.post("/v1/chat/completions").order(-90).handler(chat::handle);
-        router.route("/v1/chat/completions").order(-89).handler(ctx -> methodNotAllowed(ctx, "POST"));
-        router.route("/v1/*").order(-80).handler(ctx -> write(ctx, new ApiException(404, ErrorType.INVALID_REQUEST,
+        int order = -90;
+        for (Map.Entry<String, Pipeline> api : modelApis.entrySet()) {
+            router.post(api.getKey()).order(order++).handler(api.getValue()::handle);
+            router.route(api.getKey()).order(order++).handler(ctx -> methodNotAllowed(ctx, "POST"));
+        }
+        router.get("/v1/models").order(order++).handler(models::handle);
+        router.get("/v1/models/*").order(order++).handler(models::handle);
+        router.route("/v1/models").order(order++).handler(ctx -> methodNotAllowed(ctx, "GET"));
+        router.route("/v1/*").order(order).handler(ctx -> write(ctx, new ApiException(404, ErrorType.INVALID_REQUEST,
                 "Unknown request URL: " + ctx.request().method() + " " + truncate(ctx.request().path()) + ".", null, "unknown_url")));
     }
 

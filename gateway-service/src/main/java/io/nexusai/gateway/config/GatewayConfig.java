@@ -32,9 +32,12 @@ public interface GatewayConfig {
         @WithDefault("5s")
         Duration connectTimeout();
 
-        /** Whole-request timeout for non-streaming calls (LLM answers can be slow). */
-        @WithDefault("600s")
-        Duration requestTimeout();
+        /**
+         * Longest silence from an upstream: before its answer starts, and between two pieces of a stream. Past it
+         * the call fails (504 before the first byte, an error event after).
+         */
+        @WithDefault("300s")
+        Duration readTimeout();
 
         /** Pooled connections per upstream host. */
         @WithDefault("256")

@@ -35,13 +35,53 @@ public final class ProxyContext {
     private int status = 200;
     private final MultiMap responseHeaders = MultiMap.caseInsensitiveMultiMap();
     private Buffer responseBody;
+    private StreamBody streamBody;
     private ApiException failure;
+    private boolean sent;
+    private boolean clientClosed;
+    private Runnable onClientClose;
+
+    /** A response body that flows after the head has been sent (e.g. an upstream event stream). */
+    public interface StreamBody {
+        /** Starts writing to {@code response} (status and headers already set); calls {@code finished} once at the end. */
+        void start(HttpServerResponse response, Runnable finished);
+    }
 
     ProxyContext(RoutingContext http, List<Stage> stages, String requestId, String clientRequestId) {
         this.http = http;
         this.stages = stages;
         this.requestId = requestId;
         this.clientRequestId = clientRequestId;
+        http.response().closeHandler(v -> onConnectionClosed());
+    }
+
+    /** What to do if the client goes away before the response is complete (e.g. cancel the upstream call). */
+    public void onClientClose(Runnable action) {
+        this.onClientClose = action;
+    }
+
+    /** Whether the client closed the connection before the response was complete. */
+    public boolean clientClosed() {
+        return clientClosed;
+    }
+
+    private void onConnectionClosed() {
+        if (completed || clientClosed) {
+            return;
+        }
+        clientClosed = true;
+        Runnable action = onClientClose;
+        if (action != null) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "cancelling %s after the client left failed", requestId);
+            }
+        }
+        if (!sent) {
+            status = 499;
+            complete();
+        }
     }
 
     /** Runs the next stage's request hook. */
@@ -104,14 +144,18 @@ public final class ProxyContext {
 
     private void send() {
         HttpServerResponse response = http.response();
-        if (response.ended() || response.closed()) {
+        if (response.ended() || response.closed() || clientClosed) {
             complete();
             return;
         }
+        sent = true;
         response.setStatusCode(status);
         response.headers().addAll(responseHeaders);
         response.putHeader("x-request-id", clientRequestId != null ? clientRequestId : requestId);
-        if (responseBody == null) {
+        if (streamBody != null && failure == null) {
+            response.setChunked(true);
+            streamBody.start(response, this::complete);
+        } else if (responseBody == null) {
             response.end().onComplete(r -> complete());
         } else {
             response.end(responseBody).onComplete(r -> complete());
@@ -174,6 +218,25 @@ public final class ProxyContext {
     public void response(int status, Buffer body) {
         this.status = status;
         this.responseBody = body;
+    }
+
+    /** Sets a streamed response: the head goes back through the stages, then {@code body} writes the rest. */
+    public void streamResponse(int status, StreamBody body) {
+        this.status = status;
+        this.streamBody = body;
+    }
+
+    /**
+     * The outcome to record when it differs from the status already sent (a stream that started with 200 and
+     * then failed).
+     */
+    public void recordOutcome(int status) {
+        this.status = status;
+    }
+
+    /** Whether the response head has gone to the client: from here on, only stream events can follow. */
+    public boolean sent() {
+        return sent;
     }
 
     public MultiMap responseHeaders() {

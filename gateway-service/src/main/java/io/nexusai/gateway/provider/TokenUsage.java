@@ -9,4 +9,8 @@ package io.nexusai.gateway.provider;
  */
 public record TokenUsage(long promptTokens, long completionTokens, boolean estimated) {
     public static final TokenUsage NONE = new TokenUsage(0, 0, false);
+
+    public long totalTokens() {
+        return promptTokens + completionTokens;
+    }
 }

@@ -6,23 +6,27 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * Translates one client API call (OpenAI format) to one provider API and back. One instance per request: it
- * may keep state across response chunks (e.g. a partial SSE event), so it is never shared.
+ * Translates one client API call (OpenAI format) to one provider API and back, for one endpoint. One instance
+ * per request: it keeps stream state (a partial SSE event, open content blocks) between pieces, so it is never
+ * shared. Gateway policy (which usage chunks a client sees, SSE framing, estimates) is not its business.
  */
 public interface Translator {
 
-    /** The upstream request for the client's body; only {@code model} (and the provider's own shape) may change. */
-    UpstreamRequest request(ObjectNode clientBody);
+    /** The upstream request for the client's body (which it may modify); {@code stream} as the client asked. */
+    UpstreamRequest request(ObjectNode clientBody, boolean stream);
 
     /** Sees the upstream response status and headers before any body. */
     default void responseHeaders(int status, MultiMap headers) {
     }
 
+    /** A whole successful non-streamed response, in OpenAI's format with the alias as {@code model}. */
+    Translated response(Buffer body);
+
     /**
-     * A piece of the upstream response body; {@code endOfStream} on the last (possibly empty) piece. Returns
-     * the bytes for the client, with {@code model} set to the alias the client asked for.
+     * A piece of a successful streamed response, cut at any byte; {@code endOfStream} with the last (possibly
+     * empty) piece.
      */
-    TranslatedChunk responseBody(Buffer chunk, boolean endOfStream);
+    StreamOutput stream(Buffer piece, boolean endOfStream);
 
     /** An upstream error response as an OpenAI error, with the status the client should see. */
     ApiException error(int status, Buffer body, MultiMap headers);

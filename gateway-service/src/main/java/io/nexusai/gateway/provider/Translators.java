@@ -2,7 +2,9 @@ package io.nexusai.gateway.provider;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.openai.ApiException;
-import io.nexusai.gateway.provider.openai.OpenAiPassthroughChatTranslator;
+import io.nexusai.gateway.pipeline.Endpoint;
+import io.nexusai.gateway.provider.azure.OpenAiToAzureTranslator;
+import io.nexusai.gateway.provider.openai.OpenAiPassthroughTranslator;
 import io.nexusai.gateway.snapshot.Target;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -15,13 +17,13 @@ public class Translators {
         this.mapper = mapper;
     }
 
-    /** A new translator for {@code POST /v1/chat/completions} to this target. */
-    public Translator chat(Target target, String alias) {
+    /** A new translator for one request to this target. */
+    public Translator create(Endpoint endpoint, Target target, String alias) {
         return switch (target.deployment().providerKind()) {
-            case OPENAI -> new OpenAiPassthroughChatTranslator(mapper, target.deployment(), alias);
-            case AZURE, ANTHROPIC -> throw new ApiException(501, "not_implemented",
-                    "Provider kind " + target.deployment().providerKind().wire() + " is not supported yet.", null, "provider_not_supported",
-                    java.util.List.of(), null);
+            case OPENAI -> new OpenAiPassthroughTranslator(mapper, target.deployment(), alias, endpoint);
+            case AZURE -> new OpenAiToAzureTranslator(mapper, target.deployment(), alias, endpoint);
+            case ANTHROPIC -> throw new ApiException(501, "not_implemented", "Anthropic deployments are not supported yet.",
+                    null, "provider_not_supported", java.util.List.of(), null);
         };
     }
 }

@@ -46,9 +46,18 @@ public final class UpstreamErrors {
             case 429 -> new ApiException(429, ErrorType.RATE_LIMIT.wire(),
                     "The provider '" + provider + "' is rate limiting requests." + detail, null, "upstream_rate_limited", List.of(),
                     retryAfter(headers));
+            case 503, 529 -> new ApiException(503, ErrorType.UNAVAILABLE.wire(),
+                    "The provider '" + provider + "' is overloaded or unavailable." + detail, null, "upstream_unavailable", List.of(),
+                    retryAfter(headers));
             default -> new ApiException(502, ErrorType.UPSTREAM.wire(),
                     "The provider '" + provider + "' failed with HTTP " + status + "." + detail, null, "upstream_error", List.of(), null);
         };
+    }
+
+    /** An error the provider reported inside a stream that had already started. */
+    public static ApiException midStream(String provider, String upstreamMessage) {
+        return new ApiException(502, ErrorType.UPSTREAM.wire(), "The provider '" + provider + "' failed during the stream."
+                + (upstreamMessage == null ? "" : " Provider said: " + upstreamMessage), null, "upstream_stream_error", List.of(), null);
     }
 
     private static Long retryAfter(MultiMap headers) {

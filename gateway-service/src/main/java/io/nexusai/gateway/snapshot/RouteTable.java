@@ -18,8 +18,8 @@ import java.util.Map;
 public final class RouteTable {
     private static final Logger LOG = Logger.getLogger(RouteTable.class);
 
-    /** The deployments of one alias. */
-    public record Route(String alias, List<Target> targets) {
+    /** The deployments of one alias, and when it was created (epoch seconds). */
+    public record Route(String alias, long created, List<Target> targets) {
     }
 
     private final RouteSnapshot snapshot;
@@ -44,7 +44,7 @@ public final class RouteTable {
                 }
             }
             if (!targets.isEmpty()) {
-                routes.put(entry.alias(), new Route(entry.alias(), List.copyOf(targets)));
+                routes.put(entry.alias(), new Route(entry.alias(), entry.created(), List.copyOf(targets)));
             }
         }
         return new RouteTable(snapshot, Map.copyOf(routes));
@@ -53,6 +53,11 @@ public final class RouteTable {
     /** The route of an alias, or {@code null}. */
     public Route route(String alias) {
         return routes.get(alias);
+    }
+
+    /** Every alias, in no particular order. */
+    public java.util.Collection<Route> routes() {
+        return routes.values();
     }
 
     public long version() {

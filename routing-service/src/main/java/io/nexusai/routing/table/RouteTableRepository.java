@@ -26,6 +26,7 @@ import java.util.Map;
 public class RouteTableRepository {
     private static final String ROUTES = """
             SELECT r.id, r.model_alias, r.real_model_name, r.cost_multiplier, r.region_weights, r.priority,
+                   extract(epoch FROM r.created_at)::bigint AS created,
                    COALESCE(r.weight, p.weight) AS weight, COALESCE(r.rate_limit, p.rate_limit) AS rate_limit,
                    p.id AS provider_id, p.name AS provider_name, p.kind, p.endpoint, p.api_key, p.region, p.settings
               FROM model_routes r
@@ -47,11 +48,14 @@ public class RouteTableRepository {
                     long version = versionRows.iterator().next().getLong("version");
                     return conn.query(ROUTES).execute().map(rows -> {
                         Map<String, List<Deployment>> byAlias = new LinkedHashMap<>();
+                        Map<String, Long> created = new HashMap<>();
                         for (Row row : rows) {
-                            byAlias.computeIfAbsent(row.getString("model_alias"), a -> new ArrayList<>()).add(toDeployment(row));
+                            String alias = row.getString("model_alias");
+                            byAlias.computeIfAbsent(alias, a -> new ArrayList<>()).add(toDeployment(row));
+                            created.merge(alias, row.getLong("created"), Math::min);
                         }
                         Map<String, RouteEntry> routes = new LinkedHashMap<>();
-                        byAlias.forEach((alias, deployments) -> routes.put(alias, new RouteEntry(alias, deployments)));
+                        byAlias.forEach((alias, deployments) -> routes.put(alias, new RouteEntry(alias, created.get(alias), deployments)));
                         return new RouteSnapshot(version, Instant.now(), routes);
                     });
                 }));

@@ -11,6 +11,7 @@ import io.nexusai.gateway.provider.TokenUsage;
 import io.nexusai.gateway.snapshot.RouteTable;
 import io.nexusai.gateway.usage.GatewayMetrics;
 import io.nexusai.gateway.usage.UsageEmitter;
+import io.nexusai.gateway.usage.UsageMeter;
 import org.jboss.logging.Logger;
 
 import java.math.BigDecimal;
@@ -42,18 +43,16 @@ public final class RecordStage implements Stage {
         Principal principal = ctx.get(Principal.class);
         ParsedRequest parsed = ctx.get(ParsedRequest.class);
         if (principal != null && route != null) {
-            TokenUsage tokens = ctx.get(TokenUsage.class);
-            if (tokens == null) {
-                tokens = TokenUsage.NONE;
-            }
+            UsageMeter meter = ctx.get(UsageMeter.class);
+            TokenUsage tokens = meter == null || ctx.failure() != null ? TokenUsage.NONE : meter.finalUsage();
             usage.emit(new UsageEvent(ctx.requestId(), ctx.clientRequestId(), ctx.startMillis(), principal.tenantId(),
-                    principal.keyId(), parsed.endpoint(), route.alias(), d == null ? 0 : d.providerId(), provider,
+                    principal.keyId(), parsed.endpoint().usageName(), route.alias(), d == null ? 0 : d.providerId(), provider,
                     d == null ? 0 : d.id(), d == null ? null : d.realModel(), parsed.stream(), ctx.status(),
                     tokens.promptTokens(), tokens.completionTokens(), tokens.estimated(), nanos / 1_000_000,
                     d == null ? BigDecimal.ONE : d.costMultiplier(), null));
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debugf("%s %s %s -> %d via %s in %d us", ctx.requestId(), parsed == null ? "?" : parsed.endpoint(), model,
+            LOG.debugf("%s %s %s -> %d via %s in %d us", ctx.requestId(), parsed == null ? "?" : parsed.endpoint().usageName(), model,
                     ctx.status(), provider, nanos / 1000);
         }
     }

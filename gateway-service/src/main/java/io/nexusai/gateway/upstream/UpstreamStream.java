@@ -1,0 +1,133 @@
+package io.nexusai.gateway.upstream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nexusai.api.openai.ApiException;
+import io.nexusai.gateway.pipeline.ProxyContext;
+import io.nexusai.gateway.pipeline.stage.UpstreamStage;
+import io.nexusai.gateway.provider.StreamOutput;
+import io.nexusai.gateway.provider.Translator;
+import io.nexusai.gateway.usage.StreamUsagePolicy;
+import io.nexusai.gateway.usage.UsageMeter;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Relays one upstream stream to the client, event by event as it arrives: the translator turns provider bytes
+ * into OpenAI chunks, the usage policy decides what the client sees, and each chunk is written as
+ * {@code data: <json>\n\n}; {@code data: [DONE]\n\n} ends a stream that ended well. Back-pressure: when the
+ * client cannot keep up, reading from the upstream pauses. A provider failure after the first byte ends the
+ * stream with an OpenAI error event (never a silent clean end); a client that leaves cancels the upstream
+ * request. Either way the usage meter bills what was delivered.
+ */
+public final class UpstreamStream implements ProxyContext.StreamBody {
+    private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final ProxyContext ctx;
+    private final HttpClientRequest upstreamRequest;
+    private final HttpClientResponse upstream;
+    private final Translator translator;
+    private final StreamUsagePolicy policy;
+    private final UsageMeter meter;
+    private final ObjectMapper mapper;
+    private HttpServerResponse out;
+    private Runnable finished;
+    private boolean ended;
+
+    public UpstreamStream(ProxyContext ctx, HttpClientRequest upstreamRequest, HttpClientResponse upstream, Translator translator,
+                          StreamUsagePolicy policy, UsageMeter meter, ObjectMapper mapper) {
+        this.ctx = ctx;
+        this.upstreamRequest = upstreamRequest;
+        this.upstream = upstream;
+        this.translator = translator;
+        this.policy = policy;
+        this.meter = meter;
+        this.mapper = mapper;
+    }
+
+    @Override
+    public void start(HttpServerResponse response, Runnable finished) {
+        this.out = response;
+        this.finished = finished;
+        meter.started();
+        upstream.handler(piece -> emit(translator.stream(piece, false)));
+        upstream.endHandler(v -> {
+            emit(translator.stream(Buffer.buffer(), true));
+            if (!ended) {
+                ended = true;
+                out.end(DONE);
+                finished.run();
+            }
+        });
+        upstream.exceptionHandler(this::upstreamFailed);
+        upstream.resume();
+    }
+
+    private void emit(StreamOutput output) {
+        if (ended) {
+            return;
+        }
+        meter.reported(output.usage());
+        if (!output.chunks().isEmpty()) {
+            Buffer batch = Buffer.buffer(256 * output.chunks().size());
+            for (ObjectNode chunk : output.chunks()) {
+                if (policy.forward(chunk)) {
+                    meter.delivered(chunk);
+                    try {
+                        batch.appendBytes(DATA).appendBytes(mapper.writeValueAsBytes(chunk)).appendBytes(END);
+                    } catch (IOException e) {
+                        throw new IllegalStateException("cannot serialise a parsed JSON tree", e);
+                    }
+                }
+            }
+            if (batch.length() > 0) {
+                out.write(batch);
+                if (out.writeQueueFull()) {
+                    upstream.pause();
+                    out.drainHandler(v -> upstream.resume());
+                }
+            }
+        }
+        if (output.error() != null) {
+            failStream(output.error());
+        }
+    }
+
+    private void upstreamFailed(Throwable failure) {
+        if (!ended) {
+            failStream(UpstreamStage.connectionFailure(ctx.get(io.nexusai.gateway.pipeline.Selection.class).target().deployment().providerName(),
+                    ctx.get(io.nexusai.gateway.pipeline.Selection.class).target().toString(), failure));
+        }
+    }
+
+    /** Ends the client's stream with an OpenAI error event and cancels the upstream. */
+    private void failStream(ApiException error) {
+        ended = true;
+        meter.cut();
+        ctx.recordOutcome(error.status());
+        out.end(Buffer.buffer("data: " + error.toEnvelope().toJson() + "\n\n"));
+        upstreamRequest.reset();
+        finished.run();
+    }
+
+    /** The client went away: stop reading, cancel the upstream, bill what was delivered. */
+    public void clientGone() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        meter.cut();
+        ctx.recordOutcome(499);
+        upstreamRequest.reset();
+        if (finished != null) {
+            finished.run();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.nexusai.gateway.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Every stream is metered: the gateway asks OpenAI-compatible upstreams for
+ * {@code stream_options.include_usage}. A client that did not ask for it does not see the extra final usage
+ * chunk, nor the {@code "usage": null} that every other chunk then carries; a client that did ask sees exactly
+ * OpenAI's shape whatever the provider (every chunk has {@code usage}, null but on the last).
+ */
+public final class StreamUsagePolicy {
+    private final boolean clientAsked;
+
+    private StreamUsagePolicy(boolean clientAsked) {
+        this.clientAsked = clientAsked;
+    }
+
+    /** Remembers what the client asked and makes the upstream request ask for usage. */
+    public static StreamUsagePolicy apply(ObjectNode body) {
+        JsonNode options = body.get("stream_options");
+        boolean asked = options != null && options.path("include_usage").asBoolean(false);
+        ObjectNode upstreamOptions = options instanceof ObjectNode o ? o : body.putObject("stream_options");
+        upstreamOptions.put("include_usage", true);
+        return new StreamUsagePolicy(asked);
+    }
+
+    /** Whether this chunk goes to the client (after removing what it did not ask for). */
+    public boolean forward(ObjectNode chunk) {
+        JsonNode usage = chunk.get("usage");
+        if (clientAsked) {
+            if (usage == null) {
+                chunk.putNull("usage");
+            }
+            return true;
+        }
+        if (usage == null) {
+            return true;
+        }
+        if (usage.isObject() && chunk.path("choices").isArray() && chunk.path("choices").isEmpty()) {
+            return false;
+        }
+        chunk.remove("usage");
+        return true;
+    }
+}

@@ -1,0 +1,79 @@
+package io.nexusai.gateway.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nexusai.gateway.pipeline.ParsedRequest;
+import io.nexusai.gateway.provider.TokenUsage;
+
+/**
+ * Keeps the usage of one request: what the provider reported and, for streams, the text actually delivered
+ * to the client, so a stream that ends early is billed for what the client got. One per request (attachment);
+ * confined to the request's event loop.
+ */
+public final class UsageMeter {
+    private final TokenEstimator estimator;
+    private final ParsedRequest request;
+    private final StringBuilder delivered = new StringBuilder();
+    private TokenUsage reported;
+    private boolean started;
+    private boolean cut;
+
+    public UsageMeter(TokenEstimator estimator, ParsedRequest request) {
+        this.estimator = estimator;
+        this.request = request;
+    }
+
+    /** Usage as reported by the provider (the latest report wins). */
+    public void reported(TokenUsage usage) {
+        if (usage != null) {
+            reported = usage;
+        }
+    }
+
+    /** A successful response began to flow to the client: from here on the request is billable. */
+    public void started() {
+        started = true;
+    }
+
+    /** Notes the text of a response object (or stream chunk) that went to the client. */
+    public void delivered(JsonNode object) {
+        for (JsonNode choice : object.path("choices")) {
+            JsonNode delta = choice.has("delta") ? choice.get("delta") : choice.path("message");
+            appendText(delta.get("content"));
+            appendText(delta.get("refusal"));
+            for (JsonNode call : delta.path("tool_calls")) {
+                appendText(call.path("function").get("name"));
+                appendText(call.path("function").get("arguments"));
+            }
+            appendText(choice.get("text"));
+        }
+    }
+
+    private void appendText(JsonNode node) {
+        if (node != null && node.isTextual()) {
+            delivered.append(node.asText());
+        }
+    }
+
+    /** The response ended early (client gone, provider failed mid-stream): bill what was delivered. */
+    public void cut() {
+        cut = true;
+    }
+
+    /**
+     * The usage to bill: nothing when no successful response began; the provider's report for a complete
+     * response; otherwise (no report, or a stream cut short) the prompt as reported or counted, and the
+     * delivered text counted, marked as estimated.
+     */
+    public TokenUsage finalUsage() {
+        if (!started) {
+            return TokenUsage.NONE;
+        }
+        boolean hasReport = reported != null && reported.promptTokens() + reported.completionTokens() > 0;
+        if (hasReport && !cut) {
+            return reported;
+        }
+        long prompt = hasReport && reported.promptTokens() > 0 ? reported.promptTokens()
+                : estimator.prompt(request.endpoint().usageName(), request.body());
+        return new TokenUsage(prompt, estimator.count(delivered), true);
+    }
+}
