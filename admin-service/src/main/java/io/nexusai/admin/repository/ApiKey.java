@@ -1,6 +1,7 @@
 package io.nexusai.admin.repository;
 
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
@@ -12,7 +13,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
-/** An admin or app key. Only its SHA-256 is stored. */
+/** An admin or app key. Only its SHA-256 is stored; its signing secret (if any) only encrypted. */
 @Entity
 @Table(name = "api_keys")
 public class ApiKey {
@@ -43,6 +44,13 @@ public class ApiKey {
     @Column(nullable = false)
     public String status = "active";
 
+    @Embedded
+    public Limits limits = new Limits();
+
+    /** Envelope of the HMAC signing secret; {@code null} when request signing is off for this key. */
+    @Column(name = "signing_secret")
+    public String signingSecretEnvelope;
+
     @CreationTimestamp
     @Column(name = "created_at", nullable = false, updatable = false)
     public OffsetDateTime createdAt;
@@ -52,4 +60,7 @@ public class ApiKey {
 
     @Column(name = "revoked_at")
     public OffsetDateTime revokedAt;
+
+    @Column(name = "rotated_at")
+    public OffsetDateTime rotatedAt;
 }

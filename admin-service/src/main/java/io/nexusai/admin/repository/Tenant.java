@@ -1,22 +1,20 @@
 package io.nexusai.admin.repository;
 
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
-import org.hibernate.annotations.CreationTimestamp;
 import org.hibernate.annotations.JdbcTypeCode;
-import org.hibernate.annotations.UpdateTimestamp;
 import org.hibernate.type.SqlTypes;
 
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
 /** A tenant: an isolated key space with its own models, quotas and usage. */
 @Entity
 @Table(name = "tenants")
-public class Tenant {
+public class Tenant extends Timestamped {
     @Id
     public String id;
 
@@ -30,11 +28,6 @@ public class Tenant {
     @Column(name = "is_active", nullable = false)
     public boolean active = true;
 
-    @CreationTimestamp
-    @Column(name = "created_at", nullable = false, updatable = false)
-    public OffsetDateTime createdAt;
-
-    @UpdateTimestamp
-    @Column(name = "updated_at", nullable = false)
-    public OffsetDateTime updatedAt;
+    @Embedded
+    public Limits limits = new Limits();
 }

@@ -26,7 +26,7 @@ public class AdminAuthFilter {
         this.identity = identity;
     }
 
-    @ServerRequestFilter(preMatching = true)
+    @ServerRequestFilter(preMatching = true, priority = jakarta.ws.rs.Priorities.AUTHENTICATION)
     public Uni<Void> authenticate(ContainerRequestContext ctx) {
         String path = ctx.getUriInfo().getPath();
         if (!path.startsWith("/admin/") && !path.equals("/admin")) {
@@ -42,7 +42,7 @@ public class AdminAuthFilter {
             if (!it.hasNext()) {
                 return Uni.createFrom().failure(ApiException.unauthorized("Invalid or revoked admin key."));
             }
-            identity.keyId(it.next().getString("id"));
+            identity.set(it.next().getString("id"), (String) ctx.getProperty(io.nexusai.service.rest.RequestIdFilter.PROPERTY));
             return Uni.createFrom().voidItem();
         });
     }

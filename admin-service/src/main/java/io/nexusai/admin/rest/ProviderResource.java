@@ -1,11 +1,14 @@
 package io.nexusai.admin.rest;
 
 import io.nexusai.admin.service.ProviderService;
+import io.nexusai.admin.view.ProviderView;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -20,15 +23,17 @@ import java.util.List;
 @Produces(MediaType.APPLICATION_JSON)
 public class ProviderResource {
     private final ProviderService providers;
+    private final AdminIdentity identity;
 
-    public ProviderResource(ProviderService providers) {
+    public ProviderResource(ProviderService providers, AdminIdentity identity) {
         this.providers = providers;
+        this.identity = identity;
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<RestResponse<ProviderView>> create(@Valid @NotNull ProviderRequest body) {
-        return providers.create(new ProviderService.NewProvider(body.name(), body.kind(), body.endpoint(), body.apiKey(),
+    public Uni<RestResponse<ProviderView>> create(@Valid @NotNull Requests.NewProvider body) {
+        return providers.create(identity.actor(), new ProviderService.Fields(body.name(), body.kind(), body.endpoint(), body.apiKey(),
                         body.weight(), body.rateLimit(), body.region(), body.isActive(), body.settings()))
                 .map(p -> RestResponse.status(RestResponse.Status.CREATED, ProviderView.of(p)));
     }
@@ -42,5 +47,20 @@ public class ProviderResource {
     @Path("/{id}")
     public Uni<ProviderView> get(@PathParam("id") long id) {
         return providers.get(id).map(ProviderView::of);
+    }
+
+    @PATCH
+    @Path("/{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<ProviderView> update(@PathParam("id") long id, @Valid @NotNull Requests.ProviderPatch body) {
+        return providers.update(identity.actor(), id, new ProviderService.Fields(body.name(), body.kind(), body.endpoint(), body.apiKey(),
+                body.weight(), body.rateLimit(), body.region(), body.isActive(), body.settings())).map(ProviderView::of);
+    }
+
+    /** Deletes the provider and its routes. */
+    @DELETE
+    @Path("/{id}")
+    public Uni<RestResponse<Void>> delete(@PathParam("id") long id) {
+        return providers.delete(identity.actor(), id).map(v -> RestResponse.noContent());
     }
 }

@@ -2,11 +2,15 @@ package io.nexusai.admin.rest;
 
 import io.nexusai.admin.service.KeyService;
 import io.nexusai.admin.service.TenantService;
+import io.nexusai.admin.view.KeyView;
+import io.nexusai.admin.view.TenantView;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -22,16 +26,19 @@ import java.util.List;
 public class TenantResource {
     private final TenantService tenants;
     private final KeyService keys;
+    private final AdminIdentity identity;
 
-    public TenantResource(TenantService tenants, KeyService keys) {
+    public TenantResource(TenantService tenants, KeyService keys, AdminIdentity identity) {
         this.tenants = tenants;
         this.keys = keys;
+        this.identity = identity;
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<RestResponse<TenantView>> create(@Valid @NotNull TenantRequest body) {
-        return tenants.create(body.id(), body.name(), body.allowedModels())
+    public Uni<RestResponse<TenantView>> create(@Valid @NotNull Requests.NewTenant body) {
+        return tenants.create(identity.actor(), body.id(), new TenantService.Fields(body.name(), body.allowedModels(), true,
+                        Requests.Limits.viewOf(body.limits())))
                 .map(t -> RestResponse.status(RestResponse.Status.CREATED, TenantView.of(t)));
     }
 
@@ -46,13 +53,29 @@ public class TenantResource {
         return tenants.get(tenant).map(TenantView::of);
     }
 
-    /** Creates an app key; the answer's {@code key} is the only time the secret is shown. */
+    @PATCH
+    @Path("/{tenant}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<TenantView> update(@PathParam("tenant") String tenant, @Valid @NotNull Requests.TenantPatch body) {
+        return tenants.update(identity.actor(), tenant, new TenantService.Fields(body.name(), body.allowedModels(), body.isActive(),
+                Requests.Limits.viewOf(body.limits()))).map(TenantView::of);
+    }
+
+    /** Deletes the tenant and its keys. */
+    @DELETE
+    @Path("/{tenant}")
+    public Uni<RestResponse<Void>> delete(@PathParam("tenant") String tenant) {
+        return tenants.delete(identity.actor(), tenant).map(v -> RestResponse.noContent());
+    }
+
+    /** Creates an app key; the answer's {@code key} (and {@code signing_secret}) is the only time they are shown. */
     @POST
     @Path("/{tenant}/keys")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<RestResponse<KeyView>> createKey(@PathParam("tenant") String tenant, @Valid @NotNull KeyRequest body) {
-        return keys.createAppKey(tenant, body.name(), body.allowedModels(), body.expiresAt())
-                .map(c -> RestResponse.status(RestResponse.Status.CREATED, KeyView.created(c.key(), c.secret())));
+    public Uni<RestResponse<KeyView>> createKey(@PathParam("tenant") String tenant, @Valid @NotNull Requests.NewKey body) {
+        return keys.createAppKey(identity.actor(), tenant, new KeyService.Fields(body.name(), body.allowedModels(), body.expiresAt(),
+                        Requests.Limits.viewOf(body.limits()), Boolean.TRUE.equals(body.signed())))
+                .map(s -> RestResponse.status(RestResponse.Status.CREATED, KeyView.withSecrets(s.key(), s.secret(), s.signingSecret())));
     }
 
     @GET

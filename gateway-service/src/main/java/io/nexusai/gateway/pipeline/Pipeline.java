@@ -1,13 +1,12 @@
 package io.nexusai.gateway.pipeline;
 
+import io.nexusai.api.RequestIds;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /** An ordered list of stages for one endpoint; starts a {@link ProxyContext} per request. */
 public final class Pipeline {
-    private static final int MAX_REQUEST_ID = 128;
     private final List<Stage> stages;
 
     public Pipeline(List<Stage> stages) {
@@ -15,26 +14,6 @@ public final class Pipeline {
     }
 
     public void handle(RoutingContext http) {
-        new ProxyContext(http, stages, newRequestId(), clientRequestId(http.request().getHeader("x-request-id"))).proceed();
-    }
-
-    /** The client's {@code x-request-id} when it is sane (ASCII letters, digits, {@code -_.:}, at most 128), else {@code null}. */
-    static String clientRequestId(String presented) {
-        if (presented != null && !presented.isEmpty() && presented.length() <= MAX_REQUEST_ID
-                && presented.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.' || c == ':'))) {
-            return presented;
-        }
-        return null;
-    }
-
-    /** A new unique request id: 128 random bits. */
-    static String newRequestId() {
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        return "req_" + hex16(r.nextLong()) + hex16(r.nextLong());
-    }
-
-    private static String hex16(long v) {
-        String s = Long.toHexString(v);
-        return "0".repeat(16 - s.length()) + s;
+        new ProxyContext(http, stages, RequestIds.generate(), RequestIds.sanitize(http.request().getHeader(RequestIds.HEADER))).proceed();
     }
 }

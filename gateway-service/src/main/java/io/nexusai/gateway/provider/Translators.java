@@ -3,6 +3,8 @@ package io.nexusai.gateway.provider;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.gateway.pipeline.Endpoint;
+import io.nexusai.gateway.provider.anthropic.OpenAiToAnthropicChatTranslator;
+import io.nexusai.gateway.provider.anthropic.OpenAiToAnthropicCompletionsTranslator;
 import io.nexusai.gateway.provider.azure.OpenAiToAzureTranslator;
 import io.nexusai.gateway.provider.openai.OpenAiPassthroughTranslator;
 import io.nexusai.gateway.snapshot.Target;
@@ -22,8 +24,12 @@ public class Translators {
         return switch (target.deployment().providerKind()) {
             case OPENAI -> new OpenAiPassthroughTranslator(mapper, target.deployment(), alias, endpoint);
             case AZURE -> new OpenAiToAzureTranslator(mapper, target.deployment(), alias, endpoint);
-            case ANTHROPIC -> throw new ApiException(501, "not_implemented", "Anthropic deployments are not supported yet.",
-                    null, "provider_not_supported", java.util.List.of(), null);
+            case ANTHROPIC -> switch (endpoint) {
+                case CHAT -> new OpenAiToAnthropicChatTranslator(mapper, target.deployment(), alias);
+                case COMPLETIONS -> new OpenAiToAnthropicCompletionsTranslator(mapper, target.deployment(), alias);
+                case EMBEDDINGS -> throw ApiException.badRequest("The model `" + alias
+                        + "` is served by Anthropic, which has no embeddings API.", "model");
+            };
         };
     }
 }

@@ -20,7 +20,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Relays one upstream stream to the client, event by event as it arrives: the translator turns provider bytes
  * into OpenAI chunks, the usage policy decides what the client sees, and each chunk is written as
- * {@code data: <json>\n\n}; {@code data: [DONE]\n\n} ends a stream that ended well. Back-pressure: when the
+ * {@code data: <json>\n\n}; {@code data: [DONE]\n\n} ends a stream that the provider completed. A provider stream that
+ * ends without its completion marker ({@code [DONE]}, {@code message_stop}) is a failure, not a clean end. Back-pressure: when the
  * client cannot keep up, reading from the upstream pauses. A provider failure after the first byte ends the
  * stream with an OpenAI error event (never a silent clean end); a client that leaves cancels the upstream
  * request. Either way the usage meter bills what was delivered.
@@ -40,6 +41,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
     private HttpServerResponse out;
     private Runnable finished;
     private boolean ended;
+    private boolean providerDone;
 
     public UpstreamStream(ProxyContext ctx, HttpClientRequest upstreamRequest, HttpClientResponse upstream, Translator translator,
                           StreamUsagePolicy policy, UsageMeter meter, ObjectMapper mapper) {
@@ -60,11 +62,18 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         upstream.handler(piece -> emit(translator.stream(piece, false)));
         upstream.endHandler(v -> {
             emit(translator.stream(Buffer.buffer(), true));
-            if (!ended) {
-                ended = true;
-                out.end(DONE);
-                finished.run();
+            if (ended) {
+                return;
             }
+            if (!providerDone) {
+                failStream(io.nexusai.gateway.provider.UpstreamErrors.midStream(
+                        ctx.get(io.nexusai.gateway.pipeline.Selection.class).target().deployment().providerName(),
+                        "the stream ended before it was complete"));
+                return;
+            }
+            ended = true;
+            out.end(DONE);
+            finished.run();
         });
         upstream.exceptionHandler(this::upstreamFailed);
         upstream.resume();
@@ -75,6 +84,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
             return;
         }
         meter.reported(output.usage());
+        providerDone |= output.done();
         if (!output.chunks().isEmpty()) {
             Buffer batch = Buffer.buffer(256 * output.chunks().size());
             for (ObjectNode chunk : output.chunks()) {

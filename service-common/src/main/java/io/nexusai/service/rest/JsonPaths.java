@@ -54,7 +54,8 @@ final class JsonPaths {
             if (node.isInIterable()) {
                 sb.append('[').append(node.getIndex() != null ? node.getIndex() : node.getKey()).append(']');
             }
-            if (node.getName() == null || node.getName().isEmpty()) {
+            if (node.getName() == null || node.getName().isEmpty()
+                    || node.getKind() == jakarta.validation.ElementKind.CONTAINER_ELEMENT) {
                 continue;
             }
             if (!sb.isEmpty()) {

@@ -1,0 +1,140 @@
+package io.nexusai.admin.rest;
+
+import io.nexusai.admin.view.LimitsView;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Digits;
+import jakarta.validation.constraints.Future;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
+
+import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Bodies the admin API accepts. Create bodies name their required fields; update (PATCH) bodies take any
+ * subset, a missing or null field leaving the value as it is. Unknown fields are refused.
+ */
+public final class Requests {
+    static final String HTTP_URL = "https?://[^\\s/@?#]+(/[^\\s]*)?";
+    static final String MODEL_NAME = "[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}";
+    static final String MODEL_NAME_MESSAGE = "must be a model name of letters, digits and ._:/@+-";
+    static final String TENANT_ID = "[a-z0-9][a-z0-9-]{0,62}";
+
+    private Requests() {
+    }
+
+    /** {@code POST /admin/v1/providers}. {@code api_key} is write-only. */
+    public record NewProvider(
+            @NotBlank @Size(max = 100) String name,
+            @Pattern(regexp = "openai|azure|anthropic", message = "must be one of openai, azure, anthropic") String kind,
+            @NotBlank @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = "must be an http(s) URL") String endpoint,
+            @NotBlank @Size(max = 4096) String apiKey,
+            @PositiveOrZero @Max(1_000_000) Integer weight,
+            @PositiveOrZero @Max(100_000_000) Integer rateLimit,
+            @Size(max = 64) String region,
+            Boolean isActive,
+            @Size(max = 50) Map<@Size(max = 64) String, @NotNull @Size(max = 512) String> settings) {
+    }
+
+    /** {@code PATCH /admin/v1/providers/{id}}. A new {@code api_key} replaces the stored one. */
+    public record ProviderPatch(
+            @Size(min = 1, max = 100) String name,
+            @Pattern(regexp = "openai|azure|anthropic", message = "must be one of openai, azure, anthropic") String kind,
+            @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = "must be an http(s) URL") String endpoint,
+            @Size(min = 1, max = 4096) String apiKey,
+            @PositiveOrZero @Max(1_000_000) Integer weight,
+            @PositiveOrZero @Max(100_000_000) Integer rateLimit,
+            @Size(max = 64) String region,
+            Boolean isActive,
+            @Size(max = 50) Map<@Size(max = 64) String, @NotNull @Size(max = 512) String> settings) {
+    }
+
+    /** {@code POST /admin/v1/routes}: one deployment of an alias. */
+    public record NewRoute(
+            @NotBlank @Pattern(regexp = MODEL_NAME, message = MODEL_NAME_MESSAGE) String modelAlias,
+            @NotNull Long providerId,
+            @NotBlank @Pattern(regexp = MODEL_NAME, message = MODEL_NAME_MESSAGE) String realModelName,
+            @DecimalMin("0") @DecimalMax("1000") @Digits(integer = 6, fraction = 6) BigDecimal costMultiplier,
+            @PositiveOrZero @Max(1_000_000) Integer weight,
+            @PositiveOrZero @Max(100_000_000) Integer rateLimit,
+            @Size(max = 50) Map<@Size(min = 1, max = 64) String, @NotNull @PositiveOrZero @Max(1_000_000) Integer> regionWeights,
+            @Min(1) @Max(10) Integer priority,
+            Boolean isActive) {
+    }
+
+    /** {@code PATCH /admin/v1/routes/{id}}. */
+    public record RoutePatch(
+            @Pattern(regexp = MODEL_NAME, message = MODEL_NAME_MESSAGE) String modelAlias,
+            Long providerId,
+            @Pattern(regexp = MODEL_NAME, message = MODEL_NAME_MESSAGE) String realModelName,
+            @DecimalMin("0") @DecimalMax("1000") @Digits(integer = 6, fraction = 6) BigDecimal costMultiplier,
+            @PositiveOrZero @Max(1_000_000) Integer weight,
+            @PositiveOrZero @Max(100_000_000) Integer rateLimit,
+            @Size(max = 50) Map<@Size(min = 1, max = 64) String, @NotNull @PositiveOrZero @Max(1_000_000) Integer> regionWeights,
+            @Min(1) @Max(10) Integer priority,
+            Boolean isActive) {
+    }
+
+    /** Rate limits, token quotas and cost budgets; {@code null} = no limit. */
+    public record Limits(
+            @PositiveOrZero @Max(100_000_000) Integer rpmLimit,
+            @PositiveOrZero @Max(2_000_000_000) Integer tpmLimit,
+            @PositiveOrZero Long dailyTokenQuota,
+            @PositiveOrZero Long monthlyTokenQuota,
+            @DecimalMin("0") @Digits(integer = 14, fraction = 6) BigDecimal dailyCostBudget,
+            @DecimalMin("0") @Digits(integer = 14, fraction = 6) BigDecimal monthlyCostBudget) {
+
+        LimitsView view() {
+            return new LimitsView(rpmLimit, tpmLimit, dailyTokenQuota, monthlyTokenQuota, dailyCostBudget, monthlyCostBudget);
+        }
+
+        static LimitsView viewOf(Limits limits) {
+            return limits == null ? null : limits.view();
+        }
+    }
+
+    /** {@code POST /admin/v1/tenants}. */
+    public record NewTenant(
+            @NotBlank @Pattern(regexp = TENANT_ID, message = "must be a lower-case slug of letters, digits and -, at most 63 characters") String id,
+            @NotBlank @Size(max = 200) String name,
+            @Size(max = 1000) List<@NotNull @Pattern(regexp = MODEL_NAME, message = "must be a model alias") String> allowedModels,
+            @Valid Limits limits) {
+    }
+
+    /** {@code PATCH /admin/v1/tenants/{id}}. */
+    public record TenantPatch(
+            @Size(min = 1, max = 200) String name,
+            @Size(max = 1000) List<@NotNull @Pattern(regexp = MODEL_NAME, message = "must be a model alias") String> allowedModels,
+            Boolean isActive,
+            @Valid Limits limits) {
+    }
+
+    /** {@code POST /admin/v1/tenants/{tenant}/keys}. {@code signed}: the key must sign its requests (HMAC). */
+    public record NewKey(
+            @NotBlank @Size(max = 200) String name,
+            @Size(max = 1000) List<@NotNull @Pattern(regexp = MODEL_NAME, message = "must be a model alias") String> allowedModels,
+            @Future OffsetDateTime expiresAt,
+            @Valid Limits limits,
+            Boolean signed) {
+    }
+
+    /** {@code POST /admin/v1/admin-keys}. */
+    public record NewAdminKey(@NotBlank @Size(max = 200) String name, @Future OffsetDateTime expiresAt) {
+    }
+
+    /** {@code PUT /admin/v1/prices/{model}}. */
+    public record Price(
+            @NotNull @DecimalMin("0") @Digits(integer = 10, fraction = 10) BigDecimal inputPerMillion,
+            @NotNull @DecimalMin("0") @Digits(integer = 10, fraction = 10) BigDecimal outputPerMillion,
+            @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as USD") String currency) {
+    }
+}
