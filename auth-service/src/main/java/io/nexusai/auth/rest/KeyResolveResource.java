@@ -39,19 +39,31 @@ public class KeyResolveResource {
                 .failWith(() -> ApiException.notFound("Unknown, revoked or expired key.", "key_not_found"));
     }
 
-    /** The principals of the valid keys among the given hashes. */
+    /** The principal of a valid key by its public id (the parent of a session key); 404 otherwise. */
+    @POST
+    @Path("/resolve-id")
+    public Uni<Principal> resolveId(KeyBatch.IdRequest request) {
+        String id = request == null ? null : request.keyId();
+        if (id == null || !id.matches("key_[A-Za-z0-9]{1,64}")) {
+            throw ApiException.badRequest("key_id must be a key id (key_...).", "key_id");
+        }
+        return keys.findValidById(id).onItem().ifNull()
+                .failWith(() -> ApiException.notFound("Unknown, revoked or expired key.", "key_not_found"));
+    }
+
+    /** The principals of the valid keys among the given hashes and ids. */
     @POST
     @Path("/resolve-batch")
     public Uni<KeyBatch.Response> resolveBatch(KeyBatch.Request request) {
-        List<String> hashes = request == null || request.keyHashes() == null ? List.of() : request.keyHashes();
-        if (hashes.size() > MAX_BATCH) {
-            throw ApiException.badRequest("At most " + MAX_BATCH + " key hashes per call.", "key_hashes");
+        List<String> hashes = request == null ? List.of() : request.keyHashes();
+        List<String> ids = request == null ? List.of() : request.keyIds();
+        if (hashes.size() + ids.size() > MAX_BATCH) {
+            throw ApiException.badRequest("At most " + MAX_BATCH + " keys per call.", "key_hashes");
         }
         hashes.forEach(KeyResolveResource::checkHash);
-        if (hashes.isEmpty()) {
-            return Uni.createFrom().item(new KeyBatch.Response(Map.of()));
-        }
-        return keys.findValid(hashes).map(KeyBatch.Response::new);
+        Uni<Map<String, Principal>> byHash = hashes.isEmpty() ? Uni.createFrom().item(Map.of()) : keys.findValid(hashes);
+        Uni<Map<String, Principal>> byId = ids.isEmpty() ? Uni.createFrom().item(Map.of()) : keys.findValidByIds(ids);
+        return Uni.combine().all().unis(byHash, byId).with(KeyBatch.Response::new);
     }
 
     private static String checkHash(String hash) {

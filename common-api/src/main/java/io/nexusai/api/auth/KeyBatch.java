@@ -11,13 +11,26 @@ public final class KeyBatch {
     private KeyBatch() {
     }
 
-    /** The key hashes a cache holds. */
+    /** The key hashes (opaque keys) and key ids (parents of session keys) a cache holds. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Request(List<String> keyHashes) {
+    public record Request(List<String> keyHashes, List<String> keyIds) {
+        public Request {
+            keyHashes = keyHashes == null ? List.of() : keyHashes;
+            keyIds = keyIds == null ? List.of() : keyIds;
+        }
     }
 
-    /** The principals of those hashes that are still valid; a missing hash is revoked, expired or unknown. */
+    /** The principals of those that are still valid; a missing hash or id is revoked, expired or unknown. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Response(Map<String, Principal> principals) {
+    public record Response(Map<String, Principal> principals, Map<String, Principal> principalsById) {
+        public Response {
+            principals = principals == null ? Map.of() : principals;
+            principalsById = principalsById == null ? Map.of() : principalsById;
+        }
+    }
+
+    /** Body of {@code POST /internal/v1/keys/resolve-id}. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record IdRequest(String keyId) {
     }
 }

@@ -1,5 +1,6 @@
 package io.nexusai.api.auth;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
@@ -8,21 +9,50 @@ import java.util.List;
 /**
  * Who is calling: the resolved identity behind a presented key.
  *
- * @param keyId         public id of the key (never the secret)
- * @param level         admin, app or session
- * @param tenantId      the tenant the key belongs to; {@code null} for admin keys
- * @param allowedModels aliases this key may use; {@code null} means every alias
+ * @param keyId                 public id of the key (never the secret); for a session key, its parent app key
+ * @param level                 admin, app or session
+ * @param tenantId              the tenant the key belongs to; {@code null} for admin keys
+ * @param allowedModels         aliases this key may use; {@code null} means every alias
+ * @param keyLimits             the key's own limits
+ * @param tenantLimits          the tenant's limits
+ * @param signingSecretEnvelope the encrypted HMAC secret when the key must sign its requests, else {@code null}
+ * @param session               for session keys: the session's id, expiry and token budget; else {@code null}
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record Principal(String keyId, KeyLevel level, String tenantId, List<String> allowedModels) {
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Principal(String keyId, KeyLevel level, String tenantId, List<String> allowedModels, Limits keyLimits,
+                        Limits tenantLimits, String signingSecretEnvelope, Session session) {
+
+    /** What a session key adds to its parent app key. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Session(String id, long expiresAtEpochSecond, Long tokenBudget) {
+    }
 
     public Principal {
         allowedModels = allowedModels == null ? null : List.copyOf(allowedModels);
+        keyLimits = keyLimits == null ? Limits.NONE : keyLimits;
+        tenantLimits = tenantLimits == null ? Limits.NONE : tenantLimits;
+    }
+
+    public Principal(String keyId, KeyLevel level, String tenantId, List<String> allowedModels) {
+        this(keyId, level, tenantId, allowedModels, Limits.NONE, Limits.NONE, null, null);
     }
 
     /** Whether this principal may call the given model alias. */
     public boolean mayUse(String alias) {
         return allowedModels == null || allowedModels.contains(alias);
+    }
+
+    public boolean isAdmin() {
+        return level == KeyLevel.ADMIN;
+    }
+
+    /** The narrower principal of a session minted from this app key. */
+    public Principal forSession(Session session, List<String> sessionModels) {
+        List<String> models = sessionModels == null ? allowedModels
+                : allowedModels == null ? sessionModels : sessionModels.stream().filter(allowedModels::contains).toList();
+        return new Principal(keyId, KeyLevel.SESSION, tenantId, models, keyLimits, tenantLimits, null, session);
     }
 
     /**
@@ -42,9 +72,5 @@ public record Principal(String keyId, KeyLevel level, String tenantId, List<Stri
             return List.copyOf(keyModels);
         }
         return keyModels.stream().filter(tenantModels::contains).distinct().toList();
-    }
-
-    public boolean isAdmin() {
-        return level == KeyLevel.ADMIN;
     }
 }

@@ -27,6 +27,11 @@ public record RedisNames(String namespace) {
         return "metering";
     }
 
+    /** Marker of a used request signature (replay protection). */
+    public String replayKey(String signature) {
+        return prefix() + "sig:" + signature;
+    }
+
     /** Pub/sub channel of {@link ConfigChange} events. */
     public String configChannel() {
         return prefix() + "config";

@@ -16,6 +16,7 @@ import io.nexusai.gateway.pipeline.stage.ResolveModelStage;
 import io.nexusai.gateway.pipeline.stage.SelectProviderStage;
 import io.nexusai.gateway.pipeline.stage.UpstreamStage;
 import io.nexusai.gateway.provider.Translators;
+import io.nexusai.gateway.security.SignatureCheck;
 import io.nexusai.gateway.snapshot.RouteSnapshotStore;
 import io.nexusai.gateway.upstream.UpstreamClient;
 import io.nexusai.gateway.usage.GatewayMetrics;
@@ -47,10 +48,10 @@ public class OpenAiRoutes {
 
     public OpenAiRoutes(ObjectMapper mapper, PrincipalCache principals, RouteSnapshotStore routes, UpstreamClient upstream,
                         Translators translators, TokenEstimator estimator, UsageEmitter usage, GatewayMetrics metrics,
-                        GatewayConfig config) {
+                        SignatureCheck signatures, GatewayConfig config) {
         this.config = config;
         Stage record = new RecordStage(usage, metrics);
-        Stage authenticate = new AuthenticateStage(principals);
+        Stage authenticate = new AuthenticateStage(principals, signatures);
         Stage resolve = new ResolveModelStage(routes);
         Stage select = new SelectProviderStage();
         Stage call = new UpstreamStage(upstream, translators, estimator, mapper, config);

@@ -19,6 +19,10 @@ interface AuthServiceApi {
     Uni<Principal> resolve(KeyResolveRequest request, @HeaderParam("Authorization") String serviceToken);
 
     @POST
+    @Path("/resolve-id")
+    Uni<Principal> resolveId(KeyBatch.IdRequest request, @HeaderParam("Authorization") String serviceToken);
+
+    @POST
     @Path("/resolve-batch")
     Uni<KeyBatch.Response> resolveBatch(KeyBatch.Request request, @HeaderParam("Authorization") String serviceToken);
 }

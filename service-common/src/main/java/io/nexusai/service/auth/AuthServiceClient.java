@@ -34,9 +34,18 @@ public class AuthServiceClient {
                 .recoverWithItem(Optional.empty());
     }
 
-    /** Current principals of the given hashes; hashes missing from the answer are no longer valid. */
+    /** The principal of a key by its public id (a session key's parent); empty when not valid. */
+    @Timeout(value = 3, unit = ChronoUnit.SECONDS)
+    public Uni<Optional<Principal>> resolveId(String keyId) {
+        return api.resolveId(new KeyBatch.IdRequest(keyId), bearer)
+                .map(Optional::of)
+                .onFailure(e -> e instanceof WebApplicationException w && w.getResponse().getStatus() == 404)
+                .recoverWithItem(Optional.empty());
+    }
+
+    /** Current principals of the given hashes and ids; those missing from the answer are no longer valid. */
     @Timeout(value = 10, unit = ChronoUnit.SECONDS)
-    public Uni<KeyBatch.Response> resolveBatch(List<String> keyHashes) {
-        return api.resolveBatch(new KeyBatch.Request(keyHashes), bearer);
+    public Uni<KeyBatch.Response> resolveBatch(List<String> keyHashes, List<String> keyIds) {
+        return api.resolveBatch(new KeyBatch.Request(keyHashes, keyIds), bearer);
     }
 }

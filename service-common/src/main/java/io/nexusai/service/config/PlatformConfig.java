@@ -12,6 +12,12 @@ public interface PlatformConfig {
     /** {@code NEXUS_SECRET_KEY}: signs session keys and derives the internal service token. At least 32 characters. */
     Optional<String> secretKey();
 
+    /**
+     * {@code NEXUS_SECRET_KEY_PREVIOUS}: the signing secret before the last rotation. Session keys it signed stay
+     * valid until they expire; set it for at most 24 hours after a rotation.
+     */
+    Optional<String> previousSecretKey();
+
     /** {@code DB_ENCRYPTION_KEY}: master key of provider keys at rest. Required by services that hold it. */
     Optional<String> dbEncryptionKey();
 

@@ -15,11 +15,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class PlatformSecrets {
     private final String internalToken;
+    private final String secretKey;
+    private final java.util.Optional<String> previousSecretKey;
     private final EnvelopeCipher cipher;
     private final RedisNames redisNames;
 
     public PlatformSecrets(PlatformConfig config, RedisConfig redis) {
         String secret = Secrets.require("NEXUS_SECRET_KEY", config.secretKey().orElse(null));
+        this.secretKey = secret;
+        this.previousSecretKey = config.previousSecretKey().filter(s -> !s.isBlank())
+                .map(s -> Secrets.require("NEXUS_SECRET_KEY_PREVIOUS", s));
         this.internalToken = InternalToken.derive(secret);
         this.cipher = config.requireDbEncryptionKey()
                 ? new EnvelopeCipher(config.dbEncryptionKey().orElse(null), config.dataKeyRotation())
@@ -30,6 +35,21 @@ public class PlatformSecrets {
     /** Token this service presents to, and expects on, {@code /internal/...} endpoints. */
     public String internalToken() {
         return internalToken;
+    }
+
+    /** The internal token of {@code NEXUS_SECRET_KEY_PREVIOUS}, accepted during a rotation. */
+    public java.util.Optional<String> previousInternalToken() {
+        return previousSecretKey.map(InternalToken::derive);
+    }
+
+    /** {@code NEXUS_SECRET_KEY}: signs session keys. */
+    public String secretKey() {
+        return secretKey;
+    }
+
+    /** {@code NEXUS_SECRET_KEY_PREVIOUS}, if set: still verifies session keys signed before a rotation. */
+    public java.util.Optional<String> previousSecretKey() {
+        return previousSecretKey;
     }
 
     /** The cipher of secrets at rest; only in services that require {@code DB_ENCRYPTION_KEY}. */

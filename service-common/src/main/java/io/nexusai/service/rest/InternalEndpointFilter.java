@@ -9,7 +9,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
  * Guards {@code /internal/...}: only NexusAI services, presenting the token derived from
- * {@code NEXUS_SECRET_KEY}, may call service-to-service endpoints.
+ * {@code NEXUS_SECRET_KEY}, may call service-to-service endpoints. During a secret rotation the token of
+ * {@code NEXUS_SECRET_KEY_PREVIOUS} is accepted too, so servers can be rotated before their clients.
  */
 public class InternalEndpointFilter {
     private final PlatformSecrets secrets;
@@ -24,7 +25,9 @@ public class InternalEndpointFilter {
         if (!path.startsWith("/internal/") && !path.equals("/internal")) {
             return null;
         }
-        if (InternalToken.matches(ctx.getHeaderString(InternalToken.HEADER), secrets.internalToken())) {
+        String presented = ctx.getHeaderString(InternalToken.HEADER);
+        if (InternalToken.matches(presented, secrets.internalToken())
+                || secrets.previousInternalToken().map(previous -> InternalToken.matches(presented, previous)).orElse(false)) {
             return null;
         }
         return RestErrorMappers.envelope(401, ErrorType.AUTHENTICATION,

@@ -1,22 +1,26 @@
 package io.nexusai.gateway.pipeline.stage;
 
-import io.nexusai.api.auth.ApiKeys;
 import io.nexusai.api.auth.BearerToken;
 import io.nexusai.api.auth.Principal;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.gateway.pipeline.ProxyContext;
 import io.nexusai.gateway.pipeline.Stage;
+import io.nexusai.gateway.security.SignatureCheck;
 import io.nexusai.service.auth.PrincipalCache;
 
 /**
- * Step 2, identity verification: {@code Authorization: Bearer <app key>}. Cached keys are answered from memory
- * with no I/O; a key seen for the first time is resolved once through auth-service.
+ * Step 2, identity verification: {@code Authorization: Bearer <app key or session key>}. Cached app keys and
+ * session keys of cached parents are answered from memory with no I/O (session keys are verified locally); a
+ * key seen for the first time is resolved once through auth-service. Keys that must sign their requests are
+ * checked here too.
  */
 public final class AuthenticateStage implements Stage {
     private final PrincipalCache principals;
+    private final SignatureCheck signatures;
 
-    public AuthenticateStage(PrincipalCache principals) {
+    public AuthenticateStage(PrincipalCache principals, SignatureCheck signatures) {
         this.principals = principals;
+        this.signatures = signatures;
     }
 
     @Override
@@ -26,7 +30,7 @@ public final class AuthenticateStage implements Stage {
             throw ApiException.unauthorized("You didn't provide an API key. You need to provide your API key in an "
                     + "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
         }
-        Principal cached = principals.cached(ApiKeys.hash(token));
+        Principal cached = principals.cached(token);
         if (cached != null) {
             admit(ctx, cached);
             return;
@@ -34,12 +38,23 @@ public final class AuthenticateStage implements Stage {
         principals.resolve(token).subscribe().with(p -> admit(ctx, p), ctx::fail);
     }
 
-    private static void admit(ProxyContext ctx, Principal principal) {
+    private void admit(ProxyContext ctx, Principal principal) {
         if (principal.isAdmin()) {
             ctx.fail(ApiException.forbidden("Admin keys administer NexusAI; call the model API with an app key.", "admin_key_not_allowed"));
             return;
         }
-        ctx.attach(Principal.class, principal);
-        ctx.proceed();
+        if (principal.signingSecretEnvelope() == null) {
+            ctx.attach(Principal.class, principal);
+            ctx.proceed();
+            return;
+        }
+        signatures.check(principal, ctx.http().request(), ctx.http().body().buffer()).onComplete(checked -> {
+            if (checked.failed()) {
+                ctx.fail(checked.cause());
+            } else {
+                ctx.attach(Principal.class, principal);
+                ctx.proceed();
+            }
+        });
     }
 }
