@@ -31,7 +31,7 @@ public final class E2eStack {
     public static final String DB_ENCRYPTION_KEY = "e2e-" + PostgresProvider.randomSuffix() + "-db-encryption-0123456789abcdef";
     public static final String ADMIN_KEY = ApiKeys.generate(KeyLevel.ADMIN);
     public static final String MOCK_API_KEY = "sk-mock-" + PostgresProvider.randomSuffix() + "-provider-key";
-    public static final List<String> SERVICES = List.of("admin", "auth", "routing", "metering", "gateway");
+    public static final List<String> SERVICES = List.of("admin", "auth", "routing", "metering", "gateway", "gateway2");
 
     private static E2eStack instance;
 
@@ -75,6 +75,7 @@ public final class E2eStack {
         env.put("NEXUS_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
         env.put("NEXUS_AUTH_SERVICE_URL", url("auth"));
         env.put("NEXUS_ROUTING_SERVICE_URL", url("routing"));
+        env.put("NEXUS_METERING_SERVICE_URL", url("metering"));
         env.put("NEXUS_METERING_CONSUMER_NAME", "e2e-metering");
         try {
             Files.createDirectories(logs);
@@ -93,24 +94,55 @@ public final class E2eStack {
         startService("gateway");
     }
 
+    /** Starts the second gateway replica (for propagation tests), once. */
+    public synchronized void ensureSecondGateway() {
+        if (!isRunning("gateway2")) {
+            startService("gateway2");
+        }
+    }
+
     /** Starts (or restarts) one service and waits until it is ready. */
     public void startService(String name) {
-        launch(name);
+        startService(name, Map.of());
+    }
+
+    /** Starts (or restarts) one service with some environment variables changed, and waits until it is ready. */
+    public void startService(String name, Map<String, String> overrides) {
+        launch(name, overrides);
         awaitReady(name);
     }
 
     private void launch(String name) {
+        launch(name, Map.of());
+    }
+
+    private void launch(String name, Map<String, String> overrides) {
         Map<String, String> serviceEnv = new HashMap<>(env);
         serviceEnv.put("QUARKUS_HTTP_PORT", Integer.toString(httpPorts.get(name)));
         serviceEnv.put("MONITORING_PORT", Integer.toString(managementPorts.get(name)));
-        Path jar = root.resolve(name + "-service/target/quarkus-app/quarkus-run.jar");
+        serviceEnv.putAll(overrides);
+        processes.put(name, process(name, serviceEnv, logs.resolve(name + ".log")).start());
+    }
+
+    /** A service process, not started: the named service's packaged jar with the stack's JVM options. */
+    public ServiceProcess process(String name, Map<String, String> serviceEnv, Path log) {
+        String module = name.replaceAll("\\d+$", "");
+        Path jar = root.resolve(module + "-service/target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: package the services first (./mvnw verify does)");
         }
-        ServiceProcess process = ServiceProcess.java(name, jar,
-                List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m", "-Xss512k"), serviceEnv,
-                logs.resolve(name + ".log")).start();
-        processes.put(name, process);
+        return ServiceProcess.java(name, jar, List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m", "-Xss512k",
+                "--enable-native-access=ALL-UNNAMED"), serviceEnv, log);
+    }
+
+    /** The environment every service of the stack gets (secrets, database, Redis, service URLs). */
+    public Map<String, String> environment() {
+        return Map.copyOf(env);
+    }
+
+    /** Where service logs go. */
+    public Path logDirectory() {
+        return logs;
     }
 
     private void awaitReady(String name) {
@@ -140,7 +172,12 @@ public final class E2eStack {
 
     /** Base URL of the mock provider as a provider endpoint (with {@code /v1}). */
     public String mockEndpoint() {
-        return "http://127.0.0.1:" + mock.port() + "/v1";
+        return mockBase() + "/v1";
+    }
+
+    /** The mock provider's root URL (Azure and Anthropic endpoints, and its {@code /_mock} API). */
+    public String mockBase() {
+        return "http://127.0.0.1:" + mock.port();
     }
 
     /** Everything every service wrote to its log so far. */

@@ -26,18 +26,44 @@ final class Fixtures {
     }
 
     static Tenant tenantWithAlias(String realModel) {
+        return tenantWithAlias("openai", realModel);
+    }
+
+    /** A tenant, an app key, and an alias served by the mock speaking the given provider kind's format. */
+    static Tenant tenantWithAlias(String kind, String realModel) {
         E2eStack stack = E2eStack.get();
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String tenant = "t-" + suffix;
         String alias = "nexus-" + suffix;
         admin().body(Map.of("id", tenant, "name", "Tenant " + suffix)).post("/admin/v1/tenants").then().statusCode(201);
-        int provider = admin().body(Map.of("name", "mock-" + suffix, "endpoint", stack.mockEndpoint(), "api_key", E2eStack.MOCK_API_KEY))
+        String endpoint = "openai".equals(kind) ? stack.mockEndpoint() : stack.mockBase();
+        int provider = admin().body(Map.of("name", "mock-" + suffix, "kind", kind, "endpoint", endpoint, "api_key", E2eStack.MOCK_API_KEY,
+                        "rate_limit", 0))
                 .post("/admin/v1/providers").then().statusCode(201).extract().path("id");
         admin().body(Map.of("model_alias", alias, "provider_id", provider, "real_model_name", realModel))
                 .post("/admin/v1/routes").then().statusCode(201);
         String key = admin().body(Map.of("name", "e2e")).post("/admin/v1/tenants/" + tenant + "/keys").then().statusCode(201)
                 .extract().path("key");
         return new Tenant(tenant, alias, key, realModel);
+    }
+
+    /** Sets a fault rule on the mock for requests to one (real) model. */
+    static void mockFault(Map<String, Object> rule) {
+        given().contentType(ContentType.JSON).body(rule).post(E2eStack.get().mockBase() + "/_mock/faults").then().statusCode(201);
+    }
+
+    static void clearMockFaults() {
+        given().delete(E2eStack.get().mockBase() + "/_mock/faults").then().statusCode(204);
+    }
+
+    /** The mock's counters: requests, by_model, open_streams, cancelled_streams. */
+    static io.restassured.path.json.JsonPath mockStats() {
+        return given().get(E2eStack.get().mockBase() + "/_mock/stats").then().statusCode(200).extract().jsonPath();
+    }
+
+    /** A unique real model name, so that fault rules of one test touch no other. */
+    static String uniqueModel(String base) {
+        return base + "-" + UUID.randomUUID().toString().substring(0, 6);
     }
 
     static String appKey(String tenant, List<String> allowedModels) {

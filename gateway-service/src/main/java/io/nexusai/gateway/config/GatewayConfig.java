@@ -23,6 +23,10 @@ public interface GatewayConfig {
      */
     Optional<String> snapshotFile();
 
+    /** Base URL of metering-service, whose usage API the gateway relays to clients ({@code NEXUS_METERING_SERVICE_URL}). */
+    @WithDefault("http://localhost:8084")
+    String meteringUrl();
+
     /** Upstream connections. */
     Upstream upstream();
 

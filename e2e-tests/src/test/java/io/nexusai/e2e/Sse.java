@@ -1,0 +1,59 @@
+package io.nexusai.e2e;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** A plain SSE client for tests that need the raw events of a stream (framing, order, errors). */
+final class Sse {
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+    private Sse() {
+    }
+
+    /** POSTs and returns the {@code data} of every event, in order (the stream's framing is checked strictly). */
+    static List<String> post(String url, String key, String json) throws IOException, InterruptedException {
+        List<String> events = new ArrayList<>();
+        stream(url, key, json, events::add);
+        return events;
+    }
+
+    /** POSTs and hands each event's data to {@code onEvent} as it arrives. */
+    static int stream(String url, String key, String json, Consumer<String> onEvent) throws IOException, InterruptedException {
+        HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String line;
+            String data = null;
+            while ((line = in.readLine()) != null) {
+                if (line.isEmpty()) {
+                    if (data != null) {
+                        onEvent.accept(data);
+                    }
+                    data = null;
+                } else if (line.startsWith("data: ")) {
+                    if (data != null) {
+                        throw new IllegalStateException("two data lines in one event: " + line);
+                    }
+                    data = line.substring(6);
+                } else {
+                    throw new IllegalStateException("unexpected SSE line: " + line);
+                }
+            }
+            if (data != null) {
+                throw new IllegalStateException("stream ended inside an event: " + data);
+            }
+        }
+        return r.statusCode();
+    }
+}
