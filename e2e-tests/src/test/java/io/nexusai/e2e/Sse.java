@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /** A plain SSE client for tests that need the raw events of a stream (framing, order, errors). */
 final class Sse {
@@ -29,16 +31,30 @@ final class Sse {
 
     /** POSTs and hands each event's data to {@code onEvent} as it arrives. */
     static int stream(String url, String key, String json, Consumer<String> onEvent) throws IOException, InterruptedException {
-        HttpResponse<java.io.InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+        return streamWhile(url, key, json, Map.of(), data -> {
+            onEvent.accept(data);
+            return true;
+        });
+    }
+
+    /**
+     * POSTs with extra headers and hands each event's data to {@code onEvent} while it returns {@code true}; when it
+     * returns {@code false} the connection is closed at once, as a client that goes away.
+     */
+    static int streamWhile(String url, String key, String json, Map<String, String> headers, Predicate<String> onEvent)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
                 .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        headers.forEach(request::header);
+        HttpResponse<java.io.InputStream> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
             String line;
             String data = null;
             while ((line = in.readLine()) != null) {
                 if (line.isEmpty()) {
-                    if (data != null) {
-                        onEvent.accept(data);
+                    if (data != null && !onEvent.test(data)) {
+                        return r.statusCode();
                     }
                     data = null;
                 } else if (line.startsWith("data: ")) {

@@ -9,14 +9,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Counters behind {@code GET /_mock/stats}: API requests in total and per model (or Azure deployment), streams
- * currently open, and streams the client abandoned before their end ({@code cancelled_streams}), which lets a
- * test prove that a client disconnect reached the upstream.
+ * currently open, streams the client abandoned before their end ({@code cancelled_streams}), which lets a
+ * test prove that a client disconnect reached the upstream, and content events written so far
+ * ({@code content_chunks_sent}), which lets a test see how far the upstream has got while a client reads.
  */
 final class MockStats {
     private final AtomicLong requests = new AtomicLong();
     private final Map<String, AtomicLong> byModel = new ConcurrentHashMap<>();
     private final AtomicLong openStreams = new AtomicLong();
     private final AtomicLong cancelledStreams = new AtomicLong();
+    private final AtomicLong contentChunksSent = new AtomicLong();
 
     /** One API request for {@code model} ({@code null} when the request named none). */
     void request(String model) {
@@ -24,6 +26,11 @@ final class MockStats {
         if (model != null) {
             byModel.computeIfAbsent(model, m -> new AtomicLong()).incrementAndGet();
         }
+    }
+
+    /** One content event (a token, a tool-argument piece) was written to a stream. */
+    void contentChunkSent() {
+        contentChunksSent.incrementAndGet();
     }
 
     void streamOpened() {
@@ -43,6 +50,7 @@ final class MockStats {
         requests.set(0);
         byModel.clear();
         cancelledStreams.set(0);
+        contentChunksSent.set(0);
     }
 
     ObjectNode toJson() {
@@ -52,6 +60,7 @@ final class MockStats {
         new TreeMap<>(byModel).forEach((model, count) -> models.put(model, count.get()));
         out.put("open_streams", openStreams.get());
         out.put("cancelled_streams", cancelledStreams.get());
+        out.put("content_chunks_sent", contentChunksSent.get());
         return out;
     }
 }

@@ -106,6 +106,9 @@ final class SseStream {
             Future<Void> written = response.write(event.frame());
             next++;
             paced = false;
+            if (event.content()) {
+                stats.contentChunkSent();
+            }
             if (event.content() && ++contentSent == dropAfter) {
                 finish(false);
                 written.onComplete(ar -> vertx.setTimer(DROP_GRACE_MS, id -> connection.close()));
