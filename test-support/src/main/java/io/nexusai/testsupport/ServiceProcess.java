@@ -82,6 +82,19 @@ public final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException(name + " not ready at " + healthUrl + " after " + timeout + "; see " + log);
     }
 
+    /** Waits for the process to exit by itself and returns its exit code; fails if it is still running after the timeout. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(name + " still runs after " + timeout + "; see " + log);
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }
