@@ -36,7 +36,7 @@ public record ApplySpec(@NotNull @Size(max = 1000) List<@NotNull @Valid Provider
             @PositiveOrZero @Max(100_000_000) Integer rateLimit,
             @Size(max = 64) String region,
             Boolean isActive,
-            @Size(max = 50) Map<@Size(max = 64) String, @Size(max = 512) String> settings,
+            @Size(max = 50) Map<@Size(max = 64) String, @NotNull @Size(max = 512) String> settings,
             @Size(max = 1000) List<@NotNull @Valid ModelSpec> models) {
     }
 
