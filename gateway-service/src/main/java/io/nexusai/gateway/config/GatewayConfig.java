@@ -27,6 +27,20 @@ public interface GatewayConfig {
     @WithDefault("http://localhost:8084")
     String meteringUrl();
 
+    /** Where usage events wait while Redis is unreachable. */
+    UsageSpool usageSpool();
+
+    /** The on-disk spool of usage events. */
+    interface UsageSpool {
+        /** Directory of the spool files (in Kubernetes: an emptyDir or a persistent volume). */
+        @WithDefault("${java.io.tmpdir}/nexus-usage-spool")
+        String dir();
+
+        /** Past this much on disk, further events are counted as lost (nexus_usage_events_dropped_total). */
+        @WithDefault("1G")
+        io.quarkus.runtime.configuration.MemorySize maxSize();
+    }
+
     /** Upstream connections. */
     Upstream upstream();
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
-import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -12,17 +11,16 @@ import jakarta.enterprise.context.ApplicationScoped;
  * streams cut short). Counts follow OpenAI's accounting for chat (3 tokens per message and 3 to prime the
  * reply); they are estimates and are marked as such on usage events.
  */
-@Startup
 @ApplicationScoped
 public class TokenEstimator {
-    private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
 
-    public TokenEstimator() {
-        encoding.countTokensOrdinary("warm up");
+    /** The tokenizer's tables take tens of megabytes: loaded on the first estimate, which most gateways rarely need. */
+    private static final class Tokenizer {
+        static final Encoding ENCODING = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
     }
 
     public long count(CharSequence text) {
-        return text == null || text.isEmpty() ? 0 : encoding.countTokensOrdinary(text.toString());
+        return text == null || text.isEmpty() ? 0 : Tokenizer.ENCODING.countTokensOrdinary(text.toString());
     }
 
     /** Input tokens of a request body of the given OpenAI API. */

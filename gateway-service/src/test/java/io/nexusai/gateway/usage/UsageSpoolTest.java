@@ -1,0 +1,104 @@
+package io.nexusai.gateway.usage;
+
+import io.nexusai.api.events.UsageEvent;
+import io.nexusai.testsupport.RedisProvider;
+import io.nexusai.testsupport.StoppableRedisTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Through a Redis outage no usage event is lost: they go to the disk spool and are replayed when Redis is back,
+ * and a spool file left by a gateway that died is replayed too. Runs against a real redis-server it stops and
+ * starts.
+ */
+@QuarkusTest
+@TestProfile(UsageSpoolTest.Profile.class)
+@WithTestResource(StoppableRedisTestResource.class)
+class UsageSpoolTest {
+    static final Path SPOOL = Path.of("target/usage-spool-test-" + UUID.randomUUID().toString().substring(0, 8));
+
+    /** A spool directory of this test's own. */
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("nexus.gateway.usage-spool.dir", SPOOL.toString(),
+                    "quarkus.rest-client.auth-service.url", "http://127.0.0.1:1",
+                    "quarkus.rest-client.routing-service.url", "http://127.0.0.1:1");
+        }
+    }
+
+    @Inject
+    UsageEmitter emitter;
+
+    static UsageEvent event() {
+        return new UsageEvent("req_" + UUID.randomUUID(), null, System.currentTimeMillis(), "t", "key_x", "chat.completions", "a",
+                1, "p", 1, "m", false, 200, 10, 5, false, 3, BigDecimal.ONE, null);
+    }
+
+    static long xlen() throws IOException {
+        String stream = "{" + StoppableRedisTestResource.namespace() + "}:usage";
+        try (Socket s = new Socket("127.0.0.1", java.net.URI.create(StoppableRedisTestResource.url()).getPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("*2\r\n$4\r\nXLEN\r\n$" + stream.length() + "\r\n" + stream + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder sb = new StringBuilder();
+            int c;
+            while ((c = in.read()) != '\n') {
+                sb.append((char) c);
+            }
+            return Long.parseLong(sb.toString().trim().substring(1));
+        }
+    }
+
+    @Test
+    void eventsSurviveARedisOutageAndAnAbandonedSpoolIsReplayed() throws Exception {
+        for (int i = 0; i < 1000; i++) {
+            emitter.emit(event());
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> xlen() == 1000);
+
+        StoppableRedisTestResource.stopRedis();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !emitter.connected());
+        for (int i = 0; i < 700; i++) {
+            emitter.emit(event());
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> emitter.spooled() == 700);
+
+        // a gateway that died left its spool behind: a file of another owner, whose lock nobody holds
+        Files.writeString(SPOOL.resolve("usage-deadgateway_42-1.jsonl"),
+                new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(event()) + "\n");
+
+        StoppableRedisTestResource.startRedis(); // a fresh server: what it held before is gone
+        await().atMost(Duration.ofSeconds(20)).until(() -> emitter.connected() && emitter.spooled() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> xlen() == 701);
+        try (var files = Files.list(SPOOL)) {
+            assertThat(files.filter(f -> f.toString().endsWith(".jsonl"))).isEmpty();
+        }
+
+        for (int i = 0; i < 10; i++) {
+            emitter.emit(event());
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> xlen() == 711);
+        assertThat(RedisProvider.pings(StoppableRedisTestResource.url())).isTrue();
+    }
+}
