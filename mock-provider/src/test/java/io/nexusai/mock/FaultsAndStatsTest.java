@@ -232,10 +232,11 @@ class FaultsAndStatsTest extends MockServerTestBase {
         JsonNode after = awaitStats(s -> s.path("cancelled_streams").asInt() == 1 && s.path("open_streams").asInt() == 0);
         assertThat(after.path("cancelled_streams").asInt()).isEqualTo(1);
         assertThat(after.at("/by_model/cancel-me").asInt()).isEqualTo(1);
+        assertThat(after.path("content_chunks_sent").asInt()).isGreaterThanOrEqualTo(1);
 
         delete("/_mock/stats");
         assertThat(get("/_mock/stats")).isEqualTo(json(
-                "{\"requests\":0,\"by_model\":{},\"open_streams\":0,\"cancelled_streams\":0}"));
+                "{\"requests\":0,\"by_model\":{},\"open_streams\":0,\"cancelled_streams\":0,\"content_chunks_sent\":0}"));
     }
 
     private static JsonNode awaitStats(Predicate<JsonNode> condition) throws InterruptedException {
