@@ -1,17 +1,21 @@
 package io.nexusai.admin.rest;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.nexusai.admin.service.ApplyService;
 import io.nexusai.admin.service.ApplySpec;
 import io.nexusai.api.openai.ApiException;
+import io.nexusai.api.openai.ErrorType;
+import io.nexusai.service.rest.StrictJson;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
@@ -23,24 +27,45 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.CollectionEndEvent;
+import org.yaml.snakeyaml.events.CollectionStartEvent;
+import org.yaml.snakeyaml.events.DocumentStartEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.NodeEvent;
+import org.yaml.snakeyaml.events.ScalarEvent;
 
+import java.io.StringReader;
+import java.util.List;
 import java.util.Set;
 
 /**
  * {@code POST /admin/v1/apply}: declarative configuration in the product README's YAML format (a list of
  * providers, each with its {@code models}), or the same as JSON, or {@code {"providers": [...]}}.
- * {@code ?dryRun=true} returns the diff without writing; {@code ?prune=false} keeps objects the file omits.
+ * {@code ?dryRun=true} (or {@code dry_run}) returns the diff without writing; {@code ?prune=false} keeps objects the
+ * file omits. A dry run refuses exactly what a real run refuses: both read, check and validate the same way.
+ *
+ * <p>The document is read as strictly as the REST bodies ({@link StrictJson}: exact types, no repeated keys, no NUL,
+ * exact decimals). YAML is plain data: one document, no tags, anchors, aliases or directives, at most
+ * {@value #MAX_DEPTH} levels deep; SnakeYAML's event parser checks that before Jackson reads it.
  */
 @Path("/admin/v1/apply")
 @Produces(MediaType.APPLICATION_JSON)
 public class ApplyResource {
     private static final int MAX_DOCUMENT = 1_000_000;
+    /** Nesting levels of a document (the README's format needs four: providers, provider, models, model). */
+    private static final int MAX_DEPTH = 50;
     private final ApplyService apply;
     private final AdminIdentity identity;
     private final Validator validator;
-    private final ObjectMapper yaml = configure(YAMLMapper.builder(YAMLFactory.builder()
-            .loaderOptions(loaderOptions()).build()).build());
-    private final ObjectMapper json = configure(JsonMapper.builder().build());
+    private final ObjectMapper yaml = configure(YAMLMapper.builder().build());
+    private final ObjectMapper json = configure(JsonMapper.builder(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build()).build()).build());
 
     public ApplyResource(ApplyService apply, AdminIdentity identity, Validator validator) {
         this.apply = apply;
@@ -51,60 +76,109 @@ public class ApplyResource {
     @POST
     @Consumes({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", MediaType.APPLICATION_JSON})
     public Uni<ApplyService.Result> apply(String body, @HeaderParam("Content-Type") String contentType,
-                                          @QueryParam("dryRun") Boolean dryRun, @QueryParam("dry_run") Boolean dryRunSnake,
-                                          @QueryParam("prune") Boolean prune) throws JsonMappingException {
+                                          @QueryParam("dryRun") List<String> dryRun, @QueryParam("dry_run") List<String> dryRunSnake,
+                                          @QueryParam("prune") List<String> prune) throws JsonProcessingException {
+        boolean isDryRun = flag(dryRun, "dryRun", false) | flag(dryRunSnake, "dry_run", false);
+        boolean isPrune = flag(prune, "prune", true);
         if (body == null || body.isBlank()) {
             throw ApiException.badRequest("The body is empty: send the configuration as YAML or JSON.", null);
         }
         if (body.length() > MAX_DOCUMENT) {
-            throw new ApiException(413, io.nexusai.api.openai.ErrorType.INVALID_REQUEST, "The configuration is too large.", null,
-                    "request_too_large");
+            throw new ApiException(413, ErrorType.INVALID_REQUEST, "The configuration is too large.", null, "request_too_large");
         }
         boolean isJson = contentType != null && contentType.toLowerCase().startsWith(MediaType.APPLICATION_JSON);
-        ApplySpec spec = parse(isJson ? json : yaml, body);
+        if (!isJson) {
+            checkYaml(body);
+        }
+        ApplySpec spec = parse(isJson ? json : yaml, body, isJson ? "JSON" : "YAML");
         Set<ConstraintViolation<ApplySpec>> violations = validator.validate(spec);
         if (!violations.isEmpty()) {
             throw new ConstraintViolationException(violations);
         }
-        return apply.apply(identity.actor(), spec, Boolean.TRUE.equals(dryRun) || Boolean.TRUE.equals(dryRunSnake), prune == null || prune);
+        return apply.apply(identity.actor(), spec, isDryRun, isPrune);
     }
 
-    private static ApplySpec parse(ObjectMapper mapper, String body) throws JsonMappingException {
+    /** A boolean query parameter: absent, or exactly once {@code true} or {@code false}. */
+    private static boolean flag(List<String> values, String param, boolean absent) {
+        if (values == null || values.isEmpty()) {
+            return absent;
+        }
+        if (values.size() == 1 && ("true".equals(values.get(0)) || "false".equals(values.get(0)))) {
+            return "true".equals(values.get(0));
+        }
+        throw ApiException.badRequest(param + " must be true or false, given at most once.", param);
+    }
+
+    /**
+     * Refuses YAML beyond plain data, from SnakeYAML's events (nothing is built): explicit tags ({@code !!binary},
+     * {@code !!java.lang.Runtime}...), anchors and aliases, {@code %YAML}/{@code %TAG} directives, a second document,
+     * nesting deeper than {@value #MAX_DEPTH} (counted here: SnakeYAML's nesting limit applies only to its composer),
+     * and documents over the size limit.
+     */
+    private static void checkYaml(String body) {
+        LoaderOptions options = new LoaderOptions();
+        options.setCodePointLimit(MAX_DOCUMENT);
+        int documents = 0;
+        int depth = 0;
+        try {
+            for (Event event : new Yaml(options).parse(new StringReader(body))) {
+                if (event instanceof DocumentStartEvent start) {
+                    if (++documents > 1) {
+                        throw invalidDocument("The configuration must be a single YAML document", event.getStartMark());
+                    }
+                    if (start.getVersion() != null || start.getTags() != null && !start.getTags().isEmpty()) {
+                        throw invalidDocument("YAML directives (%YAML, %TAG) are not supported", event.getStartMark());
+                    }
+                } else if (event instanceof AliasEvent) {
+                    throw invalidDocument("YAML aliases (*name) are not supported", event.getStartMark());
+                } else if (event instanceof NodeEvent node && node.getAnchor() != null) {
+                    throw invalidDocument("YAML anchors (&name) are not supported", event.getStartMark());
+                } else if (event instanceof ScalarEvent scalar && scalar.getTag() != null
+                        || event instanceof CollectionStartEvent collection && collection.getTag() != null) {
+                    throw invalidDocument("YAML tags (!tag, !!type) are not supported", event.getStartMark());
+                }
+                if (event instanceof CollectionStartEvent && ++depth > MAX_DEPTH) {
+                    throw invalidDocument("The configuration is nested more than " + MAX_DEPTH + " levels deep", event.getStartMark());
+                } else if (event instanceof CollectionEndEvent) {
+                    depth--;
+                }
+            }
+        } catch (MarkedYAMLException e) {
+            Mark at = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            throw invalidDocument("The configuration is not valid YAML", at);
+        } catch (YAMLException e) {
+            throw invalidDocument("The configuration is not valid YAML", null);
+        }
+    }
+
+    private static ApplySpec parse(ObjectMapper mapper, String body, String format) throws JsonProcessingException {
         JsonNode tree;
         try {
             tree = mapper.readTree(body);
+        } catch (StreamConstraintsException e) {
+            throw invalidDocument("The configuration is nested too deeply, or holds a number or a string too long to read", null);
         } catch (JsonProcessingException e) {
-            throw new ApiException(400, io.nexusai.api.openai.ErrorType.INVALID_REQUEST,
-                    "The configuration is not valid " + (mapper instanceof YAMLMapper ? "YAML" : "JSON") + ": " + e.getOriginalMessage(),
+            JsonLocation at = e.getLocation();
+            throw new ApiException(400, ErrorType.INVALID_REQUEST, "The configuration is not valid " + format
+                    + (at != null && at.getLineNr() > 0 ? " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")" : "") + ".",
                     null, "invalid_document");
         }
         if (tree == null || !(tree.isArray() || tree.isObject())) {
             throw ApiException.badRequest("The configuration must be a list of providers, or an object with 'providers'.", null);
         }
         JsonNode wrapped = tree.isArray() ? mapper.createObjectNode().set("providers", tree) : tree;
-        try {
-            return mapper.treeToValue(wrapped, ApplySpec.class);
-        } catch (JsonMappingException e) {
-            throw e; // wrong types and unknown fields: the error mapper reports them with their path
-        } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("The configuration could not be read.", null);
-        }
+        // wrong types, unknown fields, NUL characters: RestErrorMappers reports them with their path
+        return mapper.treeToValue(wrapped, ApplySpec.class);
+    }
+
+    private static ApiException invalidDocument(String problem, Mark at) {
+        String where = at == null ? "" : " (line " + (at.getLine() + 1) + ", column " + (at.getColumn() + 1) + ")";
+        return new ApiException(400, ErrorType.INVALID_REQUEST, problem + where + ".", null, "invalid_document");
     }
 
     private static ObjectMapper configure(ObjectMapper mapper) {
-        return mapper.setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+        return StrictJson.configure(mapper).setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    }
-
-    /** YAML without aliases bombs or huge documents. */
-    private static org.yaml.snakeyaml.LoaderOptions loaderOptions() {
-        org.yaml.snakeyaml.LoaderOptions options = new org.yaml.snakeyaml.LoaderOptions();
-        options.setMaxAliasesForCollections(10);
-        options.setAllowDuplicateKeys(false);
-        options.setCodePointLimit(MAX_DOCUMENT);
-        options.setNestingDepthLimit(20);
-        return options;
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     }
 }

@@ -1,6 +1,7 @@
 package io.nexusai.admin.rest;
 
 import io.nexusai.admin.service.PriceService;
+import io.nexusai.admin.validation.Rules;
 import io.nexusai.admin.view.PriceView;
 import io.nexusai.api.openai.ApiException;
 import io.smallrye.mutiny.Uni;
@@ -46,8 +47,8 @@ public class PriceResource {
     @Path("/{model: .+}")
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<PriceView> put(@PathParam("model") String model, @Valid @NotNull Requests.Price body) {
-        if (!model.matches(Requests.MODEL_NAME)) {
-            throw ApiException.badRequest("The model name " + Requests.MODEL_NAME_MESSAGE + ".", "model");
+        if (!model.matches(Rules.MODEL_NAME)) {
+            throw ApiException.badRequest("The model name " + Rules.MODEL_NAME_MESSAGE + ".", "model");
         }
         return prices.put(identity.actor(), model, body.inputPerMillion(), body.outputPerMillion(), body.currency()).map(PriceView::of);
     }

@@ -1,6 +1,7 @@
 package io.nexusai.admin.rest;
 
 import io.nexusai.admin.service.ProviderService;
+import io.nexusai.admin.validation.Rules;
 import io.nexusai.admin.view.ProviderView;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -44,13 +45,13 @@ public class ProviderResource {
     }
 
     @GET
-    @Path("/{id}")
+    @Path(Rules.ID_PATH)
     public Uni<ProviderView> get(@PathParam("id") long id) {
         return providers.get(id).map(ProviderView::of);
     }
 
     @PATCH
-    @Path("/{id}")
+    @Path(Rules.ID_PATH)
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<ProviderView> update(@PathParam("id") long id, @Valid @NotNull Requests.ProviderPatch body) {
         return providers.update(identity.actor(), id, new ProviderService.Fields(body.name(), body.kind(), body.endpoint(), body.apiKey(),
@@ -59,7 +60,7 @@ public class ProviderResource {
 
     /** Deletes the provider and its routes. */
     @DELETE
-    @Path("/{id}")
+    @Path(Rules.ID_PATH)
     public Uni<RestResponse<Void>> delete(@PathParam("id") long id) {
         return providers.delete(identity.actor(), id).map(v -> RestResponse.noContent());
     }

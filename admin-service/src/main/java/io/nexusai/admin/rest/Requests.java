@@ -1,5 +1,8 @@
 package io.nexusai.admin.rest;
 
+import io.nexusai.admin.validation.EarlierThan;
+import io.nexusai.admin.validation.Name;
+import io.nexusai.admin.validation.Rules;
 import io.nexusai.admin.view.LimitsView;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
@@ -19,24 +22,27 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 
+import static io.nexusai.admin.validation.Rules.HTTP_URL;
+import static io.nexusai.admin.validation.Rules.MODEL_NAME;
+import static io.nexusai.admin.validation.Rules.MODEL_NAME_MESSAGE;
+import static io.nexusai.admin.validation.Rules.TENANT_ID;
+
 /**
  * Bodies the admin API accepts. Create bodies name their required fields; update (PATCH) bodies take any
- * subset, a missing or null field leaving the value as it is. Unknown fields are refused.
+ * subset, a missing or null field leaving the value as it is, and apply the same rules to what they set. Unknown
+ * fields are refused. Decimals have a {@code @DecimalMax} besides {@code @Digits}: {@code @Digits} alone lets huge
+ * exponents through (e.g. {@code 1e2147483648}: its integer-digit count overflows).
  */
 public final class Requests {
-    static final String HTTP_URL = "https?://[^\\s/@?#]+(/[^\\s]*)?";
-    static final String MODEL_NAME = "[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}";
-    static final String MODEL_NAME_MESSAGE = "must be a model name of letters, digits and ._:/@+-";
-    static final String TENANT_ID = "[a-z0-9][a-z0-9-]{0,62}";
 
     private Requests() {
     }
 
     /** {@code POST /admin/v1/providers}. {@code api_key} is write-only. */
     public record NewProvider(
-            @NotBlank @Size(max = 100) String name,
+            @NotNull @Name @Size(max = 100) String name,
             @Pattern(regexp = "openai|azure|anthropic", message = "must be one of openai, azure, anthropic") String kind,
-            @NotBlank @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = "must be an http(s) URL") String endpoint,
+            @NotBlank @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = Rules.HTTP_URL_MESSAGE) String endpoint,
             @NotBlank @Size(max = 4096) String apiKey,
             @PositiveOrZero @Max(1_000_000) Integer weight,
             @PositiveOrZero @Max(100_000_000) Integer rateLimit,
@@ -47,9 +53,9 @@ public final class Requests {
 
     /** {@code PATCH /admin/v1/providers/{id}}. A new {@code api_key} replaces the stored one. */
     public record ProviderPatch(
-            @Size(min = 1, max = 100) String name,
+            @Name @Size(max = 100) String name,
             @Pattern(regexp = "openai|azure|anthropic", message = "must be one of openai, azure, anthropic") String kind,
-            @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = "must be an http(s) URL") String endpoint,
+            @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = Rules.HTTP_URL_MESSAGE) String endpoint,
             @Size(min = 1, max = 4096) String apiKey,
             @PositiveOrZero @Max(1_000_000) Integer weight,
             @PositiveOrZero @Max(100_000_000) Integer rateLimit,
@@ -90,8 +96,10 @@ public final class Requests {
             @PositiveOrZero @Max(2_000_000_000) Integer tpmLimit,
             @PositiveOrZero Long dailyTokenQuota,
             @PositiveOrZero Long monthlyTokenQuota,
-            @DecimalMin("0") @Digits(integer = 14, fraction = 6) BigDecimal dailyCostBudget,
-            @DecimalMin("0") @Digits(integer = 14, fraction = 6) BigDecimal monthlyCostBudget) {
+            @DecimalMin("0") @DecimalMax(value = "1e14", inclusive = false) @Digits(integer = 14, fraction = 6)
+            BigDecimal dailyCostBudget,
+            @DecimalMin("0") @DecimalMax(value = "1e14", inclusive = false) @Digits(integer = 14, fraction = 6)
+            BigDecimal monthlyCostBudget) {
 
         LimitsView view() {
             return new LimitsView(rpmLimit, tpmLimit, dailyTokenQuota, monthlyTokenQuota, dailyCostBudget, monthlyCostBudget);
@@ -105,14 +113,14 @@ public final class Requests {
     /** {@code POST /admin/v1/tenants}. */
     public record NewTenant(
             @NotBlank @Pattern(regexp = TENANT_ID, message = "must be a lower-case slug of letters, digits and -, at most 63 characters") String id,
-            @NotBlank @Size(max = 200) String name,
+            @NotNull @Name @Size(max = 200) String name,
             @Size(max = 1000) List<@NotNull @Pattern(regexp = MODEL_NAME, message = "must be a model alias") String> allowedModels,
             @Valid Limits limits) {
     }
 
     /** {@code PATCH /admin/v1/tenants/{id}}. */
     public record TenantPatch(
-            @Size(min = 1, max = 200) String name,
+            @Name @Size(max = 200) String name,
             @Size(max = 1000) List<@NotNull @Pattern(regexp = MODEL_NAME, message = "must be a model alias") String> allowedModels,
             Boolean isActive,
             @Valid Limits limits) {
@@ -120,21 +128,24 @@ public final class Requests {
 
     /** {@code POST /admin/v1/tenants/{tenant}/keys}. {@code signed}: the key must sign its requests (HMAC). */
     public record NewKey(
-            @NotBlank @Size(max = 200) String name,
+            @NotNull @Name @Size(max = 200) String name,
             @Size(max = 1000) List<@NotNull @Pattern(regexp = MODEL_NAME, message = "must be a model alias") String> allowedModels,
-            @Future OffsetDateTime expiresAt,
+            @Future @EarlierThan(Rules.LAST_INSTANT) OffsetDateTime expiresAt,
             @Valid Limits limits,
             Boolean signed) {
     }
 
     /** {@code POST /admin/v1/admin-keys}. */
-    public record NewAdminKey(@NotBlank @Size(max = 200) String name, @Future OffsetDateTime expiresAt) {
+    public record NewAdminKey(@NotNull @Name @Size(max = 200) String name,
+                              @Future @EarlierThan(Rules.LAST_INSTANT) OffsetDateTime expiresAt) {
     }
 
     /** {@code PUT /admin/v1/prices/{model}}. */
     public record Price(
-            @NotNull @DecimalMin("0") @Digits(integer = 10, fraction = 10) BigDecimal inputPerMillion,
-            @NotNull @DecimalMin("0") @Digits(integer = 10, fraction = 10) BigDecimal outputPerMillion,
+            @NotNull @DecimalMin("0") @DecimalMax(value = "1e10", inclusive = false) @Digits(integer = 10, fraction = 10)
+            BigDecimal inputPerMillion,
+            @NotNull @DecimalMin("0") @DecimalMax(value = "1e10", inclusive = false) @Digits(integer = 10, fraction = 10)
+            BigDecimal outputPerMillion,
             @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as USD") String currency) {
     }
 }

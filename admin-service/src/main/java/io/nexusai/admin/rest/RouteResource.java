@@ -1,6 +1,7 @@
 package io.nexusai.admin.rest;
 
 import io.nexusai.admin.service.RouteService;
+import io.nexusai.admin.validation.Rules;
 import io.nexusai.admin.view.RouteView;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -46,13 +47,13 @@ public class RouteResource {
     }
 
     @GET
-    @Path("/{id}")
+    @Path(Rules.ID_PATH)
     public Uni<RouteView> get(@PathParam("id") long id) {
         return routes.get(id).map(RouteView::of);
     }
 
     @PATCH
-    @Path("/{id}")
+    @Path(Rules.ID_PATH)
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<RouteView> update(@PathParam("id") long id, @Valid @NotNull Requests.RoutePatch body) {
         return routes.update(identity.actor(), id, new RouteService.Fields(body.modelAlias(), body.providerId(), body.realModelName(),
@@ -61,7 +62,7 @@ public class RouteResource {
     }
 
     @DELETE
-    @Path("/{id}")
+    @Path(Rules.ID_PATH)
     public Uni<RestResponse<Void>> delete(@PathParam("id") long id) {
         return routes.delete(identity.actor(), id).map(v -> RestResponse.noContent());
     }

@@ -1,8 +1,11 @@
 package io.nexusai.admin.service;
 
+import io.nexusai.admin.validation.Name;
+import io.nexusai.admin.validation.Rules;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Digits;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -17,7 +20,8 @@ import java.util.Map;
 
 /**
  * The declarative configuration of {@code POST /admin/v1/apply}: the product README's provider list, in YAML or
- * JSON. The whole file is the desired state of providers and their routes.
+ * JSON. The whole file is the desired state of providers and their routes. Its rules are those of the REST bodies
+ * ({@code Requests}) for the same fields.
  */
 public record ApplySpec(@NotNull @Size(max = 1000) List<@NotNull @Valid ProviderSpec> providers) {
 
@@ -28,8 +32,8 @@ public record ApplySpec(@NotNull @Size(max = 1000) List<@NotNull @Valid Provider
 
     /** One provider and the models (routes) it serves. */
     public record ProviderSpec(
-            @NotBlank @Size(max = 100) String name,
-            @NotBlank @Size(max = 2048) @Pattern(regexp = "https?://[^\\s@]+", message = "must be an http(s) URL") String endpoint,
+            @NotNull @Name @Size(max = 100) String name,
+            @NotBlank @Size(max = 2048) @Pattern(regexp = Rules.HTTP_URL, message = Rules.HTTP_URL_MESSAGE) String endpoint,
             @Size(max = 4096) String apiKey,
             @Pattern(regexp = "openai|azure|anthropic", message = "must be one of openai, azure, anthropic") String kind,
             @PositiveOrZero @Max(1_000_000) Integer weight,
@@ -42,12 +46,12 @@ public record ApplySpec(@NotNull @Size(max = 1000) List<@NotNull @Valid Provider
 
     /** One model alias served by the provider: a route. */
     public record ModelSpec(
-            @NotBlank @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}", message = "must be a model name of letters, digits and ._:/@+-") String alias,
-            @NotBlank @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}", message = "must be a model name of letters, digits and ._:/@+-") String realName,
+            @NotBlank @Pattern(regexp = Rules.MODEL_NAME, message = Rules.MODEL_NAME_MESSAGE) String alias,
+            @NotBlank @Pattern(regexp = Rules.MODEL_NAME, message = Rules.MODEL_NAME_MESSAGE) String realName,
             @PositiveOrZero @Max(100_000_000) Integer rateLimit,
             @Size(max = 50) Map<@Size(min = 1, max = 64) String, @NotNull @PositiveOrZero @Max(1_000_000) Integer> regionWeights,
             @PositiveOrZero @Max(1_000_000) Integer weight,
-            @DecimalMin("0") @DecimalMax("1000") BigDecimal costMultiplier,
+            @DecimalMin("0") @DecimalMax("1000") @Digits(integer = 6, fraction = 6) BigDecimal costMultiplier,
             @Min(1) @Max(10) Integer priority,
             Boolean isActive) {
     }

@@ -1,7 +1,6 @@
 package io.nexusai.service.rest;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
@@ -27,14 +26,15 @@ final class JsonPaths {
         return sb.toString();
     }
 
+    /** What is wrong with the value, from the kind of failure and the field's type only (never Jackson's message). */
     static String describe(JsonMappingException e) {
+        if (e instanceof StrictJson.NulCharacterException) {
+            return "must not contain the NUL character (\\u0000)";
+        }
         if (e instanceof UnrecognizedPropertyException) {
             return "unknown field";
         }
-        if (e instanceof InvalidFormatException ife) {
-            return "invalid value for type " + simpleType(ife.getTargetType());
-        }
-        if (e instanceof MismatchedInputException mie && mie.getTargetType() != null) {
+        if (e instanceof MismatchedInputException mie && mie.getTargetType() != null) { // InvalidFormatException too
             return "expected " + simpleType(mie.getTargetType());
         }
         return "invalid value";
@@ -99,6 +99,9 @@ final class JsonPaths {
         }
         if (java.util.Map.class.isAssignableFrom(type)) {
             return "object";
+        }
+        if (java.time.temporal.Temporal.class.isAssignableFrom(type)) {
+            return "an ISO-8601 date-time with offset, e.g. 2030-01-31T00:00:00Z";
         }
         if (type.isEnum()) {
             return "one of " + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase();

@@ -1,0 +1,24 @@
+package io.nexusai.service.rest;
+
+/**
+ * Whether this application serves JAX-RS resources with Quarkus REST: true for the control-plane services, false
+ * for the gateway, whose Vert.x routes parse their own JSON and enforce their own limits. The beans of this package
+ * that change the whole application (its ObjectMapper, its HTTP server) act only where it is true. (The gateway has
+ * the RESTEasy Reactive core on its class path through the REST client, so the check is on the Quarkus REST server
+ * extension itself.)
+ */
+final class RestServer {
+    static final boolean PRESENT = present("io.quarkus.resteasy.reactive.server.EndpointDisabled");
+
+    private RestServer() {
+    }
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, RestServer.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+}
