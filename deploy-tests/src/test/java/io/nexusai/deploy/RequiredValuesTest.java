@@ -1,0 +1,77 @@
+package io.nexusai.deploy;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.TemplateCommand;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * values.yaml has no secrets; without them (or an existing Secret), or without a PostgreSQL host, the chart
+ * refuses to render, and says why.
+ */
+class RequiredValuesTest {
+
+    @Test
+    void withoutSecretsTheChartSaysWhatIsMissing() {
+        assertThatThrownBy(() -> Chart.template(Chart.DIR, null))
+                .hasMessageContaining("secrets.nexusSecretKey is required")
+                .hasMessageContaining("secrets.existingSecret");
+    }
+
+    @Test
+    void eachMissingSecretIsNamed() {
+        for (String secret : new String[]{"nexusSecretKey", "dbEncryptionKey", "dbPassword", "redisUrl"}) {
+            assertThatThrownBy(() -> templateDefault(Map.of("secrets." + secret, "")))
+                    .as(secret).hasMessageContaining("secrets." + secret + " is required");
+        }
+    }
+
+    @Test
+    void shortKeysAreRefused() {
+        assertThatThrownBy(() -> templateDefault(Map.of("secrets.nexusSecretKey", "too-short")))
+                .hasMessageContaining("secrets.nexusSecretKey must be at least 32 characters");
+        assertThatThrownBy(() -> templateDefault(Map.of("secrets.dbEncryptionKey", "too-short")))
+                .hasMessageContaining("secrets.dbEncryptionKey must be at least 32 characters");
+        assertThatThrownBy(() -> templateDefault(Map.of("secrets.nexusSecretKeyPrevious", "too-short")))
+                .hasMessageContaining("secrets.nexusSecretKeyPrevious must be at least 32 characters");
+    }
+
+    @Test
+    void aMalformedBootstrapAdminKeyIsRefused() {
+        assertThatThrownBy(() -> templateDefault(Map.of("secrets.bootstrapAdminKey", "admin")))
+                .hasMessageContaining("secrets.bootstrapAdminKey must be nx-adm- followed by 40");
+    }
+
+    @Test
+    void theDatabaseHostIsRequiredEvenWithAnExistingSecret() {
+        assertThatThrownBy(() -> new Helm(Chart.DIR).template().withName(Chart.RELEASE).withKubeVersion(Chart.KUBE_VERSION)
+                .set("secrets.existingSecret", "mine").call())
+                .hasMessageContaining("database.host is required");
+    }
+
+    @Test
+    void aRedisNamespaceWithBracesIsRefused() {
+        assertThatThrownBy(() -> templateDefault(Map.of("redis.namespace", "{nexus}")))
+                .hasMessageContaining("redis.namespace must be a non-empty name without braces");
+    }
+
+    @Test
+    void anExistingSecretNeedsNoSecretValues() {
+        String manifest = new Helm(Chart.DIR).template().withName(Chart.RELEASE).withKubeVersion(Chart.KUBE_VERSION)
+                .set("secrets.existingSecret", "mine").set("database.host", "db").call();
+        assertThat(manifest).contains("name: mine").doesNotContain("kind: Secret");
+    }
+
+    private static String templateDefault(Map<String, String> overrides) {
+        TemplateCommand template = new Helm(Chart.DIR).template().withName(Chart.RELEASE)
+                .withKubeVersion(Chart.KUBE_VERSION).withValuesFile(Chart.ciValues("default"));
+        for (var override : overrides.entrySet()) {
+            template = template.set(override.getKey(), override.getValue());
+        }
+        return template.call();
+    }
+}
