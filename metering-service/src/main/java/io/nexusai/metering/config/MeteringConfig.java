@@ -6,15 +6,22 @@ import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Optional;
 
-/** Settings of the usage-stream consumer ({@code nexus.metering.*}). */
+/** Settings of the usage-stream consumer ({@code nexus.metering.*}, e.g. {@code NEXUS_METERING_BATCH_SIZE}). */
 @ConfigMapping(prefix = "nexus.metering")
 public interface MeteringConfig {
     /** Consumer name in the group; default {@code <hostname>:<http port>}, stable across restarts of one replica. */
     Optional<String> consumerName();
 
-    /** Entries read (and inserted in one batch) per round. */
-    @WithDefault("500")
+    /** Entries read (and inserted in one statement) per round (docs/benchmarks.md: 2000 with 3 in flight was fastest). */
+    @WithDefault("2000")
     int batchSize();
+
+    /**
+     * Batches being stored at once: while one is inserted, the next is read and parsed. Each is acknowledged
+     * only after its own commit.
+     */
+    @WithDefault("3")
+    int maxInFlight();
 
     /** How long one read waits for new entries. */
     @WithDefault("2s")
@@ -24,9 +31,35 @@ public interface MeteringConfig {
     @WithDefault("60s")
     Duration claimIdle();
 
-    /** How often to look for such entries. */
+    /** How often to look for such entries (and for dead consumers to delete). */
     @WithDefault("15s")
     Duration claimEvery();
+
+    /** Consumers of the group idle this long with nothing pending are deleted (XGROUP DELCONSUMER). */
+    @WithDefault("1h")
+    Duration deleteIdleConsumersAfter();
+
+    /**
+     * How often the stream is trimmed to just below the oldest entry any group has not acknowledged
+     * (XTRIM MINID); 0 turns trimming off.
+     */
+    @WithDefault("60s")
+    Duration trimEvery();
+
+    /** How often the lag gauge ({@code nexus_metering_lag_events}) is refreshed. */
+    @WithDefault("10s")
+    Duration lagEvery();
+
+    /** Whether usage totals are read from the minute/day rollups where the filter allows (else from events). */
+    @WithDefault("true")
+    boolean rollupQueries();
+
+    /**
+     * At most this many (tenant, model) label pairs on the cost and token counters; further pairs are counted
+     * under {@code tenant="other", model="other"}.
+     */
+    @WithDefault("1000")
+    int metricsMaxSeries();
 
     /** How often prices are reloaded (besides price change events). */
     @WithDefault("60s")

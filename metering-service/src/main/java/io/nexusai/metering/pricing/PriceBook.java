@@ -38,6 +38,7 @@ public class PriceBook {
     private final Vertx vertx;
     private final MeteringConfig config;
     private volatile Map<String, Price> prices = Map.of();
+    private volatile boolean loaded;
 
     public PriceBook(Pool pool, Vertx vertx, MeteringConfig config) {
         this.pool = pool;
@@ -69,11 +70,20 @@ public class PriceBook {
                                 row.getBigDecimal("output_per_million"), row.getString("currency")));
                     }
                     prices = Map.copyOf(next);
+                    loaded = true;
                     return next.size();
                 })
                 .onFailure().invoke(e -> LOG.warnf("prices not reloaded: %s", e.getMessage()))
                 .onFailure().recoverWithItem(0)
                 .replaceWithVoid();
+    }
+
+    /**
+     * Whether prices have been read at least once. The stream consumer waits for this: an event priced
+     * against an empty book would be stored with cost 0 for good.
+     */
+    public boolean loaded() {
+        return loaded;
     }
 
     /** (prompt × input price + completion × output price) / 1M × multiplier; zero and unpriced for unknown models. */

@@ -1,6 +1,7 @@
 package io.nexusai.metering.repository;
 
 import io.nexusai.api.events.UsageEvent;
+import io.nexusai.metering.config.MeteringConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -11,51 +12,141 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
-/** Usage rows: idempotent batch inserts and tenant-scoped queries. Parameterised SQL only. */
+/**
+ * Usage rows: idempotent batch inserts that maintain the minute and day rollups, and tenant-scoped queries
+ * that read the rollups where the filter allows. Parameterised SQL only.
+ */
 @ApplicationScoped
 public class UsageRepository {
-    private static final String INSERT = """
-            INSERT INTO metering.usage_events (request_id, client_request_id, occurred_at, tenant_id, key_id, endpoint, model_alias, provider_id,
-                provider, deployment_id, real_model, stream, status, prompt_tokens, completion_tokens, total_tokens, estimated,
-                latency_ms, cost_multiplier, cost, currency, priced, trace_id, stream_entry_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
-            ON CONFLICT (request_id) DO NOTHING
-            """;
-    private final Pool pool;
+    private static final String ROLLUP_COLUMNS = "bucket, tenant_id, key_id, model_alias, real_model, provider,"
+            + " requests, prompt_tokens, completion_tokens, cost";
+    private static final String ROLLUP_KEY = "bucket, tenant_id, key_id, model_alias, real_model, provider";
 
-    public UsageRepository(Pool pool) {
+    /**
+     * One statement, hence one transaction: insert the batch (one array per column, unnested), skip request ids
+     * already stored, and add exactly the rows inserted — taken from RETURNING — to the minute and day rollups.
+     * The aggregation reads all of {@code ins} before the first rollup row is written, and the rollup rows are
+     * written in key order, as are the events (sorted by request id before): concurrent batches of several
+     * replicas take their row locks in one order and cannot deadlock one another.
+     */
+    private static final String INSERT = """
+            WITH ins AS (
+                INSERT INTO metering.usage_events (request_id, client_request_id, occurred_at, tenant_id, key_id, endpoint,
+                    model_alias, provider_id, provider, deployment_id, real_model, stream, status, prompt_tokens,
+                    completion_tokens, total_tokens, estimated, latency_ms, cost_multiplier, cost, currency, priced, trace_id,
+                    stream_entry_id)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
+                    $8::int8[], $9::text[], $10::int8[], $11::text[], $12::bool[], $13::int4[], $14::int8[], $15::int8[],
+                    $16::int8[], $17::bool[], $18::int8[], $19::numeric[], $20::numeric[], $21::text[], $22::bool[],
+                    $23::text[], $24::text[])
+                ON CONFLICT (request_id) DO NOTHING
+                RETURNING request_id, occurred_at, tenant_id, key_id, model_alias, real_model, provider, prompt_tokens,
+                    completion_tokens, cost
+            ), minute AS (
+                INSERT INTO metering.usage_minute AS r (%1$s)
+                SELECT date_trunc('minute', occurred_at, 'UTC'), tenant_id, key_id, model_alias, real_model, provider,
+                    count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost)
+                FROM ins GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+                ON CONFLICT (%2$s) DO UPDATE SET requests = r.requests + EXCLUDED.requests,
+                    prompt_tokens = r.prompt_tokens + EXCLUDED.prompt_tokens,
+                    completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens, cost = r.cost + EXCLUDED.cost
+            ), daily AS (
+                INSERT INTO metering.usage_daily AS r (%1$s)
+                SELECT date_trunc('day', occurred_at, 'UTC'), tenant_id, key_id, model_alias, real_model, provider,
+                    count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost)
+                FROM ins GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+                ON CONFLICT (%2$s) DO UPDATE SET requests = r.requests + EXCLUDED.requests,
+                    prompt_tokens = r.prompt_tokens + EXCLUDED.prompt_tokens,
+                    completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens, cost = r.cost + EXCLUDED.cost
+            )
+            SELECT request_id FROM ins
+            """.formatted(ROLLUP_COLUMNS, ROLLUP_KEY);
+
+    private final Pool pool;
+    private final boolean rollupQueries;
+
+    public UsageRepository(Pool pool, MeteringConfig config) {
         this.pool = pool;
+        this.rollupQueries = config.rollupQueries();
     }
 
-    /** Inserts the records in one transaction; rows already present (same request id) are left alone. */
-    public Uni<Integer> insertAll(List<UsageRecord> records) {
+    /** What one batch insert did: the records actually inserted, and how many were already stored. */
+    public record InsertResult(List<UsageRecord> inserted, int duplicates) {
+        public static final InsertResult EMPTY = new InsertResult(List.of(), 0);
+    }
+
+    /**
+     * Inserts the records and their rollups in one transaction; records whose request id is already stored (or
+     * that repeat one earlier in the batch) are left out of both.
+     */
+    public Uni<InsertResult> insertAll(List<UsageRecord> records) {
         if (records.isEmpty()) {
-            return Uni.createFrom().item(0);
+            return Uni.createFrom().item(InsertResult.EMPTY);
         }
-        List<Tuple> batch = new ArrayList<>(records.size());
+        Map<String, UsageRecord> byId = new HashMap<>(records.size() * 2);
+        List<UsageRecord> unique = new ArrayList<>(records.size());
         for (UsageRecord r : records) {
-            UsageEvent e = r.event();
-            batch.add(Tuple.tuple(java.util.Arrays.asList(
-                    e.requestId(), e.clientRequestId(),
-                    OffsetDateTime.ofInstant(Instant.ofEpochMilli(e.timestampMs()), ZoneOffset.UTC),
-                    e.tenantId(), e.keyId(), e.endpoint(), e.alias(),
-                    e.providerId(), nullToEmpty(e.provider()), e.deploymentId(), nullToEmpty(e.realModel()),
-                    e.stream(), e.status(), e.promptTokens(), e.completionTokens(), e.totalTokens(), e.estimated(),
-                    e.latencyMs(), e.costMultiplier() == null ? BigDecimal.ONE : e.costMultiplier(),
-                    r.cost().amount(), r.cost().currency(), r.cost().priced(),
-                    nullToEmpty(e.traceId()), r.streamEntryId())));
+            if (byId.putIfAbsent(r.event().requestId(), r) == null) {
+                unique.add(r);
+            }
         }
-        return pool.withTransaction(conn -> conn.preparedQuery(INSERT).executeBatch(batch))
-                .map(rows -> {
-                    int inserted = 0;
-                    for (var rs = rows; rs != null; rs = rs.next()) {
-                        inserted += rs.rowCount();
-                    }
-                    return inserted;
-                });
+        int inBatchDuplicates = records.size() - unique.size();
+        unique.sort(Comparator.comparing(r -> r.event().requestId()));
+        int n = unique.size();
+        String[] requestId = new String[n], clientRequestId = new String[n], tenant = new String[n], key = new String[n],
+                endpoint = new String[n], alias = new String[n], provider = new String[n], realModel = new String[n],
+                currency = new String[n], traceId = new String[n], entryId = new String[n];
+        OffsetDateTime[] occurredAt = new OffsetDateTime[n];
+        Long[] providerId = new Long[n], deploymentId = new Long[n], prompt = new Long[n], completion = new Long[n],
+                total = new Long[n], latency = new Long[n];
+        Boolean[] stream = new Boolean[n], estimated = new Boolean[n], priced = new Boolean[n];
+        Integer[] status = new Integer[n];
+        BigDecimal[] multiplier = new BigDecimal[n], cost = new BigDecimal[n];
+        for (int i = 0; i < n; i++) {
+            UsageRecord r = unique.get(i);
+            UsageEvent e = r.event();
+            requestId[i] = e.requestId();
+            clientRequestId[i] = e.clientRequestId();
+            occurredAt[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(e.timestampMs()), ZoneOffset.UTC);
+            tenant[i] = e.tenantId();
+            key[i] = e.keyId();
+            endpoint[i] = e.endpoint();
+            alias[i] = e.alias();
+            providerId[i] = e.providerId();
+            provider[i] = nullToEmpty(e.provider());
+            deploymentId[i] = e.deploymentId();
+            realModel[i] = nullToEmpty(e.realModel());
+            stream[i] = e.stream();
+            status[i] = e.status();
+            prompt[i] = e.promptTokens();
+            completion[i] = e.completionTokens();
+            total[i] = e.totalTokens();
+            estimated[i] = e.estimated();
+            latency[i] = e.latencyMs();
+            multiplier[i] = e.costMultiplier() == null ? BigDecimal.ONE : e.costMultiplier();
+            cost[i] = r.cost().amount();
+            currency[i] = r.cost().currency();
+            priced[i] = r.cost().priced();
+            traceId[i] = nullToEmpty(e.traceId());
+            entryId[i] = r.streamEntryId();
+        }
+        Tuple params = Tuple.tuple(java.util.Arrays.asList(requestId, clientRequestId, occurredAt, tenant, key, endpoint, alias,
+                providerId, provider, deploymentId, realModel, stream, status, prompt, completion, total, estimated, latency,
+                multiplier, cost, currency, priced, traceId, entryId));
+        return pool.preparedQuery(INSERT).execute(params).map(rows -> {
+            List<UsageRecord> inserted = new ArrayList<>(rows.size());
+            for (Row row : rows) {
+                inserted.add(byId.get(row.getString(0)));
+            }
+            return new InsertResult(inserted, inBatchDuplicates + n - inserted.size());
+        });
     }
 
     /** Filters of a usage query; {@code tenantId} null means every tenant (admins only). */
@@ -70,17 +161,25 @@ public class UsageRepository {
         }
     }
 
+    /** Where aggregate queries read: rollups where the filter allows ({@code AUTO}), or events only. */
+    public enum Source { AUTO, EVENTS }
+
     /** Totals, grouped by {@code bucketUnit} ("hour", "day") or not at all ({@code null}). */
     public Uni<List<Totals>> totals(Filter f, String bucketUnit) {
-        Where w = where(f);
-        String bucket = bucketUnit == null ? "NULL::timestamptz" : "date_trunc('" + bucketUnit + "', occurred_at, 'UTC')";
-        String sql = "SELECT " + bucket + " AS bucket, count(*) AS requests, COALESCE(sum(prompt_tokens), 0) AS prompt,"
-                + " COALESCE(sum(completion_tokens), 0) AS completion, COALESCE(sum(cost), 0) AS cost"
-                + " FROM metering.usage_events" + w.sql + (bucketUnit == null ? "" : " GROUP BY 1 ORDER BY 1");
-        return pool.preparedQuery(sql).execute(Tuple.tuple(w.params)).map(rows -> {
+        return totals(f, bucketUnit, rollupQueries ? Source.AUTO : Source.EVENTS);
+    }
+
+    /** Totals from the given source; both give the same result for every filter. */
+    public Uni<List<Totals>> totals(Filter f, String bucketUnit, Source source) {
+        if (bucketUnit != null && !bucketUnit.equals("hour") && !bucketUnit.equals("day")) {
+            throw new IllegalArgumentException("bucket unit " + bucketUnit);
+        }
+        Aggregate a = aggregate(f, source, bucketUnit == null ? List.of() : List.of("date_trunc('" + bucketUnit + "', %s, 'UTC')"),
+                !"hour".equals(bucketUnit), bucketUnit == null ? "" : " ORDER BY 1");
+        return pool.preparedQuery(a.sql).execute(Tuple.tuple(a.params)).map(rows -> {
             List<Totals> out = new ArrayList<>();
             for (Row row : rows) {
-                OffsetDateTime b = row.getOffsetDateTime("bucket");
+                OffsetDateTime b = bucketUnit == null ? null : row.getOffsetDateTime(0);
                 out.add(new Totals(b == null ? null : b.toInstant(), row.getLong("requests"), row.getLong("prompt"),
                         row.getLong("completion"), row.getBigDecimal("cost")));
             }
@@ -93,18 +192,133 @@ public class UsageRepository {
     }
 
     public Uni<List<Allocation>> allocation(Filter f) {
-        Where w = where(f);
-        String sql = "SELECT tenant_id, model_alias, count(*) AS requests, COALESCE(sum(total_tokens), 0) AS tokens,"
-                + " COALESCE(sum(cost), 0) AS cost FROM metering.usage_events" + w.sql
-                + " GROUP BY tenant_id, model_alias ORDER BY cost DESC, tenant_id, model_alias";
-        return pool.preparedQuery(sql).execute(Tuple.tuple(w.params)).map(rows -> {
+        return allocation(f, rollupQueries ? Source.AUTO : Source.EVENTS);
+    }
+
+    public Uni<List<Allocation>> allocation(Filter f, Source source) {
+        Aggregate a = aggregate(f, source, List.of("tenant_id", "model_alias"), true, " ORDER BY cost DESC, 1, 2");
+        return pool.preparedQuery(a.sql).execute(Tuple.tuple(a.params)).map(rows -> {
             List<Allocation> out = new ArrayList<>();
             for (Row row : rows) {
-                out.add(new Allocation(row.getString("tenant_id"), row.getString("model_alias"), row.getLong("requests"),
-                        row.getLong("tokens"), row.getBigDecimal("cost")));
+                out.add(new Allocation(row.getString(0), row.getString(1), row.getLong("requests"),
+                        row.getLong("prompt") + row.getLong("completion"), row.getBigDecimal("cost")));
             }
             return out;
         });
+    }
+
+    /** A slice of the queried period and the table that answers for it. */
+    record Segment(String table, Instant from, Instant to) {
+    }
+
+    static final String EVENTS = "metering.usage_events";
+    static final String MINUTES = "metering.usage_minute";
+    static final String DAYS = "metering.usage_daily";
+
+    /**
+     * Splits [start, end) so that whole UTC days come from the day rollup (if {@code daysAllowed}), whole
+     * minutes from the minute rollup, and only the partial minutes at either end from the events. Rollup
+     * buckets hold exactly the events with {@code date_trunc(unit, occurred_at, 'UTC') = bucket}, so a slice
+     * with unit-aligned bounds sums to the same as the events in it.
+     */
+    static List<Segment> plan(Instant start, Instant end, boolean daysAllowed) {
+        List<Segment> out = new ArrayList<>();
+        Instant m0 = ceil(start, ChronoUnit.MINUTES);
+        Instant m1 = end.truncatedTo(ChronoUnit.MINUTES);
+        if (!m0.isBefore(m1)) {
+            out.add(new Segment(EVENTS, start, end));
+            return out;
+        }
+        if (start.isBefore(m0)) {
+            out.add(new Segment(EVENTS, start, m0));
+        }
+        Instant d0 = ceil(start, ChronoUnit.DAYS);
+        Instant d1 = end.truncatedTo(ChronoUnit.DAYS);
+        if (daysAllowed && d0.isBefore(d1)) {
+            if (m0.isBefore(d0)) {
+                out.add(new Segment(MINUTES, m0, d0));
+            }
+            out.add(new Segment(DAYS, d0, d1));
+            if (d1.isBefore(m1)) {
+                out.add(new Segment(MINUTES, d1, m1));
+            }
+        } else {
+            out.add(new Segment(MINUTES, m0, m1));
+        }
+        if (m1.isBefore(end)) {
+            out.add(new Segment(EVENTS, m1, end));
+        }
+        return out;
+    }
+
+    private static Instant ceil(Instant t, ChronoUnit unit) {
+        Instant floor = t.truncatedTo(unit);
+        return floor.equals(t) ? t : floor.plus(1, unit);
+    }
+
+    private record Aggregate(String sql, List<Object> params) {
+    }
+
+    /**
+     * One query over the segments of the plan (UNION ALL, summed again outside). {@code groups} are SQL
+     * expressions, {@code %s} standing for the time column of the segment's table.
+     */
+    private static Aggregate aggregate(Filter f, Source source, List<String> groups, boolean daysAllowed, String orderBy) {
+        List<Object> params = new ArrayList<>();
+        StringBuilder filters = new StringBuilder();
+        add(filters, params, "tenant_id", f.tenantId());
+        add(filters, params, "key_id", f.keyId());
+        add(filters, params, "model_alias", f.alias());
+        add(filters, params, "real_model", f.realModel());
+        add(filters, params, "provider", f.provider());
+        List<Segment> segments;
+        if (f.requestId() != null) { // only events know request ids
+            params.add(f.requestId());
+            filters.append(" AND (request_id = $").append(params.size()).append(" OR client_request_id = $")
+                    .append(params.size()).append(')');
+            segments = List.of(new Segment(EVENTS, f.start(), f.end()));
+        } else if (source == Source.EVENTS) {
+            segments = List.of(new Segment(EVENTS, f.start(), f.end()));
+        } else {
+            segments = plan(f.start(), f.end(), daysAllowed);
+        }
+        StringBuilder outerGroups = new StringBuilder();
+        for (int i = 0; i < groups.size(); i++) {
+            outerGroups.append("g").append(i).append(", ");
+        }
+        StringBuilder sql = new StringBuilder("SELECT ").append(outerGroups)
+                .append("COALESCE(sum(requests), 0)::bigint AS requests, COALESCE(sum(prompt), 0)::bigint AS prompt,"
+                        + " COALESCE(sum(completion), 0)::bigint AS completion, COALESCE(sum(cost), 0) AS cost FROM (");
+        for (int s = 0; s < segments.size(); s++) {
+            Segment seg = segments.get(s);
+            boolean events = seg.table().equals(EVENTS);
+            String time = events ? "occurred_at" : "bucket";
+            if (s > 0) {
+                sql.append(" UNION ALL ");
+            }
+            sql.append("SELECT ");
+            for (int i = 0; i < groups.size(); i++) {
+                sql.append(groups.get(i).formatted(time)).append(" AS g").append(i).append(", ");
+            }
+            sql.append(events ? "count(*)" : "sum(requests)").append(" AS requests, sum(prompt_tokens) AS prompt,"
+                    + " sum(completion_tokens) AS completion, sum(cost) AS cost FROM ").append(seg.table());
+            params.add(OffsetDateTime.ofInstant(seg.from(), ZoneOffset.UTC));
+            sql.append(" WHERE ").append(time).append(" >= $").append(params.size());
+            params.add(OffsetDateTime.ofInstant(seg.to(), ZoneOffset.UTC));
+            sql.append(" AND ").append(time).append(" < $").append(params.size()).append(filters);
+            if (!groups.isEmpty()) {
+                sql.append(" GROUP BY ");
+                for (int i = 0; i < groups.size(); i++) {
+                    sql.append(i == 0 ? "" : ", ").append(i + 1);
+                }
+            }
+        }
+        sql.append(") s");
+        if (!groups.isEmpty()) {
+            sql.append(" GROUP BY ").append(outerGroups, 0, outerGroups.length() - 2);
+        }
+        sql.append(orderBy);
+        return new Aggregate(sql.toString(), params);
     }
 
     /** A stored event as the usage API shows it. */
