@@ -27,6 +27,11 @@ public record RedisNames(String namespace) {
         return "metering";
     }
 
+    /** Hash of every gateway's latest {@code TargetReport}s, field {@code <gateway>|<target>}. */
+    public String healthHash() {
+        return prefix() + "health";
+    }
+
     /** Marker of a used request signature (replay protection). */
     public String replayKey(String signature) {
         return prefix() + "sig:" + signature;

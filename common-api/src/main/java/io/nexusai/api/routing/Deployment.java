@@ -45,4 +45,10 @@ public record Deployment(
         regionWeights = regionWeights == null ? Map.of() : Map.copyOf(regionWeights);
         settings = settings == null ? Map.of() : Map.copyOf(settings);
     }
+
+    /** The same deployment served from one of its regions: another endpoint and region, everything else alike. */
+    public Deployment inRegion(String inRegion, String regionEndpoint) {
+        return new Deployment(id, providerId, providerName, providerKind, regionEndpoint, apiKeyEnvelope, realModel, weight, rateLimit,
+                inRegion, regionWeights, priority, costMultiplier, settings);
+    }
 }

@@ -16,6 +16,7 @@ import io.nexusai.gateway.pipeline.stage.ResolveModelStage;
 import io.nexusai.gateway.pipeline.stage.SelectProviderStage;
 import io.nexusai.gateway.pipeline.stage.UpstreamStage;
 import io.nexusai.gateway.provider.Translators;
+import io.nexusai.gateway.routing.HealthRegistry;
 import io.nexusai.gateway.security.SignatureCheck;
 import io.nexusai.gateway.snapshot.RouteSnapshotStore;
 import io.nexusai.gateway.upstream.UpstreamClient;
@@ -48,13 +49,13 @@ public class OpenAiRoutes {
 
     public OpenAiRoutes(ObjectMapper mapper, PrincipalCache principals, RouteSnapshotStore routes, UpstreamClient upstream,
                         Translators translators, TokenEstimator estimator, UsageEmitter usage, GatewayMetrics metrics,
-                        SignatureCheck signatures, GatewayConfig config) {
+                        SignatureCheck signatures, HealthRegistry health, io.vertx.core.Vertx vertx, GatewayConfig config) {
         this.config = config;
         Stage record = new RecordStage(usage, metrics);
         Stage authenticate = new AuthenticateStage(principals, signatures);
         Stage resolve = new ResolveModelStage(routes);
-        Stage select = new SelectProviderStage();
-        Stage call = new UpstreamStage(upstream, translators, estimator, mapper, config);
+        Stage select = new SelectProviderStage(health);
+        Stage call = new UpstreamStage(upstream, translators, estimator, mapper, health, vertx);
         for (Endpoint endpoint : Endpoint.values()) {
             modelApis.put("/v1/" + endpoint.openAiPath(),
                     new Pipeline(List.of(record, new ParseStage(mapper, endpoint), authenticate, resolve, select, call)));

@@ -46,16 +46,10 @@ public interface GatewayConfig {
 
     /** Upstream HTTP client settings. */
     interface Upstream {
-        /** TCP connect timeout. */
+        /** TCP connect timeout of the pool's connections (each alias also sets its own per attempt). */
         @WithDefault("5s")
         Duration connectTimeout();
 
-        /**
-         * Longest silence from an upstream: before its answer starts, and between two pieces of a stream. Past it
-         * the call fails (504 before the first byte, an error event after).
-         */
-        @WithDefault("300s")
-        Duration readTimeout();
 
         /** Pooled connections per upstream host. */
         @WithDefault("256")

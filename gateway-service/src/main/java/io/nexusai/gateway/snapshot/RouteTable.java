@@ -1,25 +1,30 @@
 package io.nexusai.gateway.snapshot;
 
 import io.nexusai.api.crypto.EnvelopeCipher;
+import io.nexusai.api.routing.AliasPolicy;
 import io.nexusai.api.routing.Deployment;
 import io.nexusai.api.routing.RouteEntry;
 import io.nexusai.api.routing.RouteSnapshot;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * The routes the gateway serves from: a {@link RouteSnapshot} with provider keys decrypted once, when the
- * snapshot is installed. Immutable; replaced as a whole.
+ * The routes the gateway serves from: a {@link RouteSnapshot} compiled once per snapshot — provider keys
+ * decrypted, and routes with region weights split into one target per region (the route's weight shared out by
+ * the region weights; {@code {region}} or {@code {resource}} in the endpoint replaced by the region, or by the
+ * provider setting {@code resource.<region>}). Immutable; replaced as a whole.
  */
 public final class RouteTable {
     private static final Logger LOG = Logger.getLogger(RouteTable.class);
 
-    /** The deployments of one alias, and when it was created (epoch seconds). */
-    public record Route(String alias, long created, List<Target> targets) {
+    /** The targets of one alias, when it was created (epoch seconds), and its routing policy. */
+    public record Route(String alias, long created, List<Target> targets, AliasPolicy policy) {
     }
 
     private final RouteSnapshot snapshot;
@@ -36,18 +41,42 @@ public final class RouteTable {
         for (RouteEntry entry : snapshot.routes().values()) {
             List<Target> targets = new ArrayList<>(entry.deployments().size());
             for (Deployment d : entry.deployments()) {
+                String apiKey;
                 try {
-                    targets.add(new Target(d, cipher.decrypt(d.apiKeyEnvelope())));
+                    apiKey = cipher.decrypt(d.apiKeyEnvelope());
                 } catch (IllegalArgumentException e) {
                     LOG.errorf("deployment %d of '%s' (provider %s) skipped: its API key does not decrypt with this DB_ENCRYPTION_KEY",
                             d.id(), entry.alias(), d.providerName());
+                    continue;
                 }
+                targets.addAll(expand(d, apiKey));
             }
             if (!targets.isEmpty()) {
-                routes.put(entry.alias(), new Route(entry.alias(), entry.created(), List.copyOf(targets)));
+                routes.put(entry.alias(), new Route(entry.alias(), entry.created(), List.copyOf(targets), entry.policy()));
             }
         }
         return new RouteTable(snapshot, Map.copyOf(routes));
+    }
+
+    /** One target per region of a route with region weights, else the route itself. */
+    static List<Target> expand(Deployment d, String apiKey) {
+        if (d.regionWeights().isEmpty()) {
+            return List.of(new Target(d, apiKey, d.weight()));
+        }
+        long total = d.regionWeights().values().stream().mapToLong(Integer::longValue).sum();
+        if (total <= 0) {
+            return List.of();
+        }
+        List<Target> out = new ArrayList<>();
+        for (Map.Entry<String, Integer> region : new TreeMap<>(d.regionWeights()).entrySet()) {
+            if (region.getValue() <= 0) {
+                continue;
+            }
+            String resource = d.settings().getOrDefault("resource." + region.getKey(), region.getKey());
+            String endpoint = d.endpoint().replace("{region}", region.getKey()).replace("{resource}", resource);
+            out.add(new Target(d.inRegion(region.getKey(), endpoint), apiKey, (double) d.weight() * region.getValue() / total));
+        }
+        return out;
     }
 
     /** The route of an alias, or {@code null}. */
@@ -56,7 +85,7 @@ public final class RouteTable {
     }
 
     /** Every alias, in no particular order. */
-    public java.util.Collection<Route> routes() {
+    public Collection<Route> routes() {
         return routes.values();
     }
 

@@ -38,13 +38,16 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
     private final StreamUsagePolicy policy;
     private final UsageMeter meter;
     private final ObjectMapper mapper;
+    private final io.vertx.core.Vertx vertx;
+    private final long idleTimeoutMs;
+    private long idleTimer = -1;
     private HttpServerResponse out;
     private Runnable finished;
     private boolean ended;
     private boolean providerDone;
 
     public UpstreamStream(ProxyContext ctx, HttpClientRequest upstreamRequest, HttpClientResponse upstream, Translator translator,
-                          StreamUsagePolicy policy, UsageMeter meter, ObjectMapper mapper) {
+                          StreamUsagePolicy policy, UsageMeter meter, ObjectMapper mapper, io.vertx.core.Vertx vertx, long idleTimeoutMs) {
         this.ctx = ctx;
         this.upstreamRequest = upstreamRequest;
         this.upstream = upstream;
@@ -52,6 +55,8 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         this.policy = policy;
         this.meter = meter;
         this.mapper = mapper;
+        this.vertx = vertx;
+        this.idleTimeoutMs = idleTimeoutMs;
     }
 
     @Override
@@ -59,15 +64,20 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         this.out = response;
         this.finished = finished;
         meter.started();
-        upstream.handler(piece -> emit(translator.stream(piece, false)));
+        armIdleTimer();
+        upstream.handler(piece -> {
+            armIdleTimer();
+            emit(translator.stream(piece, false));
+        });
         upstream.endHandler(v -> {
+            vertx.cancelTimer(idleTimer);
             emit(translator.stream(Buffer.buffer(), true));
             if (ended) {
                 return;
             }
             if (!providerDone) {
                 failStream(io.nexusai.gateway.provider.UpstreamErrors.midStream(
-                        ctx.get(io.nexusai.gateway.pipeline.Selection.class).target().deployment().providerName(),
+                                ctx.get(io.nexusai.gateway.pipeline.Selection.class).target().label(),
                         "the stream ended before it was complete"));
                 return;
             }
@@ -110,16 +120,37 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         }
     }
 
+    /** The provider went silent between two pieces for longer than the alias's idle timeout. */
+    private void armIdleTimer() {
+        if (idleTimer >= 0) {
+            vertx.cancelTimer(idleTimer);
+        }
+        idleTimer = vertx.setTimer(idleTimeoutMs, id -> {
+            if (!ended) {
+                failStream(new ApiException(504, io.nexusai.api.openai.ErrorType.TIMEOUT.wire(), "The provider went silent for more than "
+                        + idleTimeoutMs + " ms during the stream.", null, "upstream_timeout", java.util.List.of(), null));
+            }
+        });
+    }
+
+    /** The request's total timeout passed while streaming. */
+    public void timeout(long totalTimeoutMs) {
+        if (!ended) {
+            failStream(new ApiException(504, io.nexusai.api.openai.ErrorType.TIMEOUT.wire(), "The stream exceeded the total timeout of "
+                    + totalTimeoutMs + " ms.", null, "timeout", java.util.List.of(), null));
+        }
+    }
+
     private void upstreamFailed(Throwable failure) {
         if (!ended) {
-            failStream(UpstreamStage.connectionFailure(ctx.get(io.nexusai.gateway.pipeline.Selection.class).target().deployment().providerName(),
-                    ctx.get(io.nexusai.gateway.pipeline.Selection.class).target().toString(), failure));
+            failStream(UpstreamStage.connectionFailure(ctx.get(io.nexusai.gateway.pipeline.Selection.class).target(), failure));
         }
     }
 
     /** Ends the client's stream with an OpenAI error event and cancels the upstream. */
     private void failStream(ApiException error) {
         ended = true;
+        vertx.cancelTimer(idleTimer);
         meter.cut();
         ctx.recordOutcome(error.status());
         out.end(Buffer.buffer("data: " + error.toEnvelope().toJson() + "\n\n"));
@@ -133,6 +164,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
             return;
         }
         ended = true;
+        vertx.cancelTimer(idleTimer);
         meter.cut();
         ctx.recordOutcome(499);
         upstreamRequest.reset();

@@ -1,5 +1,6 @@
 package io.nexusai.routing.table;
 
+import io.nexusai.api.routing.AliasPolicy;
 import io.nexusai.api.routing.Deployment;
 import io.nexusai.api.routing.ProviderKind;
 import io.nexusai.api.routing.RouteEntry;
@@ -34,6 +35,10 @@ public class RouteTableRepository {
              WHERE r.is_active AND p.is_active
              ORDER BY r.model_alias, r.priority, r.id
             """;
+    private static final String POLICIES = """
+            SELECT alias, strategy, max_attempts, connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, total_timeout_ms
+              FROM model_aliases
+            """;
     private final Pool pool;
 
     public RouteTableRepository(Pool pool) {
@@ -46,7 +51,14 @@ public class RouteTableRepository {
                 .flatMap(ignored -> conn.query("SELECT version FROM config_version WHERE id = 1").execute())
                 .flatMap(versionRows -> {
                     long version = versionRows.iterator().next().getLong("version");
-                    return conn.query(ROUTES).execute().map(rows -> {
+                    return conn.query(POLICIES).execute().flatMap(policyRows -> {
+                        Map<String, AliasPolicy> policies = new HashMap<>();
+                        for (Row row : policyRows) {
+                            policies.put(row.getString("alias"), new AliasPolicy(row.getString("strategy"), row.getInteger("max_attempts"),
+                                    row.getInteger("connect_timeout_ms"), row.getInteger("first_byte_timeout_ms"),
+                                    row.getInteger("idle_timeout_ms"), row.getInteger("total_timeout_ms")));
+                        }
+                        return conn.query(ROUTES).execute().map(rows -> {
                         Map<String, List<Deployment>> byAlias = new LinkedHashMap<>();
                         Map<String, Long> created = new HashMap<>();
                         for (Row row : rows) {
@@ -55,8 +67,10 @@ public class RouteTableRepository {
                             created.merge(alias, row.getLong("created"), Math::min);
                         }
                         Map<String, RouteEntry> routes = new LinkedHashMap<>();
-                        byAlias.forEach((alias, deployments) -> routes.put(alias, new RouteEntry(alias, created.get(alias), deployments)));
+                        byAlias.forEach((alias, deployments) -> routes.put(alias,
+                                new RouteEntry(alias, created.get(alias), deployments, policies.get(alias))));
                         return new RouteSnapshot(version, Instant.now(), routes);
+                    });
                     });
                 }));
     }

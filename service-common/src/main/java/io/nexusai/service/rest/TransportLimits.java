@@ -112,10 +112,14 @@ public class TransportLimits implements HttpServerOptionsCustomizer {
             }
             return;
         }
-        if (request.version() == HttpVersion.HTTP_2 || request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+        boolean bodiless = switch (request.method().name()) {
+            case "GET", "HEAD", "DELETE", "OPTIONS", "TRACE" -> true;
+            default -> false;
+        };
+        if (!bodiless && (request.version() == HttpVersion.HTTP_2 || request.headers().contains(HttpHeaders.TRANSFER_ENCODING))) {
             readWithinLimit(ctx);
         } else {
-            ctx.next(); // no body
+            ctx.next(); // no body (a body sent with GET and the like is left to the server's own limit)
         }
     }
 
@@ -124,7 +128,8 @@ public class TransportLimits implements HttpServerOptionsCustomizer {
         HttpServerRequest request = ctx.request();
         Buffer body = Buffer.buffer();
         boolean[] refused = {false};
-        request.handler(chunk -> {
+        try {
+            request.handler(chunk -> {
             if (refused[0]) {
                 return;
             }
@@ -134,7 +139,11 @@ public class TransportLimits implements HttpServerOptionsCustomizer {
             } else {
                 body.appendBuffer(chunk);
             }
-        });
+            });
+        } catch (IllegalStateException alreadyRead) {
+            ctx.next(); // the server read it already (an HTTP/2 request that came with its body): nothing left to limit here
+            return;
+        }
         request.exceptionHandler(failure -> {
             if (!refused[0]) {
                 refused[0] = true;

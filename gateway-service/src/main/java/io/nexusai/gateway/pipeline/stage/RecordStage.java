@@ -35,7 +35,7 @@ public final class RecordStage implements Stage {
         long nanos = System.nanoTime() - ctx.startNanos();
         Selection selection = ctx.get(Selection.class);
         RouteTable.Route route = ctx.get(RouteTable.Route.class);
-        Deployment d = selection == null ? null : selection.target().deployment();
+        Deployment d = selection == null || selection.target() == null ? null : selection.target().deployment();
         String provider = d == null ? "none" : d.providerName();
         String model = route == null ? "unknown" : route.alias();
         metrics.request(provider, model, ctx.status(), nanos);

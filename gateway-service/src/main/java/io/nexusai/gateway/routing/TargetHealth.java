@@ -1,0 +1,158 @@
+package io.nexusai.gateway.routing;
+
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.faulttolerance.api.TypedGuard;
+
+import java.util.Arrays;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/**
+ * What this gateway knows about one target (a deployment, or one region of it), kept across route snapshots:
+ * its circuit breaker (SmallRye Fault Tolerance, per target), a moving average of its time to first byte for
+ * latency-aware selection, a cool-down after it answered 429, this replica's request count against the
+ * deployment's per-minute rate limit, and counters for the provider health matrix.
+ */
+public final class TargetHealth {
+    /** Weight of the newest sample in the latency moving average. */
+    private static final double ALPHA = 0.2;
+    private static final int SAMPLES = 512;
+
+    private final String key;
+    private final TypedGuard<CompletionStage<Object>> breaker;
+    private volatile CircuitBreakerState state = CircuitBreakerState.CLOSED;
+    private volatile double ewmaMillis = -1;
+    private volatile long coolDownUntilNanos;
+    private final LongAdder successes = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final long[] samples = new long[SAMPLES];
+    private int sampleCount;
+    private int sampleNext;
+    private long windowStartMillis;
+    private int windowCount;
+    private int previousWindowCount;
+
+    TargetHealth(String key, BreakerSettings settings) {
+        this.key = key;
+        this.breaker = TypedGuard.create(new jakarta.enterprise.util.TypeLiteral<CompletionStage<Object>>() {
+                })
+                .withCircuitBreaker()
+                .requestVolumeThreshold(settings.requestVolume())
+                .failureRatio(settings.failureRatio())
+                .delay(settings.delay().toMillis(), java.time.temporal.ChronoUnit.MILLIS)
+                .successThreshold(settings.successThreshold())
+                .onStateChange(s -> state = s)
+                .done()
+                .build();
+    }
+
+    /** Circuit-breaker settings shared by all targets. */
+    public record BreakerSettings(int requestVolume, double failureRatio, java.time.Duration delay, int successThreshold) {
+    }
+
+    public String key() {
+        return key;
+    }
+
+    /** Runs one upstream attempt through this target's breaker; an open breaker fails it at once. */
+    @SuppressWarnings("unchecked")
+    public <T> CompletionStage<T> guard(Supplier<CompletionStage<T>> attempt) {
+        return (CompletionStage<T>) breaker.get(() -> (CompletionStage<Object>) attempt.get());
+    }
+
+    public CircuitBreakerState breakerState() {
+        return state;
+    }
+
+    public boolean breakerOpen() {
+        return state == CircuitBreakerState.OPEN;
+    }
+
+    /** Notes a successful attempt and its time to first byte. */
+    public void succeeded(long nanos) {
+        successes.increment();
+        sample(nanos);
+    }
+
+    /** Notes a failed attempt (and how long it took, which counts against its latency too). */
+    public void failed(long nanos) {
+        failures.increment();
+        sample(nanos);
+    }
+
+    private void sample(long nanos) {
+        double ms = nanos / 1e6;
+        double current = ewmaMillis;
+        ewmaMillis = current < 0 ? ms : current + ALPHA * (ms - current);
+        synchronized (samples) {
+            samples[sampleNext] = nanos;
+            sampleNext = (sampleNext + 1) % SAMPLES;
+            sampleCount = Math.min(SAMPLES, sampleCount + 1);
+        }
+    }
+
+    /** Moving average of the time to first byte, in ms; negative before the first sample. */
+    public double latencyMillis() {
+        return ewmaMillis;
+    }
+
+    /** Latency percentiles (ms) over the last samples: p50, p95, p99; empty array before any sample. */
+    public double[] percentiles() {
+        long[] copy;
+        synchronized (samples) {
+            copy = Arrays.copyOf(samples, sampleCount);
+        }
+        if (copy.length == 0) {
+            return new double[0];
+        }
+        Arrays.sort(copy);
+        return new double[]{at(copy, 50), at(copy, 95), at(copy, 99)};
+    }
+
+    private static double at(long[] sorted, int p) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * p / 100.0) - 1)] / 1e6;
+    }
+
+    public long successes() {
+        return successes.sum();
+    }
+
+    public long failures() {
+        return failures.sum();
+    }
+
+    /** The provider answered 429: leave it alone for {@code seconds}. */
+    public void coolDown(long seconds) {
+        coolDownUntilNanos = System.nanoTime() + Math.max(1, seconds) * 1_000_000_000L;
+    }
+
+    public boolean coolingDown() {
+        return System.nanoTime() < coolDownUntilNanos;
+    }
+
+    /**
+     * Counts a request against the deployment's requests-per-minute limit on this replica (a sliding minute
+     * estimated from this and the previous fixed minute); {@code false} when the limit is reached. 0 = no limit.
+     */
+    public synchronized boolean tryAcquire(int perMinute, double share) {
+        if (perMinute <= 0) {
+            return true;
+        }
+        long now = System.currentTimeMillis();
+        long minute = now / 60_000;
+        long windowMinute = windowStartMillis / 60_000;
+        if (minute != windowMinute) {
+            previousWindowCount = minute == windowMinute + 1 ? windowCount : 0;
+            windowCount = 0;
+            windowStartMillis = minute * 60_000;
+        }
+        double elapsed = (now - windowStartMillis) / 60_000.0;
+        double estimate = previousWindowCount * (1 - elapsed) + windowCount;
+        if (estimate + 1 > Math.max(1, perMinute * share)) {
+            return false;
+        }
+        windowCount++;
+        return true;
+    }
+}
