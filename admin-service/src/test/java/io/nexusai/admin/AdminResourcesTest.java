@@ -226,6 +226,37 @@ class AdminResourcesTest {
         admin().get("/admin/v1/prices/" + model).then().statusCode(404);
     }
 
+    @Test
+    void aliasPoliciesDefaultReplaceAndResetWithARoutesEvent() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        redis.pubsub(String.class).subscribe("{" + RedisTestResource.namespace() + "}:config", events::add);
+        String alias = unique("alias");
+        admin().get("/admin/v1/aliases/" + alias).then().statusCode(200).body("configured", equalTo(false))
+                .body("strategy", equalTo("weighted")).body("max_attempts", equalTo(3)).body("total_timeout_ms", equalTo(600000));
+        admin().body(Map.of("strategy", "latency", "max_attempts", 2, "first_byte_timeout_ms", 1500)).put("/admin/v1/aliases/" + alias)
+                .then().statusCode(200).body("configured", equalTo(true)).body("strategy", equalTo("latency"))
+                .body("max_attempts", equalTo(2)).body("first_byte_timeout_ms", equalTo(1500)).body("idle_timeout_ms", equalTo(60000));
+        assertThat(AdminTestSupport.count("SELECT count(*) FROM model_aliases WHERE alias = '" + alias + "' AND strategy = 'latency'"))
+                .isEqualTo(1);
+        // PUT replaces the whole policy: what is omitted goes back to its default
+        admin().body(Map.of("total_timeout_ms", 30000)).put("/admin/v1/aliases/" + alias).then().statusCode(200)
+                .body("strategy", equalTo("weighted")).body("max_attempts", equalTo(3)).body("total_timeout_ms", equalTo(30000));
+        admin().get("/admin/v1/aliases").then().statusCode(200).body("alias", hasItem(alias));
+        admin().body(Map.of("strategy", "random", "max_attempts", 0, "connect_timeout_ms", 5)).put("/admin/v1/aliases/" + alias)
+                .then().statusCode(400).body("error.type", equalTo("invalid_request_error"))
+                .body("error.details.param", hasItems("strategy", "max_attempts", "connect_timeout_ms"));
+        admin().body(Map.of("max_attempts", "three")).put("/admin/v1/aliases/" + alias).then().statusCode(400);
+        admin().body(Map.of("max_attemps", 2)).put("/admin/v1/aliases/" + alias).then().statusCode(400);
+        admin().body(Map.of()).put("/admin/v1/aliases/bad%20alias").then().statusCode(400).body("error.param", equalTo("alias"));
+        admin().queryParam("object_type", "alias").queryParam("object_id", alias).get("/admin/v1/audit").then().statusCode(200)
+                .body("data.action", hasItems("create", "update"));
+        admin().delete("/admin/v1/aliases/" + alias).then().statusCode(204);
+        admin().delete("/admin/v1/aliases/" + alias).then().statusCode(404).body("error.code", equalTo("alias_policy_not_found"));
+        admin().get("/admin/v1/aliases/" + alias).then().statusCode(200).body("configured", equalTo(false));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(events).filteredOn(e -> e.contains("\"kind\":\"routes\"") && e.contains(alias)).hasSizeGreaterThanOrEqualTo(3));
+    }
+
     @AfterAll
     static void noSecretInLogsOrAudit() throws Exception {
         String log = Files.readString(Path.of("target/admin-test.log"));

@@ -31,6 +31,8 @@ public final class E2eStack {
     public static final String DB_ENCRYPTION_KEY = "e2e-" + PostgresProvider.randomSuffix() + "-db-encryption-0123456789abcdef";
     public static final String ADMIN_KEY = ApiKeys.generate(KeyLevel.ADMIN);
     public static final String MOCK_API_KEY = "sk-mock-" + PostgresProvider.randomSuffix() + "-provider-key";
+    /** How long the gateways' circuit breakers stay open before a probe (short, so that tests can watch it). */
+    public static final java.time.Duration BREAKER_DELAY = java.time.Duration.ofSeconds(5);
     public static final List<String> SERVICES = List.of("admin", "auth", "routing", "metering", "gateway", "gateway2");
 
     private static E2eStack instance;
@@ -77,6 +79,7 @@ public final class E2eStack {
         env.put("NEXUS_ROUTING_SERVICE_URL", url("routing"));
         env.put("NEXUS_METERING_SERVICE_URL", url("metering"));
         env.put("NEXUS_METERING_CONSUMER_NAME", "e2e-metering");
+        env.put("NEXUS_GATEWAY_RESILIENCE_BREAKER_DELAY", BREAKER_DELAY.toMillis() + "ms");
         try {
             Files.createDirectories(logs);
             try (Stream<Path> old = Files.list(logs)) {

@@ -148,4 +148,17 @@ public final class Requests {
             BigDecimal outputPerMillion,
             @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as USD") String currency) {
     }
+
+    /**
+     * {@code PUT /admin/v1/aliases/{alias}}: the alias's whole serving policy; an omitted field takes its default
+     * (weighted, 3 attempts, connect 5 s, first byte 120 s, idle 60 s, total 600 s).
+     */
+    public record AliasPolicy(
+            @Pattern(regexp = "weighted|latency", message = "must be weighted or latency") String strategy,
+            @Min(1) @Max(10) Integer maxAttempts,
+            @Min(10) @Max(600_000) Integer connectTimeoutMs,
+            @Min(10) @Max(3_600_000) Integer firstByteTimeoutMs,
+            @Min(10) @Max(3_600_000) Integer idleTimeoutMs,
+            @Min(10) @Max(7_200_000) Integer totalTimeoutMs) {
+    }
 }

@@ -19,8 +19,10 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param p99Ms        99th percentile
  * @param breaker      circuit breaker state: CLOSED, OPEN or HALF_OPEN
  * @param reportedAtMs when the report was made (epoch ms)
+ * @param sinceMs      when this gateway began counting for the target (epoch ms): the counters were 0 then
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TargetReport(String gateway, String target, long deploymentId, String provider, String region, long successes,
-                           long failures, double p50Ms, double p95Ms, double p99Ms, String breaker, long reportedAtMs) {
+                           long failures, double p50Ms, double p95Ms, double p99Ms, String breaker, long reportedAtMs,
+                           long sinceMs) {
 }

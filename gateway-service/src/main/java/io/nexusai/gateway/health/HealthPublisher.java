@@ -81,7 +81,7 @@ public class HealthPublisher {
             double[] p = h.percentiles();
             TargetReport report = new TargetReport(gateway, h.key(), t.deployment().id(), t.deployment().providerName(), t.deployment().region(),
                     h.successes(), h.failures(), p.length == 0 ? -1 : p[0], p.length == 0 ? -1 : p[1], p.length == 0 ? -1 : p[2],
-                    h.breakerState().name(), now);
+                    h.breakerState().name(), now, h.sinceMillis());
             try {
                 hset.arg(gateway + "|" + h.key()).arg(mapper.writeValueAsString(report));
                 fields++;

@@ -21,7 +21,10 @@ public final class TargetHealth {
 
     private final String key;
     private final TypedGuard<CompletionStage<Object>> breaker;
+    private final long delayNanos;
+    private final long sinceMillis = System.currentTimeMillis();
     private volatile CircuitBreakerState state = CircuitBreakerState.CLOSED;
+    private volatile long openedAtNanos;
     private volatile double ewmaMillis = -1;
     private volatile long coolDownUntilNanos;
     private final LongAdder successes = new LongAdder();
@@ -35,6 +38,7 @@ public final class TargetHealth {
 
     TargetHealth(String key, BreakerSettings settings) {
         this.key = key;
+        this.delayNanos = settings.delay().toNanos();
         this.breaker = TypedGuard.create(new jakarta.enterprise.util.TypeLiteral<CompletionStage<Object>>() {
                 })
                 .withCircuitBreaker()
@@ -42,7 +46,7 @@ public final class TargetHealth {
                 .failureRatio(settings.failureRatio())
                 .delay(settings.delay().toMillis(), java.time.temporal.ChronoUnit.MILLIS)
                 .successThreshold(settings.successThreshold())
-                .onStateChange(s -> state = s)
+                .onStateChange(this::stateChanged)
                 .done()
                 .build();
     }
@@ -55,18 +59,35 @@ public final class TargetHealth {
         return key;
     }
 
+    /** When this gateway began counting for the target (epoch ms): its counters start at 0 then. */
+    public long sinceMillis() {
+        return sinceMillis;
+    }
+
     /** Runs one upstream attempt through this target's breaker; an open breaker fails it at once. */
     @SuppressWarnings("unchecked")
     public <T> CompletionStage<T> guard(Supplier<CompletionStage<T>> attempt) {
         return (CompletionStage<T>) breaker.get(() -> (CompletionStage<Object>) attempt.get());
     }
 
+    private void stateChanged(CircuitBreakerState s) {
+        if (s == CircuitBreakerState.OPEN) {
+            openedAtNanos = System.nanoTime();
+        }
+        state = s;
+    }
+
+    /** The breaker's state as it last changed (an open breaker stays OPEN until the next call after its delay). */
     public CircuitBreakerState breakerState() {
         return state;
     }
 
+    /**
+     * Whether the breaker refuses calls now: open, and its delay not yet over. Once the delay is over the target is
+     * offered again; the breaker itself then lets a probe through (half-open) and closes or reopens on its outcome.
+     */
     public boolean breakerOpen() {
-        return state == CircuitBreakerState.OPEN;
+        return state == CircuitBreakerState.OPEN && System.nanoTime() - openedAtNanos < delayNanos;
     }
 
     /** Notes a successful attempt and its time to first byte. */

@@ -116,11 +116,16 @@ public class HealthMatrix {
             }
             byTarget.computeIfAbsent(r.target(), k -> new ArrayList<>()).add(r);
             Deque<Sample> h = history.computeIfAbsent(f.getKey(), k -> new ArrayDeque<>());
+            if (h.isEmpty() && r.sinceMs() > 0 && now - r.sinceMs() <= window.toMillis()) {
+                // a target first counted within the window: everything it counted so far belongs to the window
+                h.addLast(new Sample(r.sinceMs(), 0, 0));
+            }
             h.addLast(new Sample(now, r.successes(), r.failures()));
             while (h.size() > 1 && now - h.peekFirst().atMs() > window.toMillis()) {
                 h.removeFirst();
             }
         }
+        forgotten.forEach(history::remove);
         if (!forgotten.isEmpty()) {
             redis.hash(String.class, String.class, String.class).hdel(hash, forgotten.toArray(String[]::new))
                     .subscribe().with(n -> { }, e -> { });

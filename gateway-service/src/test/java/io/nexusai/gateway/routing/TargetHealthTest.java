@@ -1,0 +1,90 @@
+package io.nexusai.gateway.routing;
+
+import io.nexusai.api.routing.AliasPolicy;
+import io.nexusai.gateway.snapshot.Target;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+
+import static io.nexusai.gateway.routing.RoutingFixtures.deployment;
+import static io.nexusai.gateway.routing.RoutingFixtures.route;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class TargetHealthTest {
+    final HealthRegistry registry = RoutingFixtures.registry(4, Duration.ofMillis(300));
+    final Target target = route(AliasPolicy.DEFAULT, deployment(1, "a", 1, 1, null)).targets().get(0);
+    final TargetHealth health = registry.of(target);
+
+    static CompletionStage<String> fail() {
+        return CompletableFuture.failedFuture(new RuntimeException("500"));
+    }
+
+    static CompletionStage<String> ok() {
+        return CompletableFuture.completedFuture("ok");
+    }
+
+    String call(boolean succeed) throws Exception {
+        try {
+            return health.guard(succeed ? TargetHealthTest::ok : TargetHealthTest::fail).toCompletableFuture().get();
+        } catch (ExecutionException e) {
+            throw (Exception) e.getCause();
+        }
+    }
+
+    @Test
+    void opensOnlyWhenTheWindowIsFullOfFailuresThenProbesAfterItsDelayAndCloses() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> call(false)).hasMessage("500");
+            assertThat(health.breakerState()).as("a few errors do not open it").isEqualTo(CircuitBreakerState.CLOSED);
+        }
+        assertThatThrownBy(() -> call(false)).hasMessage("500");
+        assertThat(health.breakerState()).isEqualTo(CircuitBreakerState.OPEN);
+        assertThat(health.breakerOpen()).isTrue();
+        assertThatThrownBy(() -> call(true)).isInstanceOf(CircuitBreakerOpenException.class);
+        assertThat(HealthRegistry.stateValue(health)).isEqualTo(2);
+
+        // after the delay the target is offered again, and the breaker lets one probe through
+        await().atMost(Duration.ofSeconds(10)).until(() -> !health.breakerOpen());
+        assertThat(call(true)).isEqualTo("ok");
+        assertThat(health.breakerState()).isEqualTo(CircuitBreakerState.CLOSED);
+        assertThat(HealthRegistry.stateValue(health)).isZero();
+    }
+
+    @Test
+    void aFailedProbeOpensTheBreakerForAnotherDelay() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            assertThatThrownBy(() -> call(false)).hasMessage("500");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> !health.breakerOpen());
+        assertThatThrownBy(() -> call(false)).hasMessage("500");
+        assertThat(health.breakerState()).isEqualTo(CircuitBreakerState.OPEN);
+        assertThat(health.breakerOpen()).isTrue();
+    }
+
+    @Test
+    void aDeploymentAtItsRateLimitRefusesUntilTheMinuteMovesOn() {
+        for (int i = 0; i < 5; i++) {
+            assertThat(health.tryAcquire(5, 1.0)).isTrue();
+        }
+        assertThat(health.tryAcquire(5, 1.0)).isFalse();
+        assertThat(health.tryAcquire(0, 1.0)).as("0 = no limit").isTrue();
+    }
+
+    @Test
+    void latencyAverageAndPercentilesFollowTheSamples() {
+        for (int i = 1; i <= 100; i++) {
+            health.succeeded(i * 1_000_000L);
+        }
+        double[] p = health.percentiles();
+        assertThat(p).containsExactly(50.0, 95.0, 99.0);
+        assertThat(health.latencyMillis()).isBetween(90.0, 100.0);
+        assertThat(health.successes()).isEqualTo(100);
+    }
+}
