@@ -84,6 +84,7 @@ class HostileInputTest {
     static final Pattern HTTP_URL = Pattern.compile("https?://[^\\s/@?#]+(/[^\\s]*)?");
     static final Pattern KIND = Pattern.compile("openai|azure|anthropic");
     static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+    static final Pattern STRATEGY = Pattern.compile("weighted|latency");
 
     static final List<String> SQL = List.of(
             "'; DROP TABLE tenants; --",
@@ -150,6 +151,9 @@ class HostileInputTest {
         assertThat(probes).as("seed %d: generated requests", SEED).hasSizeGreaterThanOrEqualTo(MIN_REQUESTS);
 
         Map<String, List<String>> before = snapshot();
+        assertThat(before).as("the snapshot covers every table the barrage aims at").containsKeys("table tenants", "table api_keys",
+                "table service_providers", "table model_routes", "table model_prices", "table model_aliases", "table audit_log");
+        assertThat(before.get("table model_aliases")).as("the fixture's alias policy is in the snapshot").anyMatch(r -> r.contains(f.alias));
         Checker checker = new Checker();
         long start = System.nanoTime();
         List<String> failures = new ArrayList<>();
@@ -220,14 +224,15 @@ class HostileInputTest {
         }
         admin().delete("/admin/v1/tenants/" + tenant).then().statusCode(204);
         assertThat(tables()).as("tables after the literal probes").isEqualTo(tablesBefore)
-                .contains("tenants", "api_keys", "service_providers", "model_routes", "model_prices", "audit_log");
+                .contains("tenants", "api_keys", "service_providers", "model_routes", "model_prices", "model_aliases", "audit_log");
         assertThat(AdminTestSupport.count("SELECT count(*) FROM model_prices")).as("default prices still there").isGreaterThan(10);
     }
 
     // ------------------------------------------------------------------------------------------------ fixture
 
     /** Real objects for the barrage to aim at: a request that slipped through would change them, and the snapshot would show it. */
-    record Fixture(long provider, long route, String tenant, String appKeyId, String appKey, String revokedAdminKey, String model) {
+    record Fixture(long provider, long route, String tenant, String appKeyId, String appKey, String revokedAdminKey, String model,
+                   String alias) {
     }
 
     static Fixture fixture() {
@@ -243,7 +248,10 @@ class HostileInputTest {
         admin().post("/admin/v1/keys/" + revoked.getString("id") + "/revoke").then().statusCode(200);
         String model = unique("hostile-model");
         admin().body(Map.of("input_per_million", 1, "output_per_million", 2)).put("/admin/v1/prices/" + model).then().statusCode(200);
-        return new Fixture(provider, route, tenant, key.getString("id"), key.getString("key"), revoked.getString("key"), model);
+        String alias = unique("hostile-policy");
+        admin().body(Map.of("strategy", "weighted", "max_attempts", 2, "connect_timeout_ms", 1000, "first_byte_timeout_ms", 9000,
+                "idle_timeout_ms", 8000, "total_timeout_ms", 60000)).put("/admin/v1/aliases/" + alias).then().statusCode(200);
+        return new Fixture(provider, route, tenant, key.getString("id"), key.getString("key"), revoked.getString("key"), model, alias);
     }
 
     // ------------------------------------------------------------------------------------------------ requests
@@ -541,7 +549,7 @@ class HostileInputTest {
 
     // ------------------------------------------------------------------------------------------------ fields
 
-    enum Kind { TEXT, KIND, URL, MODEL, TENANT_ID, CURRENCY, INT, PROVIDER_ID, DECIMAL, BOOL, SETTINGS, REGION_WEIGHTS,
+    enum Kind { TEXT, KIND, URL, MODEL, TENANT_ID, CURRENCY, STRATEGY, INT, PROVIDER_ID, DECIMAL, BOOL, SETTINGS, REGION_WEIGHTS,
         MODEL_LIST, LIMITS, FUTURE_TIME, MODELS }
 
     /**
@@ -573,6 +581,7 @@ class HostileInputTest {
                 case MODEL -> MODEL_NAME.matcher(value).matches();
                 case TENANT_ID -> TENANT_ID.matcher(value).matches();
                 case CURRENCY -> CURRENCY.matcher(value).matches();
+                case STRATEGY -> STRATEGY.matcher(value).matches();
                 default -> false;
             };
         }
@@ -580,7 +589,8 @@ class HostileInputTest {
 
     /** The kinds of body the admin API takes, each with its fields, a valid example and two poisons. */
     enum Shape {
-        NEW_PROVIDER, PROVIDER_PATCH, NEW_ROUTE, ROUTE_PATCH, NEW_TENANT, TENANT_PATCH, NEW_KEY, NEW_ADMIN_KEY, PRICE, APPLY_PROVIDER, APPLY_MODEL;
+        NEW_PROVIDER, PROVIDER_PATCH, NEW_ROUTE, ROUTE_PATCH, NEW_TENANT, TENANT_PATCH, NEW_KEY, NEW_ADMIN_KEY, PRICE, ALIAS, APPLY_PROVIDER,
+        APPLY_MODEL;
 
         boolean apply() {
             return this == APPLY_PROVIDER || this == APPLY_MODEL;
@@ -609,6 +619,9 @@ class HostileInputTest {
             case NEW_ADMIN_KEY -> List.of(Field.text("name", true, 2, 200), Field.of("expires_at", Kind.FUTURE_TIME, false));
             case PRICE -> List.of(Field.decimal("input_per_million", true, -1, 10), Field.decimal("output_per_million", true, -1, 10),
                     Field.of("currency", Kind.CURRENCY, false));
+            case ALIAS -> List.of(Field.of("strategy", Kind.STRATEGY, false), Field.integer("max_attempts", 1, 10),
+                    Field.integer("connect_timeout_ms", 10, 600_000), Field.integer("first_byte_timeout_ms", 10, 3_600_000),
+                    Field.integer("idle_timeout_ms", 10, 3_600_000), Field.integer("total_timeout_ms", 10, 7_200_000));
             case APPLY_PROVIDER -> List.of(Field.text("name", true, 2, 100), Field.of("endpoint", Kind.URL, true),
                     Field.text("api_key", false, 0, 4096), Field.of("kind", Kind.KIND, false), Field.integer("weight", 0, 1_000_000),
                     Field.integer("rate_limit", 0, 100_000_000), Field.text("region", false, 0, 64), Field.of("is_active", Kind.BOOL, false),
@@ -637,7 +650,7 @@ class HostileInputTest {
                     v.add("null");
                 }
             }
-            case KIND, URL, MODEL, TENANT_ID, CURRENCY -> {
+            case KIND, URL, MODEL, TENANT_ID, CURRENCY, STRATEGY -> {
                 List<String> strings = new ArrayList<>(SQL);
                 strings.addAll(TRAVERSAL);
                 strings.addAll(List.of("", " openai", "openai\n", "x".repeat(2100)));
@@ -647,10 +660,16 @@ class HostileInputTest {
                             "http://", "ftp://a.test", "HTTP://A.TEST", "http://a.test/ x", "//evil.test", "http:// a.test");
                     case MODEL -> List.of("bad alias!", "-gpt", "gpt 4", "ｇｐｔ-４ｏ", "gpt-4\u043e", "x".repeat(201), "gpt-4\t");
                     case TENANT_ID -> List.of("ABC", "-abc", "a_b", "a.b", "a".repeat(64), "\u0430cme", "acme\u200b");
+                    case STRATEGY -> List.of("Weighted", "LATENCY", "random", "round-robin", "weighted|latency", "weighted,latency",
+                            "latency ", "\tweighted", "w\u0435ighted", "lat\u0435ncy", "ｗｅｉｇｈｔｅｄ", "weighted\u200b", "latency\u0000",
+                            "weight", "latencies", "weighted.*", "least_latency");
                     default -> List.of("usd", "US", "USDD", "ＵＳＤ", "U\u0405D", "€€€", "US$");
                 });
                 strings.stream().filter(s -> !f.accepts(s)).map(HostileInputTest::q).forEach(v::add);
                 v.addAll(List.of("[]", "[\"openai\"]", "{}", "{\"$regex\":\".*\"}"));
+                if (f.kind() == Kind.STRATEGY) {
+                    v.addAll(List.of("[\"weighted\"]", "{\"weighted\":true}", "0", "1"));
+                }
                 if (f.required()) {
                     v.add("null");
                 }
@@ -729,7 +748,7 @@ class HostileInputTest {
                     v.add(q("   "));
                 }
             }
-            case KIND, URL, MODEL, TENANT_ID, CURRENCY -> {
+            case KIND, URL, MODEL, TENANT_ID, CURRENCY, STRATEGY -> {
                 v.addAll(List.of("123", "true"));
                 List<String> maybe = new ArrayList<>(SQL);
                 maybe.addAll(TRAVERSAL);
@@ -805,6 +824,7 @@ class HostileInputTest {
                 case NEW_KEY -> "POST /admin/v1/tenants/" + fx.tenant + "/keys";
                 case NEW_ADMIN_KEY -> "POST /admin/v1/admin-keys";
                 case PRICE -> "PUT /admin/v1/prices/" + fx.model;
+                case ALIAS -> "PUT /admin/v1/aliases/" + fx.alias;
                 case APPLY_PROVIDER, APPLY_MODEL -> "POST /admin/v1/apply" + applyQuery();
             };
         }
@@ -833,6 +853,8 @@ class HostileInputTest {
                         "limits", "{\"rpm_limit\":5}", "signed", "true");
                 case NEW_ADMIN_KEY -> map("name", q("ops"), "expires_at", q("2999-01-01T00:00:00Z"));
                 case PRICE -> map("input_per_million", "1.25", "output_per_million", "5", "currency", q("EUR"));
+                case ALIAS -> map("strategy", q("latency"), "max_attempts", "4", "connect_timeout_ms", "2500", "first_byte_timeout_ms", "30000",
+                        "idle_timeout_ms", "15000", "total_timeout_ms", "120000");
                 case APPLY_PROVIDER -> map("name", q(unique("hostile-apply")), "endpoint", q("https://apply.hostile.test/v1"),
                         "api_key", q("sk-hostile-apply-00000000"), "kind", q("openai"), "weight", "10", "rate_limit", "5", "region", q("eu"),
                         "is_active", "true", "settings", "{\"a\":\"b\"}", "models", arr(List.of(obj(valid(Shape.APPLY_MODEL)))));
@@ -849,6 +871,7 @@ class HostileInputTest {
                 case NEW_TENANT, TENANT_PATCH -> new String[][]{{"limits", "{\"rpm_limit\":-1}"}, {"name", q("")}};
                 case NEW_KEY, NEW_ADMIN_KEY -> new String[][]{{"expires_at", q("2001-01-01T00:00:00Z")}, {"name", q("")}};
                 case PRICE -> new String[][]{{"currency", q("usd")}, {"input_per_million", "-1"}};
+                case ALIAS -> new String[][]{{"max_attempts", "0"}, {"strategy", q("random")}};
                 case APPLY_PROVIDER -> new String[][]{{"weight", "-1"}, {"kind", q("bedrock")}};
                 case APPLY_MODEL -> new String[][]{{"priority", "0"}, {"weight", "-1"}};
             };
@@ -955,8 +978,13 @@ class HostileInputTest {
             probe(shape, "duplicated " + dup.name() + ", the same valid value twice", JSON,
                     withMember(shape, twice, q(dup.name()) + ":" + twice.get(dup.name()), rnd.nextBoolean()));
             // unknown and look-alike fields
-            for (String unknown : List.of("colour", "Name", "NAME", "isActive", "apiKey", "name ", "@class", "__proto__", "$where",
-                    "'; DROP TABLE tenants; --", "name\u0000", "ｎａｍｅ")) {
+            List<String> unknowns = new ArrayList<>(List.of("colour", "Name", "NAME", "isActive", "apiKey", "name ", "@class", "__proto__",
+                    "$where", "'; DROP TABLE tenants; --", "name\u0000", "ｎａｍｅ"));
+            if (shape == Shape.ALIAS) {
+                unknowns.addAll(List.of("maxAttempts", "MAX_ATTEMPTS", "max-attempts", "Strategy", "strategy ", "timeout_ms", "totalTimeoutMs",
+                        "alias", "configured", "created_at", "max_attempts\u0000", "ｓｔｒａｔｅｇｙ"));
+            }
+            for (String unknown : unknowns) {
                 probe(shape, "unknown field " + clip(unknown), JSON, withMember(shape, valid(shape), q(unknown) + ":"
                         + pick(List.of("1", q("java.lang.Runtime"), "{}", "null")), rnd.nextBoolean()));
             }
@@ -968,6 +996,7 @@ class HostileInputTest {
                 case TENANT_PATCH, NEW_KEY -> "allowed_models";
                 case NEW_ADMIN_KEY -> "expires_at";
                 case PRICE -> "currency";
+                case ALIAS -> "strategy";
                 case APPLY_MODEL -> "alias";
             };
             for (byte[] badBytes : List.of(new byte[]{(byte) 0xff}, new byte[]{(byte) 0xc0, (byte) 0xaf}, new byte[]{(byte) 0xe2, (byte) 0x82},
@@ -1060,11 +1089,12 @@ class HostileInputTest {
             for (String path : List.of("/admin/v1/providers", "/admin/v1/providers/" + fx.provider, "/admin/v1/routes",
                     "/admin/v1/routes?alias=x", "/admin/v1/routes/" + fx.route, "/admin/v1/tenants", "/admin/v1/tenants/" + fx.tenant,
                     "/admin/v1/tenants/" + fx.tenant + "/keys", "/admin/v1/keys/" + fx.appKeyId, "/admin/v1/admin-keys", "/admin/v1/prices",
-                    "/admin/v1/prices/" + fx.model, "/admin/v1/audit", "/admin/v1/audit?limit=1", "/admin/v1/nothing-here", "/admin", "/admin/")) {
+                    "/admin/v1/prices/" + fx.model, "/admin/v1/aliases", "/admin/v1/aliases/" + fx.alias, "/admin/v1/aliases/no-policy-here",
+                    "/admin/v1/audit", "/admin/v1/audit?limit=1", "/admin/v1/nothing-here", "/admin", "/admin/")) {
                 endpoints.add(new String[]{"GET", path, null});
             }
             for (String path : List.of("/admin/v1/providers/" + fx.provider, "/admin/v1/routes/" + fx.route, "/admin/v1/tenants/" + fx.tenant,
-                    "/admin/v1/prices/" + fx.model, "/admin/v1/keys/" + fx.appKeyId + "/signing")) {
+                    "/admin/v1/prices/" + fx.model, "/admin/v1/aliases/" + fx.alias, "/admin/v1/keys/" + fx.appKeyId + "/signing")) {
                 endpoints.add(new String[]{"DELETE", path, null});
             }
             for (String action : List.of("revoke", "rotate", "signing")) {
@@ -1098,9 +1128,12 @@ class HostileInputTest {
                     "٩٩٩٩٩٩", "true", "null", "undefined", "NaN", "\r\nSet-Cookie: x=y", "%0d%0aSet-Cookie:%20x=y", "*", "~", "...", ".%2e",
                     "x".repeat(3000), "\u202Etenant", "ｔｅｎａｎｔ", "%00", "%", "\\", "?x=1", "#x", ";x=1", "a/b/c",
                     fx.tenant.toUpperCase(), fx.tenant + " ", "\u0430" + fx.tenant.substring(1), fx.appKeyId.toLowerCase(),
-                    fx.appKeyId + "\u200b", fx.model.toUpperCase().replace("-", "_"), "ｇｐｔ-４ｏ"));
+                    fx.appKeyId + "\u200b", fx.model.toUpperCase().replace("-", "_"), "ｇｐｔ-４ｏ",
+                    fx.alias.toUpperCase(), fx.alias + "\u200b", fx.alias + " ", "\u0430" + fx.alias.substring(1), fx.alias + "/", "/" + fx.alias,
+                    fx.alias + "\u0000", fx.alias.replace("-", "\u2010"), "x".repeat(201)));
             String keyBody = obj(valid(Shape.NEW_KEY));
             String priceBody = obj(valid(Shape.PRICE));
+            String aliasBody = obj(valid(Shape.ALIAS));
             for (String value : values) {
                 String e = enc(value);
                 List<String[]> targets = new ArrayList<>(List.of(
@@ -1116,8 +1149,13 @@ class HostileInputTest {
                         new String[]{"POST", "/admin/v1/keys/" + e + "/rotate", null}, new String[]{"POST", "/admin/v1/keys/" + e + "/signing", null},
                         new String[]{"DELETE", "/admin/v1/keys/" + e + "/signing", null},
                         new String[]{"GET", "/admin/v1/prices/" + e, null}, new String[]{"DELETE", "/admin/v1/prices/" + e, null}));
+                // an alias without a stored policy is a 200 (its defaults) and 404 only on DELETE: GET and PUT only for names the rule refuses
+                targets.add(new String[]{"DELETE", "/admin/v1/aliases/" + e, null});
                 if (!MODEL_NAME.matcher(value).matches()) {
                     targets.add(new String[]{"PUT", "/admin/v1/prices/" + e, priceBody});
+                    targets.add(new String[]{"GET", "/admin/v1/aliases/" + e, null});
+                    targets.add(new String[]{"PUT", "/admin/v1/aliases/" + e, aliasBody});
+                    targets.add(new String[]{"PUT", "/admin/v1/aliases/" + e, "{}"});
                 }
                 for (String[] t : targets) {
                     if (rnd.nextInt(4) != 0) {
@@ -1140,9 +1178,17 @@ class HostileInputTest {
                     "/admin/v1/prices/..%5c..%5c..%5cwindows%5cwin.ini", "/admin/v1/tenants/%ff%fe", "/admin/v1/providers/1/../../../../etc/passwd",
                     "/admin/v1/tenants/" + fx.tenant + "/keys/../../../../../etc/passwd", "/admin/v1/prices/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
                     "/admin/v1/audit/../../../etc/shadow", "/admin/v1/apply/..%2f..%2f..%2fetc%2fpasswd", "/admin/v1/%2e%2e/%2e%2e/etc/passwd",
-                    "/admin/v1/tenants/..;/..;/..;/etc/passwd", "/admin/v1/tenants/.%00./.%00./etc/passwd")) {
+                    "/admin/v1/tenants/..;/..;/..;/etc/passwd", "/admin/v1/tenants/.%00./.%00./etc/passwd",
+                    "/admin/v1/aliases/../../../../etc/passwd", "/admin/v1/aliases/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+                    "/admin/v1/aliases/..%2f..%2f..%2fetc%2fpasswd", "/admin/v1/aliases/%252e%252e%252fetc%252fpasswd",
+                    "/admin/v1/aliases/%c0%ae%c0%ae%c0%afetc%c0%afpasswd", "/admin/v1/aliases/..%5c..%5cwindows%5cwin.ini",
+                    "/admin/v1/aliases/%ff%fe", "/admin/v1/aliases/a%00b", "/admin/v1/aliases/%00", "/admin/v1/aliases/" + fx.alias + "%00",
+                    "/admin/v1/aliases/" + fx.alias + "/../../../../etc/passwd", "/admin/v1/aliases/..;/..;/etc/passwd",
+                    "/admin/v1/aliases/.%00./.%00./etc/passwd", "/admin/v1/aliases/%20", "/admin/v1/aliases/%2F",
+                    "/admin/v1/aliases/%0d%0aSet-Cookie:%20x=y", "/admin/v1/aliases/" + fx.alias + "%0a")) {
+                String body = raw.startsWith("/admin/v1/aliases/") ? aliasBody : priceBody;
                 for (String method : List.of("GET", "DELETE", "PUT")) {
-                    probes.add(request("raw path " + raw, method, raw, method.equals("PUT") ? JSON : null, method.equals("PUT") ? priceBody : null)
+                    probes.add(request("raw path " + raw, method, raw, method.equals("PUT") ? JSON : null, method.equals("PUT") ? body : null)
                             .expect(400, 404, 405));
                 }
             }
@@ -1199,7 +1245,10 @@ class HostileInputTest {
                     new String[]{"PATCH", "/admin/v1/admin-keys"}, new String[]{"DELETE", "/admin/v1/admin-keys"},
                     new String[]{"PUT", "/admin/v1/keys/" + fx.appKeyId}, new String[]{"GET", "/admin/v1/keys/" + fx.appKeyId + "/revoke"},
                     new String[]{"TRACE", "/admin/v1/providers"}, new String[]{"PROPFIND", "/admin/v1/providers"},
-                    new String[]{"CONNECT-X", "/admin/v1/tenants"}, new String[]{"DELETE", "/admin/v1/routes"})) {
+                    new String[]{"CONNECT-X", "/admin/v1/tenants"}, new String[]{"DELETE", "/admin/v1/routes"},
+                    new String[]{"POST", "/admin/v1/aliases"}, new String[]{"PUT", "/admin/v1/aliases"}, new String[]{"PATCH", "/admin/v1/aliases"},
+                    new String[]{"DELETE", "/admin/v1/aliases"}, new String[]{"POST", "/admin/v1/aliases/" + fx.alias},
+                    new String[]{"PATCH", "/admin/v1/aliases/" + fx.alias}, new String[]{"TRACE", "/admin/v1/aliases/" + fx.alias})) {
                 probes.add(request("method " + m[0] + " " + m[1], m[0], m[1], JSON, provider).expect(405, 404));
             }
         }
