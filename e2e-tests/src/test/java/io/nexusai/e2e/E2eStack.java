@@ -45,6 +45,8 @@ public final class E2eStack {
     private final Map<String, String> env = new HashMap<>();
     private Vertx vertx;
     private MockProviderServer mock;
+    private int redisPort;
+    private RedisProvider.Server redis;
 
     private E2eStack() {
     }
@@ -62,7 +64,9 @@ public final class E2eStack {
 
     private void start() {
         DbCoordinates db = PostgresProvider.shared().newDatabase("nexus_e2e");
-        RedisProvider.Server redis = RedisProvider.shared();
+        // a Redis of the stack's own, persistent, so that a test can stop it and start it again with its data
+        redisPort = Ports.free();
+        redis = RedisProvider.startPersistent(redisPort, emptyRedisDir());
         vertx = Vertx.vertx();
         mock = new MockProviderServer(vertx, MOCK_API_KEY).start("127.0.0.1", 0).toCompletionStage().toCompletableFuture().join();
         for (String s : SERVICES) {
@@ -80,6 +84,8 @@ public final class E2eStack {
         env.put("NEXUS_METERING_SERVICE_URL", url("metering"));
         env.put("NEXUS_METERING_CONSUMER_NAME", "e2e-metering");
         env.put("NEXUS_GATEWAY_RESILIENCE_BREAKER_DELAY", BREAKER_DELAY.toMillis() + "ms");
+        // six JVMs on two noisy cores: a slow answer from Redis must not be mistaken for an outage (default 250 ms)
+        env.put("NEXUS_GATEWAY_LIMITS_REDIS_TIMEOUT", "2s");
         try {
             Files.createDirectories(logs);
             try (Stream<Path> old = Files.list(logs)) {
@@ -95,6 +101,41 @@ public final class E2eStack {
         List.of("auth", "routing", "metering").forEach(this::launch);
         List.of("auth", "routing", "metering").forEach(this::awaitReady);
         startService("gateway");
+    }
+
+    private Path redisDir() {
+        return logs.resolveSibling("e2e-redis");
+    }
+
+    /** The Redis data directory, emptied of an earlier run's files. */
+    private Path emptyRedisDir() {
+        Path dir = redisDir();
+        // Redis 7 keeps its append-only files in a sub-directory
+        try (Stream<Path> old = Files.exists(dir) ? Files.walk(dir) : Stream.empty()) {
+            for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!f.equals(dir)) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return dir;
+    }
+
+    /** Stops the stack's Redis (SIGTERM; its data is on disk). */
+    public synchronized void stopRedis() {
+        if (redis != null) {
+            redis.close();
+            redis = null;
+        }
+    }
+
+    /** Starts the stack's Redis again on the same port, with the data it had. */
+    public synchronized void startRedis() {
+        if (redis == null) {
+            redis = RedisProvider.startPersistent(redisPort, redisDir());
+        }
     }
 
     /** Starts the second gateway replica (for propagation tests), once. */
@@ -210,5 +251,6 @@ public final class E2eStack {
         if (vertx != null) {
             vertx.close();
         }
+        stopRedis();
     }
 }

@@ -69,6 +69,29 @@ public final class RedisProvider {
         }
     }
 
+    /**
+     * Starts an embedded redis-server on 127.0.0.1:{@code port} that writes every command to an append-only file
+     * in {@code dir} before answering, so that one started again on the same directory has all the data: for
+     * tests that stop and restart Redis the way a production one (with persistence) restarts.
+     */
+    public static Server startPersistent(int port, java.nio.file.Path dir) {
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            RedisServer server = RedisServer.newRedisServer()
+                    .port(port)
+                    .bind("127.0.0.1")
+                    .setting("save \"\"")
+                    .setting("appendonly yes")
+                    .setting("appendfsync always")
+                    .setting("dir " + dir.toAbsolutePath())
+                    .build();
+            server.start();
+            return new Server("redis://127.0.0.1:" + port, server);
+        } catch (IOException e) {
+            throw new UncheckedIOException("embedded Redis did not start", e);
+        }
+    }
+
     /** Whether a Redis at this URL answers PING (with AUTH when the URL carries a password). */
     public static boolean pings(String url) {
         URI uri = URI.create(url);

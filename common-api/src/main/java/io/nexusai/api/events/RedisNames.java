@@ -37,6 +37,38 @@ public record RedisNames(String namespace) {
         return prefix() + "sig:" + signature;
     }
 
+    /**
+     * Sliding-window rate limiter of one scope ({@code k} key, {@code t} tenant, {@code d} deployment): a sorted
+     * set of the last minute's admitted requests, {@code <tokens>:<request id>} scored by admission time.
+     */
+    public String limiterWindow(String scope, String id) {
+        return prefix() + "rl:" + scope + ":" + id;
+    }
+
+    /** The token sum of a {@link #limiterWindow}. */
+    public String limiterTokens(String scope, String id) {
+        return limiterWindow(scope, id) + ":tok";
+    }
+
+    /**
+     * Quota counter of one scope and period (e.g. {@code k}, key id, {@code d20261124}): a hash of tokens and
+     * cost used ({@code tu}, {@code cu}) and reserved by requests in flight ({@code tr}, {@code cr}); cost in
+     * nano-units of the price table's currency.
+     */
+    public String quota(String scope, String id, String period) {
+        return prefix() + "q:" + scope + ":" + id + ":" + period;
+    }
+
+    /** Hash of the reservations of requests in flight: request id → {@code "<tokens> <cost> <quota keys...>"}. */
+    public String reservations() {
+        return prefix() + "resv";
+    }
+
+    /** Sorted set of reservation expiries (request id scored by epoch ms), for reservations never settled. */
+    public String reservationExpiries() {
+        return prefix() + "resv:exp";
+    }
+
     /** Pub/sub channel of {@link ConfigChange} events. */
     public String configChannel() {
         return prefix() + "config";

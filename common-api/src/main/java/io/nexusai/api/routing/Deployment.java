@@ -23,6 +23,7 @@ import java.util.Map;
  * @param priority         tier: 1 is tried first, higher only when lower tiers have no healthy deployment
  * @param costMultiplier   multiplies the price of the real model
  * @param settings         provider-specific options (e.g. Azure {@code api_version})
+ * @param price            the real model's price per 1M tokens, or {@code null} when the price table has none
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Deployment(
@@ -39,7 +40,13 @@ public record Deployment(
         Map<String, Integer> regionWeights,
         int priority,
         BigDecimal costMultiplier,
-        Map<String, String> settings) {
+        Map<String, String> settings,
+        Price price) {
+
+    /** Price per 1M input and output tokens (currency of the price table), as metering charges it. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Price(BigDecimal inputPerMillion, BigDecimal outputPerMillion, String currency) {
+    }
 
     public Deployment {
         regionWeights = regionWeights == null ? Map.of() : Map.copyOf(regionWeights);
@@ -49,6 +56,6 @@ public record Deployment(
     /** The same deployment served from one of its regions: another endpoint and region, everything else alike. */
     public Deployment inRegion(String inRegion, String regionEndpoint) {
         return new Deployment(id, providerId, providerName, providerKind, regionEndpoint, apiKeyEnvelope, realModel, weight, rateLimit,
-                inRegion, regionWeights, priority, costMultiplier, settings);
+                inRegion, regionWeights, priority, costMultiplier, settings, price);
     }
 }

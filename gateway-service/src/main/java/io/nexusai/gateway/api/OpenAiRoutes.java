@@ -49,16 +49,18 @@ public class OpenAiRoutes {
 
     public OpenAiRoutes(ObjectMapper mapper, PrincipalCache principals, RouteSnapshotStore routes, UpstreamClient upstream,
                         Translators translators, TokenEstimator estimator, UsageEmitter usage, GatewayMetrics metrics,
-                        SignatureCheck signatures, HealthRegistry health, io.vertx.core.Vertx vertx, GatewayConfig config) {
+                        SignatureCheck signatures, HealthRegistry health, io.vertx.core.Vertx vertx, GatewayConfig config,
+                        io.nexusai.gateway.limits.RateLimiter limiter, io.nexusai.service.config.PlatformSecrets secrets) {
         this.config = config;
-        Stage record = new RecordStage(usage, metrics);
+        Stage record = new RecordStage(usage, metrics, config.limits().enabled());
         Stage authenticate = new AuthenticateStage(principals, signatures);
         Stage resolve = new ResolveModelStage(routes);
         Stage select = new SelectProviderStage(health);
+        Stage admit = new io.nexusai.gateway.pipeline.stage.AdmitStage(limiter, estimator, config.limits(), secrets.redisNames());
         Stage call = new UpstreamStage(upstream, translators, estimator, mapper, health, vertx);
         for (Endpoint endpoint : Endpoint.values()) {
             modelApis.put("/v1/" + endpoint.openAiPath(),
-                    new Pipeline(List.of(record, new ParseStage(mapper, endpoint), authenticate, resolve, select, call)));
+                    new Pipeline(List.of(record, new ParseStage(mapper, endpoint), authenticate, resolve, select, admit, call)));
         }
         this.models = new Pipeline(List.of(authenticate, new ListModelsStage(routes, mapper)));
     }

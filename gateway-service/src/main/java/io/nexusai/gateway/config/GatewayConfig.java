@@ -59,4 +59,39 @@ public interface GatewayConfig {
         @WithDefault("60s")
         Duration idleTimeout();
     }
+    /** Rate limits, quotas and budgets ({@code nexus.gateway.limits.*}). */
+    Limits limits();
+
+    /** How the gateway enforces the rate limits, token quotas and cost budgets of keys, tenants and deployments. */
+    interface Limits {
+        /** Off: nothing is limited or reserved (usage is still counted). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Longest wait for the shared limiter in Redis before this replica decides on its own. */
+        @WithDefault("250ms")
+        Duration redisTimeout();
+
+        /** After Redis failed to answer, how long this replica decides alone before asking Redis again. */
+        @WithDefault("1s")
+        Duration redisRetry();
+
+        /**
+         * Share of each limit one replica may use while it decides alone (Redis unreachable): 1.0 lets every
+         * replica admit the whole limit; 1/replicas keeps the sum at the limit.
+         */
+        @WithDefault("1.0")
+        double localShare();
+
+        /** Output tokens reserved for a chat request that sets no max_tokens (its worst case is unknown). */
+        @WithDefault("4096")
+        int defaultMaxTokens();
+
+        /**
+         * Extra share of the estimated prompt tokens reserved against token limits and budgets, for providers
+         * whose tokenizer counts more than ours.
+         */
+        @WithDefault("0.1")
+        double promptMargin();
+    }
 }

@@ -62,7 +62,8 @@ public class RouteSnapshotStore {
     }
 
     void onChange(@Observes ConfigChange change) {
-        if (change.kind() == ConfigChange.Kind.ROUTES || change.kind() == ConfigChange.Kind.PROVIDERS) {
+        if (change.kind() == ConfigChange.Kind.ROUTES || change.kind() == ConfigChange.Kind.PROVIDERS
+                || change.kind() == ConfigChange.Kind.PRICES) {
             refresh();
         }
     }

@@ -14,6 +14,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.nexusai.gateway.limits.Scripts;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
@@ -49,6 +50,8 @@ public class UsageEmitter {
     private final Vertx vertx;
     private final ObjectMapper mapper;
     private final String stream;
+    private final String reservations;
+    private final String reservationExpiries;
     private final Redis client;
     private final UsageSpool spool;
     private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
@@ -67,6 +70,8 @@ public class UsageEmitter {
         this.vertx = vertx;
         this.mapper = mapper;
         this.stream = secrets.redisNames().usageStream();
+        this.reservations = secrets.redisNames().reservations();
+        this.reservationExpiries = secrets.redisNames().reservationExpiries();
         this.client = Redis.createClient(vertx, new RedisOptions().setConnectionString(redis.url()).setMaxPoolSize(1)
                 .setPoolName("nexus-usage"));
         String owner = ManagementFactory.getRuntimeMXBean().getName().replaceAll("[^A-Za-z0-9]", "_");
@@ -85,6 +90,14 @@ public class UsageEmitter {
 
     /** Queues an event; returns at once. */
     public void emit(UsageEvent event) {
+        emit(event, null);
+    }
+
+    /**
+     * Queues an event with the settlement of its request's limits ({@link io.nexusai.gateway.limits.Charge#settlement}),
+     * which goes to Redis in the same pipelined batch (and, while Redis is away, to the spool with the event).
+     */
+    public void emit(UsageEvent event, String settlement) {
         String json;
         try {
             json = mapper.writeValueAsString(event);
@@ -92,7 +105,7 @@ public class UsageEmitter {
             LOG.errorf("usage event %s not serialisable: %s", event.requestId(), e.getMessage());
             return;
         }
-        queue.add(json);
+        queue.add(settlement == null ? json : json + '\t' + settlement);
         if (flushScheduled.compareAndSet(false, true)) {
             context.runOnContext(v -> flush());
         }
@@ -156,8 +169,15 @@ public class UsageEmitter {
 
     private Future<Void> send(RedisConnection c, List<String> events) {
         List<Request> requests = new ArrayList<>(events.size());
-        for (String e : events) {
-            requests.add(Request.cmd(Command.XADD).arg(stream).arg("*").arg("e").arg(e));
+        for (String line : events) {
+            int tab = line.indexOf('\t');
+            requests.add(Request.cmd(Command.XADD).arg(stream).arg("*").arg("e").arg(tab < 0 ? line : line.substring(0, tab)));
+            if (tab >= 0) {
+                Request settle = Scripts.settle(line.substring(tab + 1), reservations, reservationExpiries);
+                if (settle != null) {
+                    requests.add(settle);
+                }
+            }
         }
         return c.batch(requests).mapEmpty();
     }
@@ -181,7 +201,8 @@ public class UsageEmitter {
         if (stopped) {
             return;
         }
-        client.connect().onSuccess(c -> {
+        // the settlement script is loaded on every (re)connect: a restarted Redis has forgotten it
+        client.connect().compose(c -> c.send(Scripts.SETTLE.load()).map(loaded -> c).onFailure(e -> c.close())).onSuccess(c -> {
             c.exceptionHandler(e -> redisLost("connection error: " + e.getMessage()));
             c.endHandler(v -> redisLost("connection closed"));
             connection = c;

@@ -37,7 +37,7 @@ public final class Recorded {
 
     public static Deployment deployment(ProviderKind kind, String endpoint, String realModel, Map<String, String> settings) {
         return new Deployment(7, 3, kind.wire() + "-main", kind, endpoint, "nxenc:v1:not-a-real-key", realModel, 1, 0,
-                null, null, 1, BigDecimal.ONE, settings);
+                null, null, 1, BigDecimal.ONE, settings, null);
     }
 
     public static ObjectNode json(String json) {

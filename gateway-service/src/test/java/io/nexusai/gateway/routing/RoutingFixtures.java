@@ -24,7 +24,7 @@ final class RoutingFixtures {
 
     static Deployment deployment(long id, String provider, int weight, int priority, Map<String, Integer> regions) {
         return new Deployment(id, id, provider, ProviderKind.OPENAI, "http://127.0.0.1:9/v1", CIPHER.encrypt("sk-test"), "m" + id,
-                weight, 0, null, regions, priority, BigDecimal.ONE, Map.of());
+                weight, 0, null, regions, priority, BigDecimal.ONE, Map.of(), null);
     }
 
     static RouteTable.Route route(AliasPolicy policy, Deployment... deployments) {

@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * Builds the route table from the control-plane schema: every active route of an active provider, grouped by
- * alias, with route-level weight and rate limit falling back to the provider's. Provider API keys stay
+ * alias, with route-level weight and rate limit falling back to the provider's, and the real model's price (for
+ * the gateways' budget reservations). Provider API keys stay
  * encrypted; gateways decrypt them with {@code DB_ENCRYPTION_KEY}.
  */
 @ApplicationScoped
@@ -29,9 +30,11 @@ public class RouteTableRepository {
             SELECT r.id, r.model_alias, r.real_model_name, r.cost_multiplier, r.region_weights, r.priority,
                    extract(epoch FROM r.created_at)::bigint AS created,
                    COALESCE(r.weight, p.weight) AS weight, COALESCE(r.rate_limit, p.rate_limit) AS rate_limit,
-                   p.id AS provider_id, p.name AS provider_name, p.kind, p.endpoint, p.api_key, p.region, p.settings
+                   p.id AS provider_id, p.name AS provider_name, p.kind, p.endpoint, p.api_key, p.region, p.settings,
+                   mp.input_per_million, mp.output_per_million, mp.currency
               FROM model_routes r
               JOIN service_providers p ON p.id = r.provider_id
+              LEFT JOIN model_prices mp ON mp.model = r.real_model_name
              WHERE r.is_active AND p.is_active
              ORDER BY r.model_alias, r.priority, r.id
             """;
@@ -90,7 +93,9 @@ public class RouteTableRepository {
                 intMap(row.getJsonObject("region_weights")),
                 row.getInteger("priority"),
                 row.getBigDecimal("cost_multiplier"),
-                stringMap(row.getJsonObject("settings")));
+                stringMap(row.getJsonObject("settings")),
+                row.getBigDecimal("input_per_million") == null ? null : new Deployment.Price(row.getBigDecimal("input_per_million"),
+                        row.getBigDecimal("output_per_million"), row.getString("currency")));
     }
 
     private static Map<String, Integer> intMap(JsonObject json) {

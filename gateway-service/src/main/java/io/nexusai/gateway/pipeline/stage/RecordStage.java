@@ -3,6 +3,8 @@ package io.nexusai.gateway.pipeline.stage;
 import io.nexusai.api.auth.Principal;
 import io.nexusai.api.events.UsageEvent;
 import io.nexusai.api.routing.Deployment;
+import io.nexusai.gateway.limits.Charge;
+import io.nexusai.gateway.limits.Pricing;
 import io.nexusai.gateway.pipeline.ParsedRequest;
 import io.nexusai.gateway.pipeline.ProxyContext;
 import io.nexusai.gateway.pipeline.Selection;
@@ -24,10 +26,12 @@ public final class RecordStage implements Stage {
     private static final Logger LOG = Logger.getLogger(RecordStage.class);
     private final UsageEmitter usage;
     private final GatewayMetrics metrics;
+    private final boolean settle;
 
-    public RecordStage(UsageEmitter usage, GatewayMetrics metrics) {
+    public RecordStage(UsageEmitter usage, GatewayMetrics metrics, boolean settle) {
         this.usage = usage;
         this.metrics = metrics;
+        this.settle = settle;
     }
 
     @Override
@@ -45,11 +49,17 @@ public final class RecordStage implements Stage {
         if (principal != null && route != null) {
             UsageMeter meter = ctx.get(UsageMeter.class);
             TokenUsage tokens = meter == null || ctx.failure() != null ? TokenUsage.NONE : meter.finalUsage();
+            Charge charge = ctx.get(Charge.class);
+            String settlement = null;
+            if (settle && charge != null && (charge.tokens() > 0 || charge.costNanos() > 0 || tokens.totalTokens() > 0)) {
+                // the quota counters get the real usage, and the reservation (if any) is released
+                settlement = charge.settlement(tokens.totalTokens(), Pricing.nanos(d, tokens.promptTokens(), tokens.completionTokens()));
+            }
             usage.emit(new UsageEvent(ctx.requestId(), ctx.clientRequestId(), ctx.startMillis(), principal.tenantId(),
                     principal.keyId(), parsed.endpoint().usageName(), route.alias(), d == null ? 0 : d.providerId(), provider,
                     d == null ? 0 : d.id(), d == null ? null : d.realModel(), parsed.stream(), ctx.status(),
                     tokens.promptTokens(), tokens.completionTokens(), tokens.estimated(), nanos / 1_000_000,
-                    d == null ? BigDecimal.ONE : d.costMultiplier(), null));
+                    d == null ? BigDecimal.ONE : d.costMultiplier(), null), settlement);
         }
         if (LOG.isDebugEnabled()) {
             LOG.debugf("%s %s %s -> %d via %s in %d us", ctx.requestId(), parsed == null ? "?" : parsed.endpoint().usageName(), model,

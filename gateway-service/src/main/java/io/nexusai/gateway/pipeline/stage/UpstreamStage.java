@@ -151,7 +151,7 @@ public final class UpstreamStage implements Stage {
                 if (h.breakerOpen()) {
                     continue;
                 }
-                if (!h.tryAcquire(t.deployment().rateLimit(), health.localRateLimitShare())) {
+                if (t != selection.admitted() && !h.tryAcquire(t.deployment().rateLimit(), health.localRateLimitShare())) {
                     rateLimitedLocally = true;
                     continue;
                 }

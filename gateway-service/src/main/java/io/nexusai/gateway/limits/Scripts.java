@@ -1,0 +1,77 @@
+package io.nexusai.gateway.limits;
+
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** The limiter's Lua scripts ({@code admit.lua}, {@code settle.lua}), run by SHA with a fallback to their text. */
+public final class Scripts {
+    public static final Script ADMIT = load("admit.lua");
+    public static final Script SETTLE = load("settle.lua");
+
+    private Scripts() {
+    }
+
+    /** A script's text and SHA-1 (what {@code EVALSHA} names it by). */
+    public record Script(String text, String sha) {
+        /** {@code EVALSHA} with the given number of keys; arguments are added by the caller. */
+        public Request evalsha(int keys) {
+            return Request.cmd(Command.EVALSHA).arg(sha).arg(keys);
+        }
+
+        /** {@code EVAL} of the text (for a Redis that has not seen the script yet). */
+        public Request eval(int keys) {
+            return Request.cmd(Command.EVAL).arg(text).arg(keys);
+        }
+
+        public Request load() {
+            return Request.cmd(Command.SCRIPT).arg("LOAD").arg(text);
+        }
+    }
+
+    private static Script load(String name) {
+        try (InputStream in = Scripts.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("script " + name + " missing");
+            }
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            byte[] sha = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+            return new Script(text, HexFormat.of().formatHex(sha));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The {@code EVALSHA} of a settlement line ({@link Charge#settlement}), or {@code null} when the line is not
+     * whole (a spool file cut short by a crash).
+     */
+    public static Request settle(String line, String reservations, String reservationExpiries) {
+        if (!line.endsWith(" .")) {
+            return null;
+        }
+        String[] p = line.split(" ");
+        int quotas = (p.length - 4) / 2;
+        if (p.length < 4 || (p.length - 4) % 2 != 0) {
+            return null;
+        }
+        Request r = SETTLE.evalsha(2 + quotas).arg(reservations).arg(reservationExpiries);
+        for (int q = 0; q < quotas; q++) {
+            r.arg(p[3 + 2 * q]);
+        }
+        r.arg(p[0]).arg(p[1]).arg(p[2]);
+        for (int q = 0; q < quotas; q++) {
+            r.arg(p[4 + 2 * q]);
+        }
+        return r;
+    }
+}
