@@ -19,8 +19,12 @@ CONNS=${CONNS:-16}
 command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get install -y -qq wrk >/dev/null; }
 command -v taskset >/dev/null || { echo "taskset (util-linux) is required"; exit 1; }
 
-"$ROOT/deploy/local/nexus" up >/dev/null
-trap '[ "${KEEP:-0}" = 1 ] || "$ROOT/deploy/local/nexus" down >/dev/null' EXIT
+if "$ROOT/deploy/local/nexus" status 2>/dev/null | grep -q '^gateway .*listening'; then
+  echo "using the running local stack"
+else
+  "$ROOT/deploy/local/nexus" up >/dev/null
+  trap '[ "${KEEP:-0}" = 1 ] || "$ROOT/deploy/local/nexus" down >/dev/null' EXIT
+fi
 # shellcheck disable=SC1091
 . "$ROOT/target/local/nexus.env"
 PIDS="$ROOT/target/local/pids"

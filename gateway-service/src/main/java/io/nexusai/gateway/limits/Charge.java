@@ -14,8 +14,9 @@ import java.util.List;
 
 /**
  * What one request claims from the limits: the per-minute windows of its key and tenant, the quota counters it
- * is charged to (key and tenant, per UTC day and month, and its session), the rate limits of the deployments it
- * may go to, and the tokens and cost it reserves (its worst case) until it is settled with its real usage.
+ * is charged to (key and tenant, per UTC day and month, and its session — kept only when one of them has a
+ * quota or budget), the rate limits of the deployments it may go to, and the tokens and cost it reserves (its
+ * worst case) until it is settled with its real usage.
  */
 public final class Charge {
     /** A sliding one-minute window (requests and tokens per minute); a limit of -1 is none. */
@@ -72,28 +73,32 @@ public final class Charge {
         window(names, windows, "key", "k", principal.keyId(), principal.keyLimits());
         window(names, windows, "tenant", "t", principal.tenantId(), principal.tenantLimits());
 
-        LocalDate day = Instant.ofEpochMilli(startMillis).atZone(ZoneOffset.UTC).toLocalDate();
-        long dayEnd = day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
-        long monthEnd = day.withDayOfMonth(1).plusMonths(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
-        long now = startMillis / 1000;
-        String d = "d" + day.toString().replace("-", "");
-        String m = "m" + d.substring(1, 7);
-        List<Quota> quotas = new ArrayList<>(5);
         Limits kl = principal.keyLimits();
         Limits tl = principal.tenantLimits();
-        quotas.add(new Quota("key", "day", principal.keyId(), names.quota("k", principal.keyId(), d), orNone(kl.dailyTokens()),
-                nanos(kl.dailyCost()), dayEnd - now + 86_400, dayEnd));
-        quotas.add(new Quota("key", "month", principal.keyId(), names.quota("k", principal.keyId(), m), orNone(kl.monthlyTokens()),
-                nanos(kl.monthlyCost()), monthEnd - now + 172_800, monthEnd));
-        quotas.add(new Quota("tenant", "day", principal.tenantId(), names.quota("t", principal.tenantId(), d),
-                orNone(tl.dailyTokens()), nanos(tl.dailyCost()), dayEnd - now + 86_400, dayEnd));
-        quotas.add(new Quota("tenant", "month", principal.tenantId(), names.quota("t", principal.tenantId(), m),
-                orNone(tl.monthlyTokens()), nanos(tl.monthlyCost()), monthEnd - now + 172_800, monthEnd));
         Principal.Session session = principal.session();
-        if (session != null) {
-            long expires = session.expiresAtEpochSecond();
-            quotas.add(new Quota("session key", "session", session.id(), names.quota("s", session.id(), "all"),
-                    session.tokenBudget() == null ? -1 : session.tokenBudget(), -1, Math.max(60, expires - now + 86_400), -1));
+        List<Quota> quotas = List.of();
+        if (hasQuota(kl) || hasQuota(tl) || (session != null && session.tokenBudget() != null)) {
+            // the counters of key and tenant, day and month, are charged together (one limited means all are kept)
+            LocalDate day = Instant.ofEpochMilli(startMillis).atZone(ZoneOffset.UTC).toLocalDate();
+            long dayEnd = day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+            long monthEnd = day.withDayOfMonth(1).plusMonths(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+            long now = startMillis / 1000;
+            String d = "d" + day.toString().replace("-", "");
+            String m = "m" + d.substring(1, 7);
+            quotas = new ArrayList<>(5);
+            quotas.add(new Quota("key", "day", principal.keyId(), names.quota("k", principal.keyId(), d), orNone(kl.dailyTokens()),
+                    nanos(kl.dailyCost()), dayEnd - now + 86_400, dayEnd));
+            quotas.add(new Quota("key", "month", principal.keyId(), names.quota("k", principal.keyId(), m), orNone(kl.monthlyTokens()),
+                    nanos(kl.monthlyCost()), monthEnd - now + 172_800, monthEnd));
+            quotas.add(new Quota("tenant", "day", principal.tenantId(), names.quota("t", principal.tenantId(), d),
+                    orNone(tl.dailyTokens()), nanos(tl.dailyCost()), dayEnd - now + 86_400, dayEnd));
+            quotas.add(new Quota("tenant", "month", principal.tenantId(), names.quota("t", principal.tenantId(), m),
+                    orNone(tl.monthlyTokens()), nanos(tl.monthlyCost()), monthEnd - now + 172_800, monthEnd));
+            if (session != null) {
+                long expires = session.expiresAtEpochSecond();
+                quotas.add(new Quota("session key", "session", session.id(), names.quota("s", session.id(), "all"),
+                        session.tokenBudget() == null ? -1 : session.tokenBudget(), -1, Math.max(60, expires - now + 86_400), -1));
+            }
         }
         List<Candidate> candidates = new ArrayList<>(deployments.size());
         boolean anyLimit = false;
@@ -109,6 +114,10 @@ public final class Charge {
             windows.add(new Window(scope, id, names.limiterWindow(tag, id), names.limiterTokens(tag, id), orNone(limits.rpm()),
                     orNone(limits.tpm())));
         }
+    }
+
+    private static boolean hasQuota(Limits l) {
+        return l.dailyTokens() != null || l.monthlyTokens() != null || l.dailyCost() != null || l.monthlyCost() != null;
     }
 
     private static long orNone(Number limit) {
@@ -136,13 +145,9 @@ public final class Charge {
         return candidates;
     }
 
+    /** Whether a token quota or cost budget applies (then every quota counter of the request is charged). */
     public boolean quotaLimited() {
-        for (Quota q : quotas) {
-            if (q.limited()) {
-                return true;
-            }
-        }
-        return false;
+        return !quotas.isEmpty();
     }
 
     /** Whether anything limits this request, so that it must be admitted first. */

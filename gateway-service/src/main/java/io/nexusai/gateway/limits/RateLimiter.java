@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nexusai.gateway.config.GatewayConfig;
 import io.nexusai.service.config.RedisConfig;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -17,13 +18,16 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decides whether a request may go: one atomic Lua call ({@code admit.lua}) in Redis per request, shared by all
  * gateway replicas, so a limit of L admits L whatever the number of replicas. Each event loop keeps its own
- * Redis connection (requests on it are pipelined, answers come back on the same thread). When Redis does not
+ * Redis connection; the admissions that arrive together are written to it as one pipelined batch, and the answers
+ * come back on the same thread. When Redis does not
  * answer within {@code nexus.gateway.limits.redis-timeout}, this replica decides alone ({@link LocalLimiter})
  * and asks Redis again after {@code redis-retry}: requests never fail for lack of Redis.
  */
@@ -36,11 +40,12 @@ public class RateLimiter {
     private final GatewayConfig.Limits config;
     private final Redis client;
     private final LocalLimiter local = new LocalLimiter();
-    private final Map<Thread, Future<RedisConnection>> connections = new ConcurrentHashMap<>();
+    private final Map<Thread, Lane> lanes = new ConcurrentHashMap<>();
     private final Counter localDecisions;
     private final MeterRegistry meters;
     private volatile long askRedisAgainAtNanos;
     private volatile boolean redisUp = true;
+    private volatile Context offLoopContext;
 
     public RateLimiter(Vertx vertx, GatewayConfig config, RedisConfig redis, MeterRegistry meters) {
         this.vertx = vertx;
@@ -61,42 +66,132 @@ public class RateLimiter {
                 .tag("reason", reason).tag("scope", scope).register(meters).increment();
     }
 
-    /** Decides on a request; never fails (Redis trouble means a local decision). Completes on the caller's thread when possible. */
+    /** One admission waiting for its batch. */
+    private record Pending(Charge charge, long now, Promise<Decision> result) {
+    }
+
+    /**
+     * The admissions of one event loop: its own Redis connection (with the script loaded), and the requests that
+     * arrived since the last flush, sent together as one pipelined write when the loop has handled its current
+     * I/O — so that concurrent requests share system calls instead of paying one round of them each.
+     */
+    private final class Lane {
+        final Context context;
+        Future<RedisConnection> connection;
+        List<Pending> queue = new ArrayList<>();
+        boolean flushScheduled;
+
+        Lane(Context context) {
+            this.context = context;
+        }
+
+        void add(Pending p) {
+            queue.add(p);
+            if (!flushScheduled) {
+                flushScheduled = true;
+                context.runOnContext(v -> flush());
+            }
+        }
+
+        Future<RedisConnection> connection() {
+            if (connection == null || connection.failed()) {
+                Future<RedisConnection> opened = client.connect().compose(conn -> conn.send(Scripts.ADMIT.load())
+                        .map(loaded -> conn).onFailure(e -> conn.close()));
+                opened.onSuccess(conn -> {
+                    conn.exceptionHandler(e -> dropConnection(opened));
+                    conn.endHandler(v -> dropConnection(opened));
+                });
+                connection = opened;
+            }
+            return connection;
+        }
+
+        void dropConnection(Future<RedisConnection> which) {
+            if (connection == which) {
+                connection = null;
+            }
+        }
+
+        void flush() {
+            flushScheduled = false;
+            List<Pending> batch = queue;
+            queue = new ArrayList<>();
+            if (batch.isEmpty()) {
+                return;
+            }
+            if (!redisUp && System.nanoTime() < askRedisAgainAtNanos) {
+                batch.forEach(p -> p.result().tryComplete(decideLocally(p.charge(), p.now())));
+                return;
+            }
+            long timer = vertx.setTimer(config.redisTimeout().toMillis(), id -> {
+                boolean any = false;
+                for (Pending p : batch) {
+                    any |= p.result().tryComplete(decideLocally(p.charge(), p.now()));
+                }
+                if (any) {
+                    redisFailed("no answer within " + config.redisTimeout().toMillis() + " ms");
+                }
+            });
+            List<Request> requests = new ArrayList<>(batch.size());
+            for (Pending p : batch) {
+                requests.add(request(p.charge(), p.now()));
+            }
+            Future<RedisConnection> conn = connection();
+            conn.compose(c -> c.batch(requests)).onComplete(ar -> {
+                vertx.cancelTimer(timer);
+                if (ar.succeeded()) {
+                    if (!redisUp) {
+                        redisUp = true;
+                        local.redisBack();
+                        LOG.info("Redis answers again: limits are shared by all gateways once more");
+                    }
+                    List<Response> answers = ar.result();
+                    for (int i = 0; i < batch.size(); i++) {
+                        Pending p = batch.get(i);
+                        p.result().tryComplete(parse(p.charge(), answers.get(i)));
+                    }
+                } else {
+                    boolean any = false;
+                    for (Pending p : batch) {
+                        any |= p.result().tryComplete(decideLocally(p.charge(), p.now()));
+                    }
+                    if (any) {
+                        redisFailed(ar.cause().getMessage());
+                    }
+                    dropConnection(conn);
+                }
+            });
+        }
+    }
+
+    /**
+     * Decides on a request; never fails (Redis trouble means a local decision). Call it on an event loop: the
+     * answer comes back on the same one.
+     */
     public Future<Decision> admit(Charge c) {
         long now = System.currentTimeMillis();
         if (!redisUp && System.nanoTime() < askRedisAgainAtNanos) {
             return Future.succeededFuture(decideLocally(c, now));
         }
+        Context current = Vertx.currentContext();
         Promise<Decision> result = Promise.promise();
-        long timer = vertx.setTimer(config.redisTimeout().toMillis(), id -> {
-            if (result.tryComplete(decideLocally(c, now))) {
-                redisFailed("no answer within " + config.redisTimeout().toMillis() + " ms");
-            }
-        });
-        Request evalsha = request(c, now, false);
-        connection().compose(conn -> conn.send(evalsha).recover(e -> {
-            if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
-                return conn.send(request(c, now, true));
-            }
-            return Future.failedFuture(e);
-        })).onComplete(ar -> {
-            vertx.cancelTimer(timer);
-            if (ar.succeeded()) {
-                Decision d = parse(c, ar.result());
-                if (!redisUp) {
-                    redisUp = true;
-                    local.redisBack();
-                    LOG.info("Redis answers again: limits are shared by all gateways once more");
-                }
-                result.tryComplete(d);
-            } else {
-                if (result.tryComplete(decideLocally(c, now))) {
-                    redisFailed(ar.cause().getMessage());
-                }
-                connections.remove(Thread.currentThread());
-            }
-        });
+        if (current == null || !Context.isOnEventLoopThread()) {
+            // not on an event loop (tests, tools): hop onto one, whose lane takes it from there
+            offLoop().runOnContext(v -> admit(c).onComplete(result));
+            return result.future();
+        }
+        // one lane per event-loop thread (requests run on per-request duplicates of the loop's context)
+        lanes.computeIfAbsent(Thread.currentThread(), t -> new Lane(current)).add(new Pending(c, now, result));
         return result.future();
+    }
+
+    private Context offLoop() {
+        Context c = offLoopContext;
+        if (c == null) {
+            c = ((io.vertx.core.impl.VertxInternal) vertx).createEventLoopContext();
+            offLoopContext = c;
+        }
+        return c;
     }
 
     private Decision decideLocally(Charge c, long now) {
@@ -113,27 +208,13 @@ public class RateLimiter {
         }
     }
 
-    private Future<RedisConnection> connection() {
-        Thread thread = Thread.currentThread();
-        Future<RedisConnection> existing = connections.get(thread);
-        if (existing != null && !existing.failed()) {
-            return existing;
-        }
-        Future<RedisConnection> opened = client.connect().onSuccess(conn -> {
-            conn.exceptionHandler(e -> connections.remove(thread));
-            conn.endHandler(v -> connections.remove(thread));
-        }).onFailure(e -> connections.remove(thread));
-        connections.put(thread, opened);
-        return opened;
-    }
-
-    private Request request(Charge c, long now, boolean withText) {
+    private Request request(Charge c, long now) {
         int w = c.windows().size();
         boolean reserve = c.quotaLimited();
         int q = reserve ? c.quotas().size() : 0;
         int d = c.candidates().size();
         int keys = 2 + 2 * w + q + d;
-        Request r = withText ? Scripts.ADMIT.eval(keys) : Scripts.ADMIT.evalsha(keys);
+        Request r = Scripts.ADMIT.evalsha(keys);
         r.arg(c.reservationsKey()).arg(c.reservationExpiriesKey());
         for (Charge.Window win : c.windows()) {
             r.arg(win.zset()).arg(win.sum());
@@ -172,8 +253,9 @@ public class RateLimiter {
 
     @PreDestroy
     void close() {
-        connections.values().forEach(f -> {
-            if (f.succeeded()) {
+        lanes.values().forEach(l -> {
+            Future<RedisConnection> f = l.connection;
+            if (f != null && f.succeeded()) {
                 f.result().close();
             }
         });

@@ -34,8 +34,10 @@ local function neg(s)
   return '-' .. s
 end
 
--- reservations of requests whose gateway never settled them (it died): released once expired
-local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 64)
+-- reservations of requests whose gateway never settled them (it died): released once expired (looked at only
+-- by requests that check quotas: nothing else reads the reserved counts)
+local stale = {}
+if Q > 0 then stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 64) end
 for _, rid in ipairs(stale) do
   local rec = redis.call('HGET', KEYS[1], rid)
   if rec then
@@ -49,8 +51,12 @@ for _, rid in ipairs(stale) do
   redis.call('ZREM', KEYS[2], rid)
 end
 
--- window entries older than a minute leave, with their tokens
+-- window entries older than a minute leave, with their tokens when the window counts tokens (s not nil)
 local function purge(z, s)
+  if not s then
+    redis.call('ZREMRANGEBYSCORE', z, '-inf', floor)
+    return
+  end
   local old = redis.call('ZRANGEBYSCORE', z, '-inf', floor)
   if #old == 0 then return end
   local freed = 0
@@ -76,7 +82,7 @@ local function tokensLeave(z, need)
   for j = 1, #all, 2 do
     local m = all[j]
     local sep = string.find(m, ':', 1, true)
-    freed = freed + tonumber(string.sub(m, 1, sep - 1))
+    if sep then freed = freed + tonumber(string.sub(m, 1, sep - 1)) end
     if freed >= need then return math.max(0, tonumber(all[j + 1]) + win - now) end
   end
   return win
@@ -89,9 +95,15 @@ local sums = {}
 for i = 0, W - 1 do
   local z, s = KEYS[k + 2 * i], KEYS[k + 2 * i + 1]
   local rpm, tpm = tonumber(ARGV[a + 2 * i]), tonumber(ARGV[a + 2 * i + 1])
-  purge(z, s)
+  -- a window counts tokens only under a tokens-per-minute limit; a requests-only window is a plain log
+  local used = 0
+  if tpm >= 0 then
+    purge(z, s)
+    used = tonumber(redis.call('GET', s) or '0')
+  else
+    purge(z, nil)
+  end
   local n = redis.call('ZCARD', z)
-  local used = tonumber(redis.call('GET', s) or '0')
   counts[i] = n
   sums[i] = used
   if rpm >= 0 and n + 1 > rpm then
@@ -142,12 +154,16 @@ local tokLimit, tokRemaining, tokReset = -1, -1, 0
 for i = 0, W - 1 do
   local z, s = KEYS[k + 2 * i], KEYS[k + 2 * i + 1]
   local rpm, tpm = tonumber(ARGV[a + 2 * i]), tonumber(ARGV[a + 2 * i + 1])
-  redis.call('ZADD', z, now, ARGV[5] .. ':' .. id)
-  redis.call('PEXPIRE', z, win)
-  if T > 0 then
-    redis.call('INCRBY', s, ARGV[5])
-    redis.call('PEXPIRE', s, win)
+  if tpm >= 0 then
+    redis.call('ZADD', z, now, ARGV[5] .. ':' .. id)
+    if T > 0 then
+      redis.call('INCRBY', s, ARGV[5])
+      redis.call('PEXPIRE', s, win)
+    end
+  else
+    redis.call('ZADD', z, now, id)
   end
+  redis.call('PEXPIRE', z, win)
   if rpm >= 0 and (reqLimit < 0 or rpm - counts[i] - 1 < reqRemaining) then
     reqLimit = rpm
     reqRemaining = rpm - counts[i] - 1

@@ -200,6 +200,10 @@ class RateLimiterTest {
     void withoutLimitsNothingNeedsAdmission() {
         Charge c = charge(principal(Limits.NONE, Limits.NONE), List.of(new long[]{1, 0}));
         assertThat(c.needsAdmission()).isFalse();
-        assertThat(c.settlement(12, 34)).matches("req_\\S+ 12 34( \\S+ \\d+){4} \\.");
+        assertThat(c.quotaLimited()).isFalse();
+        Charge quota = charge(principal(Limits.NONE, new Limits(null, null, null, 5L, null, null)), List.of());
+        assertThat(quota.quotaLimited()).isTrue();
+        assertThat(quota.needsTokens()).isTrue();
+        assertThat(quota.settlement(12, 34)).matches("req_\\S+ 12 34( \\S+ \\d+){4} \\.");
     }
 }

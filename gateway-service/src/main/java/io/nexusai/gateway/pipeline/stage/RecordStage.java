@@ -51,8 +51,9 @@ public final class RecordStage implements Stage {
             TokenUsage tokens = meter == null || ctx.failure() != null ? TokenUsage.NONE : meter.finalUsage();
             Charge charge = ctx.get(Charge.class);
             String settlement = null;
-            if (settle && charge != null && (charge.tokens() > 0 || charge.costNanos() > 0 || tokens.totalTokens() > 0)) {
-                // the quota counters get the real usage, and the reservation (if any) is released
+            if (settle && charge != null && charge.quotaLimited()) {
+                // the quota counters get the real usage, and the reservation is released (counters are kept only
+                // for keys and tenants that have a quota or budget: nothing else reads them)
                 settlement = charge.settlement(tokens.totalTokens(), Pricing.nanos(d, tokens.promptTokens(), tokens.completionTokens()));
             }
             usage.emit(new UsageEvent(ctx.requestId(), ctx.clientRequestId(), ctx.startMillis(), principal.tenantId(),
