@@ -19,9 +19,9 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Grafana dashboards: the build copies deploy/grafana/dashboards/*.json (the one source) into k8s/dashboards/,
- * and the chart turns each into a ConfigMap for Grafana's sidecar. The source may not exist yet: then there are
- * no ConfigMaps, and a sample dashboard rendered from a copy of the chart shows what one becomes.
+ * Grafana dashboards in the chart: the build copies deploy/grafana/dashboards/*.json (the one source) into
+ * k8s/dashboards/, and the chart turns each into a ConfigMap for Grafana's sidecar. A sample dashboard rendered
+ * from a copy of the chart shows exactly what one becomes; GrafanaDashboardsTest checks the dashboards themselves.
  */
 class DashboardsTest {
 
@@ -34,13 +34,21 @@ class DashboardsTest {
     void theChartCarriesExactlyTheDashboardsOfTheOneSource() throws IOException {
         Map<String, String> source = jsonFiles(SOURCE);
         Map<String, String> copies = jsonFiles(Chart.DIR.resolve("dashboards"));
+        assertThat(source).as("dashboards in %s", SOURCE).isNotEmpty();
         assertThat(copies).as("k8s/dashboards/ mirrors %s", SOURCE).isEqualTo(source);
     }
 
     @Test
     void oneLabelledConfigMapPerDashboardWhenEnabled() throws IOException {
-        int dashboards = jsonFiles(SOURCE).size();
-        assertThat(dashboardConfigMaps(Chart.render(Chart.ciValues("dashboards")), "grafana_dashboard")).hasSize(dashboards);
+        Map<String, String> dashboards = jsonFiles(SOURCE);
+        List<ObjectNode> configMaps = dashboardConfigMaps(Chart.render(Chart.ciValues("dashboards")), "grafana_dashboard");
+        assertThat(configMaps).hasSize(dashboards.size()).isNotEmpty();
+        for (ObjectNode configMap : configMaps) {
+            String file = configMap.path("data").fieldNames().next();
+            assertThat(JSON.readTree(configMap.path("data").path(file).asText())).as(file)
+                    .isEqualTo(JSON.readTree(dashboards.get(file)));
+            assertThat(SCHEMAS.validate(configMap)).isEmpty();
+        }
         assertThat(dashboardConfigMaps(Chart.render(Chart.ciValues("default")), "grafana_dashboard"))
                 .as("dashboards are off by default").isEmpty();
     }

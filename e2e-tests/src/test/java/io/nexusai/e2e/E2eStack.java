@@ -214,6 +214,16 @@ public final class E2eStack {
         return "http://127.0.0.1:" + managementPorts.get(service);
     }
 
+    /** The management port of a service (metrics on /q/metrics, health on /q/health), all on 127.0.0.1. */
+    public int managementPort(String service) {
+        return managementPorts.get(service);
+    }
+
+    /** The checkout the stack runs from (its deploy/ holds the Prometheus configuration and rules). */
+    public Path root() {
+        return root;
+    }
+
     /** Base URL of the mock provider as a provider endpoint (with {@code /v1}). */
     public String mockEndpoint() {
         return mockBase() + "/v1";
