@@ -215,6 +215,9 @@ public final class UpstreamStage implements Stage {
                         return;
                     }
                     HttpClientResponse response = sent.result();
+                    // a response reset before anyone reads it (client gone, total timeout) is expected: without a
+                    // handler Vert.x would log every such reset as an error (the stream and body readers set their own)
+                    response.exceptionHandler(ignored -> { });
                     int status = response.statusCode();
                     ctx.attach(UpstreamTiming.class, new UpstreamTiming(System.nanoTime() - ctx.startNanos(), status));
                     translator.responseHeaders(status, response.headers());
