@@ -2,6 +2,8 @@ package io.nexusai.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nexusai.testsupport.Ports;
+import io.nexusai.testsupport.ServiceProcess;
 import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.Test;
 
@@ -250,6 +252,54 @@ class MetricsIT {
                         .noneMatch(v -> v.startsWith("key_") || v.startsWith("nx-"));
             }
         }
+    }
+
+    /**
+     * nexus_snapshot_age_seconds on a gateway of its own (snapshot resync every second, snapshot kept on disk): small
+     * while routing-service answers; growing while it is down, also after a restart that serves the kept snapshot;
+     * small again once routing answers.
+     */
+    @Test
+    void snapshotAgeGrowsWhileRoutingIsDown() throws Exception {
+        E2eStack stack = E2eStack.get();
+        Path kept = stack.logDirectory().resolveSibling("metrics-it-snapshot.json");
+        Files.deleteIfExists(kept);
+        Map<String, String> env = new HashMap<>(stack.environment());
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(Ports.free()));
+        int management = Ports.free();
+        env.put("MONITORING_PORT", Integer.toString(management));
+        env.put("NEXUS_GATEWAY_ROUTE_RESYNC", "1s");
+        env.put("NEXUS_GATEWAY_SNAPSHOT_FILE", kept.toString());
+        String url = "http://127.0.0.1:" + management;
+        java.util.function.Supplier<ServiceProcess> start = () -> stack.process("gateway3", env, stack.logDirectory().resolve("gateway3.log"))
+                .start().awaitReady(url + "/q/health/ready", Duration.ofSeconds(90));
+        ServiceProcess gateway = start.get();
+        try {
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> assertThat(Files.exists(kept) && snapshotAge(url) < 3).isTrue());
+            stack.stopService("routing");
+            try {
+                // every pull fails: the age passes several resync periods and keeps growing
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> snapshotAge(url) > 5);
+                double before = snapshotAge(url);
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).until(() -> snapshotAge(url) > before + 1);
+                // restarted while routing is down, it serves the kept snapshot: confirmed no later than before the restart
+                double beforeRestart = snapshotAge(url);
+                gateway.stop();
+                gateway = start.get();
+                assertThat(snapshotAge(url)).isGreaterThan(beforeRestart);
+            } finally {
+                stack.startService("routing");
+            }
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> snapshotAge(url) < 3);
+        } finally {
+            gateway.stop();
+        }
+    }
+
+    static double snapshotAge(String managementUrl) {
+        String text = given().get(managementUrl + "/q/metrics").then().statusCode(200).extract().asString();
+        return PromText.parse(text).value("nexus_snapshot_age_seconds", Map.of()).orElseThrow();
     }
 
     /** The deployment label the gateway gives the provider's only target. */
