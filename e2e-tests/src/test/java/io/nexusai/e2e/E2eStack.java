@@ -86,6 +86,8 @@ public final class E2eStack {
         env.put("NEXUS_GATEWAY_RESILIENCE_BREAKER_DELAY", BREAKER_DELAY.toMillis() + "ms");
         // six JVMs on two noisy cores: a slow answer from Redis must not be mistaken for an outage (default 250 ms)
         env.put("NEXUS_GATEWAY_LIMITS_REDIS_TIMEOUT", "2s");
+        // budget gauges (nexus_budget_used_ratio) recomputed often enough for a test to watch them (default 30 s)
+        env.put("NEXUS_METERING_BUDGET_EVERY", "1s");
         try {
             Files.createDirectories(logs);
             try (Stream<Path> old = Files.list(logs)) {

@@ -25,12 +25,15 @@ public class ConfigWriter {
     private final AuditRepository audit;
     private final ConfigEventPublisher publisher;
     private final ObjectMapper mapper;
+    private final AdminMetrics metrics;
 
-    public ConfigWriter(ConfigVersionRepository versions, AuditRepository audit, ConfigEventPublisher publisher, ObjectMapper mapper) {
+    public ConfigWriter(ConfigVersionRepository versions, AuditRepository audit, ConfigEventPublisher publisher, ObjectMapper mapper,
+                        AdminMetrics metrics) {
         this.versions = versions;
         this.audit = audit;
         this.publisher = publisher;
         this.mapper = mapper;
+        this.metrics = metrics;
     }
 
     private record Written<T>(Outcome<T> outcome, long version) {
@@ -47,6 +50,8 @@ public class ConfigWriter {
                             .collect().last().replaceWithVoid();
                     return audited.flatMap(v -> versions.increment()).map(version -> new Written<>(outcome, version));
                 }))
+                // committed: counted once here for every kind of write (nexus_admin_writes_total)
+                .invoke(w -> metrics.committed(w.outcome().audits()))
                 .call(w -> Multi.createFrom().iterable(w.outcome().changes())
                         .onItem().transformToUniAndConcatenate(c -> publisher.publish(new ConfigChange(c.kind(), c.id(), c.keyHash(), w.version())))
                         .collect().last())

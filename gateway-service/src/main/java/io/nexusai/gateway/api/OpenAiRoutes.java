@@ -57,7 +57,7 @@ public class OpenAiRoutes {
         Stage resolve = new ResolveModelStage(routes);
         Stage select = new SelectProviderStage(health);
         Stage admit = new io.nexusai.gateway.pipeline.stage.AdmitStage(limiter, estimator, config.limits(), secrets.redisNames());
-        Stage call = new UpstreamStage(upstream, translators, estimator, mapper, health, vertx);
+        Stage call = new UpstreamStage(upstream, translators, estimator, mapper, health, vertx, metrics);
         for (Endpoint endpoint : Endpoint.values()) {
             modelApis.put("/v1/" + endpoint.openAiPath(),
                     new Pipeline(List.of(record, new ParseStage(mapper, endpoint), authenticate, resolve, select, admit, call)));

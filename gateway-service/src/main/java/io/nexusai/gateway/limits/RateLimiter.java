@@ -62,9 +62,16 @@ public class RateLimiter {
 
     /** Counts a refused request (metrics {@code nexus_limit_rejections_total{reason,scope}}). */
     public void rejected(String reason, String scope) {
-        Counter.builder("nexus.limit.rejections").description("Requests refused by a rate limit, quota or budget")
-                .tag("reason", reason).tag("scope", scope).register(meters).increment();
+        // reasons and scopes are a handful of constants: one counter each, found again without the builder
+        rejections.computeIfAbsent(reason, r -> new java.util.concurrent.ConcurrentHashMap<>())
+                .computeIfAbsent(scope, sc -> Counter.builder("nexus.limit.rejections")
+                        .description("Requests refused by a rate limit, quota or budget")
+                        .tag("reason", reason).tag("scope", sc).register(meters))
+                .increment();
     }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.ConcurrentHashMap<String, Counter>> rejections =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** One admission waiting for its batch. */
     private record Pending(Charge charge, long now, Promise<Decision> result) {

@@ -40,6 +40,8 @@ public final class ProxyContext {
     private boolean sent;
     private boolean clientClosed;
     private Runnable onClientClose;
+    private long upstreamNanos;
+    private long firstContentNanos = -1;
 
     /** A response body that flows after the head has been sent (e.g. an upstream event stream). */
     public interface StreamBody {
@@ -212,6 +214,28 @@ public final class ProxyContext {
 
     public int status() {
         return status;
+    }
+
+    /** Adds time spent waiting on a provider (one attempt, or the relay of a stream). */
+    public void waitedUpstream(long nanos) {
+        upstreamNanos += nanos;
+    }
+
+    /** Time spent waiting on providers so far, all attempts. */
+    public long upstreamNanos() {
+        return upstreamNanos;
+    }
+
+    /** Notes that the first content chunk of a stream was written to the client (the first call counts). */
+    public void firstContentSent() {
+        if (firstContentNanos < 0) {
+            firstContentNanos = System.nanoTime() - startNanos;
+        }
+    }
+
+    /** From the request's start to the first content chunk written to the client; -1 if none was. */
+    public long firstContentNanos() {
+        return firstContentNanos;
     }
 
     /** Sets the response to send back through the stages. */

@@ -3,6 +3,8 @@ package io.nexusai.gateway.snapshot;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.events.ConfigChange;
 import io.nexusai.api.routing.RouteSnapshot;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.nexusai.gateway.config.GatewayConfig;
 import io.nexusai.service.config.PlatformSecrets;
 import io.nexusai.service.events.ConfigResync;
@@ -38,15 +40,28 @@ public class RouteSnapshotStore {
     private final AtomicBoolean again = new AtomicBoolean();
     private volatile RouteTable table;
     private volatile long lastSuccessMillis;
+    /** When routing-service last confirmed the table current (epoch ms): a pull answered; for a kept snapshot, when it was kept. */
+    private volatile long confirmedMillis = System.currentTimeMillis();
     private long timer = -1;
 
     public RouteSnapshotStore(RoutingServiceClient routing, PlatformSecrets secrets, GatewayConfig config, ObjectMapper mapper,
-                              Vertx vertx) {
+                              Vertx vertx, MeterRegistry registry) {
         this.routing = routing;
         this.secrets = secrets;
         this.config = config;
         this.mapper = mapper;
         this.vertx = vertx;
+        Gauge.builder("nexus.snapshot.age.seconds", this, RouteSnapshotStore::ageSeconds)
+                .description("Seconds since the route snapshot was last confirmed current with routing-service")
+                .register(registry);
+    }
+
+    /**
+     * Seconds since routing-service last confirmed the table current. Grows while pulls fail (a gateway serving its
+     * last good or kept snapshot while routing is down); before any snapshot, counts from the gateway's start.
+     */
+    public double ageSeconds() {
+        return Math.max(0, System.currentTimeMillis() - confirmedMillis) / 1000.0;
     }
 
     void start(@Observes StartupEvent event) {
@@ -91,6 +106,7 @@ public class RouteSnapshotStore {
         again.set(false);
         routing.snapshot().subscribe().with(snapshot -> {
             install(snapshot, true);
+            confirmedMillis = System.currentTimeMillis();
             done();
         }, failure -> {
             LOG.warnf("route snapshot pull failed (%s); serving the last good one (version %s)", failure.getMessage(),
@@ -139,6 +155,8 @@ public class RouteSnapshotStore {
         }
         try {
             install(mapper.readValue(file.toFile(), RouteSnapshot.class), false);
+            // the file is rewritten after every pull that answered: its time is when routing last confirmed it
+            confirmedMillis = Files.getLastModifiedTime(file).toMillis();
             LOG.infof("serving the kept snapshot from %s until routing-service answers", file);
         } catch (IOException | RuntimeException e) {
             LOG.warnf("kept snapshot %s unusable: %s", file, e.getMessage());

@@ -14,11 +14,18 @@ public final class Target {
     private final String apiKey;
     private final double weight;
     private final String key;
+    /** Price per token (input, output) times the cost multiplier, in currency units; 0 when unpriced. For metrics. */
+    private final double inputPerToken;
+    private final double outputPerToken;
 
     Target(Deployment deployment, String apiKey, double weight) {
         this.deployment = deployment;
         this.apiKey = apiKey;
         this.weight = weight;
+        Deployment.Price price = deployment.price();
+        double multiplier = deployment.costMultiplier() == null ? 1 : deployment.costMultiplier().doubleValue();
+        this.inputPerToken = price == null ? 0 : price.inputPerMillion().doubleValue() * multiplier / 1e6;
+        this.outputPerToken = price == null ? 0 : price.outputPerMillion().doubleValue() * multiplier / 1e6;
         this.key = deployment.region() == null || deployment.regionWeights().isEmpty()
                 ? Long.toString(deployment.id()) : deployment.id() + "@" + deployment.region();
     }
@@ -35,6 +42,15 @@ public final class Target {
     /** Share of the alias's traffic within its priority tier (the route weight, times the region's share). */
     public double weight() {
         return weight;
+    }
+
+    /**
+     * The cost of tokens on this deployment in currency units of the price table, as a double for the cost counter
+     * (metering stores the exact amount; {@link io.nexusai.gateway.limits.Pricing} the rounded-up nano-units for
+     * budgets): (prompt × input + completion × output) / 1M × the route's multiplier; 0 when unpriced.
+     */
+    public double cost(long promptTokens, long completionTokens) {
+        return promptTokens * inputPerToken + completionTokens * outputPerToken;
     }
 
     /** Stable identity across snapshots: the route id, and {@code @region} for a regional share. */

@@ -7,6 +7,7 @@ import io.nexusai.gateway.pipeline.ProxyContext;
 import io.nexusai.gateway.pipeline.stage.UpstreamStage;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.Translator;
+import io.nexusai.gateway.usage.GatewayMetrics;
 import io.nexusai.gateway.usage.StreamUsagePolicy;
 import io.nexusai.gateway.usage.UsageMeter;
 import io.vertx.core.buffer.Buffer;
@@ -45,9 +46,15 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
     private Runnable finished;
     private boolean ended;
     private boolean providerDone;
+    private final GatewayMetrics metrics;
+    /** When the attempt that answered was sent: the wait on the provider runs until its stream ends. */
+    private final long waitingSince;
+    private boolean waitCounted;
+    private boolean started;
 
     public UpstreamStream(ProxyContext ctx, HttpClientRequest upstreamRequest, HttpClientResponse upstream, Translator translator,
-                          StreamUsagePolicy policy, UsageMeter meter, ObjectMapper mapper, io.vertx.core.Vertx vertx, long idleTimeoutMs) {
+                          StreamUsagePolicy policy, UsageMeter meter, ObjectMapper mapper, io.vertx.core.Vertx vertx, long idleTimeoutMs,
+                          GatewayMetrics metrics, long waitingSince) {
         this.ctx = ctx;
         this.upstreamRequest = upstreamRequest;
         this.upstream = upstream;
@@ -57,12 +64,16 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         this.mapper = mapper;
         this.vertx = vertx;
         this.idleTimeoutMs = idleTimeoutMs;
+        this.metrics = metrics;
+        this.waitingSince = waitingSince;
     }
 
     @Override
     public void start(HttpServerResponse response, Runnable finished) {
         this.out = response;
         this.finished = finished;
+        started = true;
+        metrics.streamStarted();
         meter.started();
         armIdleTimer();
         upstream.handler(piece -> {
@@ -83,7 +94,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
             }
             ended = true;
             out.end(DONE);
-            finished.run();
+            end();
         });
         upstream.exceptionHandler(this::upstreamFailed);
         upstream.resume();
@@ -109,6 +120,9 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
             }
             if (batch.length() > 0) {
                 out.write(batch);
+                if (meter.deliveredText()) {
+                    ctx.firstContentSent();
+                }
                 if (out.writeQueueFull()) {
                     upstream.pause();
                     out.drainHandler(v -> upstream.resume());
@@ -155,7 +169,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         ctx.recordOutcome(error.status());
         out.end(Buffer.buffer("data: " + error.toEnvelope().toJson() + "\n\n"));
         upstreamRequest.reset();
-        finished.run();
+        end();
     }
 
     /** The client went away: stop reading, cancel the upstream, bill what was delivered. */
@@ -168,7 +182,18 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         meter.cut();
         ctx.recordOutcome(499);
         upstreamRequest.reset();
-        if (finished != null) {
+        end();
+    }
+
+    /** The one way out, whatever ended the stream: the wait on the provider stops, the stream is no longer active. */
+    private void end() {
+        if (!waitCounted) {
+            waitCounted = true;
+            ctx.waitedUpstream(System.nanoTime() - waitingSince);
+        }
+        if (started) {
+            started = false;
+            metrics.streamEnded();
             finished.run();
         }
     }

@@ -1,17 +1,30 @@
 package io.nexusai.gateway.usage;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The product README's metrics: {@code nexus_requests_total{provider,model,status}} and the
- * {@code nexus_latency_seconds} histogram. Label values are bounded: provider names and aliases come from
- * configuration (unknown aliases are reported as "unknown"), never from raw client input or key ids.
+ * The gateway's request metrics (deploy/prometheus/metrics.tsv):
+ * <ul>
+ *   <li>{@code nexus_requests_total{provider,model,status}} and the {@code nexus_latency_seconds} histogram;</li>
+ *   <li>{@code nexus_upstream_latency_seconds{provider,model}}: time spent waiting on providers, all attempts;</li>
+ *   <li>{@code nexus_time_to_first_token_seconds{provider,model}}: streams, request start to the first content chunk;</li>
+ *   <li>{@code nexus_gateway_overhead_seconds{model}}: total latency minus the upstream wait;</li>
+ *   <li>{@code nexus_tokens_total{provider,model,type}} and {@code nexus_cost_total{provider,model}}: what was metered;</li>
+ *   <li>{@code nexus_active_streams}: streaming responses in progress.</li>
+ * </ul>
+ * Label values are bounded: provider names and aliases come from configuration (unknown aliases are reported as
+ * "unknown"), never from raw client input or key ids. Hot path: meters are registered once per label set and
+ * found again through two string-keyed maps and an array indexed by status, without allocating.
  */
 @ApplicationScoped
 public class GatewayMetrics {
@@ -20,28 +33,177 @@ public class GatewayMetrics {
             Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
             Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
             Duration.ofSeconds(60), Duration.ofSeconds(120)};
-
-    private record Labels(String provider, String model, int status) {
-    }
+    /** The gateway's own share is usually well under a millisecond: finer buckets at the low end. */
+    private static final Duration[] OVERHEAD_BUCKETS = {
+            Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofNanos(2_500_000),
+            Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+            Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+            Duration.ofMillis(2500), Duration.ofSeconds(5)};
+    private static final int STATUSES = 600;
 
     private final MeterRegistry registry;
-    private final ConcurrentHashMap<Labels, Counter> requests = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Labels, Timer> latency = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Series>> byProvider = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> overhead = new ConcurrentHashMap<>();
+    private final LongAdder activeStreams = new LongAdder();
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
+        Gauge.builder("nexus.active.streams", activeStreams, LongAdder::sum)
+                .description("Streaming responses in progress").register(registry);
     }
 
+    /** The meters of one (provider, alias) pair; each registered on first use, so unused ones export nothing. */
+    public final class Series {
+        private final String provider;
+        private final String model;
+        private final AtomicReferenceArray<StatusMeters> byStatus = new AtomicReferenceArray<>(STATUSES);
+        private volatile Timer upstream;
+        private volatile Timer firstToken;
+        private volatile Counter promptTokens;
+        private volatile Counter completionTokens;
+        private volatile Counter cost;
+
+        Series(String provider, String model) {
+            this.provider = provider;
+            this.model = model;
+        }
+
+        private StatusMeters status(int status) {
+            int i = status < 0 || status >= STATUSES ? 0 : status;
+            StatusMeters m = byStatus.get(i);
+            if (m == null) {
+                String s = Integer.toString(i);
+                m = new StatusMeters(
+                        Counter.builder("nexus.requests").description("Total API requests")
+                                .tag("provider", provider).tag("model", model).tag("status", s).register(registry),
+                        Timer.builder("nexus.latency").description("API latency distribution")
+                                .tag("provider", provider).tag("model", model).tag("status", s)
+                                .serviceLevelObjectives(BUCKETS).register(registry));
+                // registering twice returns the same meters: a race here only builds a throw-away holder
+                byStatus.compareAndSet(i, null, m);
+            }
+            return m;
+        }
+
+        private Timer upstream() {
+            Timer t = upstream;
+            if (t == null) {
+                t = upstream = Timer.builder("nexus.upstream.latency")
+                        .description("Time spent waiting on providers, summed over the attempts of a request")
+                        .tag("provider", provider).tag("model", model).serviceLevelObjectives(BUCKETS).register(registry);
+            }
+            return t;
+        }
+
+        private Timer firstToken() {
+            Timer t = firstToken;
+            if (t == null) {
+                t = firstToken = Timer.builder("nexus.time.to.first.token")
+                        .description("Streams: from the request to the first content chunk sent to the client")
+                        .tag("provider", provider).tag("model", model).serviceLevelObjectives(BUCKETS).register(registry);
+            }
+            return t;
+        }
+
+        private Counter tokens(boolean prompt) {
+            Counter c = prompt ? promptTokens : completionTokens;
+            if (c == null) {
+                c = Counter.builder("nexus.tokens").description("Tokens metered, by type (prompt or completion)")
+                        .tag("provider", provider).tag("model", model).tag("type", prompt ? "prompt" : "completion")
+                        .register(registry);
+                if (prompt) {
+                    promptTokens = c;
+                } else {
+                    completionTokens = c;
+                }
+            }
+            return c;
+        }
+
+        private Counter cost() {
+            Counter c = cost;
+            if (c == null) {
+                c = cost = Counter.builder("nexus.cost").description("Cost metered at the route's prices (currency units)")
+                        .tag("provider", provider).tag("model", model).register(registry);
+            }
+            return c;
+        }
+    }
+
+    private record StatusMeters(Counter requests, Timer latency) {
+    }
+
+    /** The meters of a provider name ("none" when no deployment was reached) and an alias ("unknown" if none). */
+    public Series series(String provider, String model) {
+        ConcurrentHashMap<String, Series> models = byProvider.get(provider);
+        if (models == null) {
+            models = byProvider.computeIfAbsent(provider, p -> new ConcurrentHashMap<>());
+        }
+        Series s = models.get(model);
+        if (s == null) {
+            s = models.computeIfAbsent(model, m -> new Series(provider, m));
+        }
+        return s;
+    }
+
+    /** Counts one request and its total latency. */
+    public void request(Series s, int status, long nanos) {
+        StatusMeters m = s.status(status);
+        m.requests.increment();
+        m.latency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Counts one request and its total latency. */
     public void request(String provider, String model, int status, long nanos) {
-        Labels labels = new Labels(provider, model, status);
-        requests.computeIfAbsent(labels, l -> Counter.builder("nexus.requests")
-                .description("Total API requests")
-                .tag("provider", l.provider()).tag("model", l.model()).tag("status", Integer.toString(l.status()))
-                .register(registry)).increment();
-        latency.computeIfAbsent(labels, l -> Timer.builder("nexus.latency")
-                .description("API latency distribution")
-                .tag("provider", l.provider()).tag("model", l.model()).tag("status", Integer.toString(l.status()))
-                .serviceLevelObjectives(BUCKETS)
-                .register(registry)).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        request(series(provider, model), status, nanos);
+    }
+
+    /** The time a request spent waiting on providers (only for requests that called one). */
+    public void upstream(Series s, long nanos) {
+        s.upstream().record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A stream's time from the request to its first content chunk. */
+    public void firstToken(Series s, long nanos) {
+        s.firstToken().record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The gateway's own share of a request: total minus the upstream wait (never negative). */
+    public void overhead(String model, long totalNanos, long upstreamNanos) {
+        Timer t = overhead.get(model);
+        if (t == null) {
+            t = overhead.computeIfAbsent(model, m -> Timer.builder("nexus.gateway.overhead")
+                    .description("Total latency minus time spent waiting on providers")
+                    .tag("model", m).serviceLevelObjectives(OVERHEAD_BUCKETS).register(registry));
+        }
+        t.record(overheadNanos(totalNanos, upstreamNanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** Total minus upstream wait, clamped at zero (the two clocks are read at slightly different moments). */
+    static long overheadNanos(long totalNanos, long upstreamNanos) {
+        return Math.max(0, totalNanos - Math.max(0, upstreamNanos));
+    }
+
+    /** What a request was metered with: tokens and their cost in currency units (0 when unpriced). */
+    public void metered(Series s, long promptTokens, long completionTokens, double cost) {
+        if (promptTokens > 0) {
+            s.tokens(true).increment(promptTokens);
+        }
+        if (completionTokens > 0) {
+            s.tokens(false).increment(completionTokens);
+        }
+        if (cost > 0) {
+            s.cost().increment(cost);
+        }
+    }
+
+    /** A streaming response began. */
+    public void streamStarted() {
+        activeStreams.increment();
+    }
+
+    /** A streaming response ended, however it ended. */
+    public void streamEnded() {
+        activeStreams.decrement();
     }
 }

@@ -48,6 +48,11 @@ public final class UsageMeter {
         }
     }
 
+    /** Whether any text (content, refusal, tool call) has gone to the client yet. */
+    public boolean deliveredText() {
+        return delivered.length() > 0;
+    }
+
     private void appendText(JsonNode node) {
         if (node != null && node.isTextual()) {
             delivered.append(node.asText());

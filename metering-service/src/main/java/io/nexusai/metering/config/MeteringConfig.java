@@ -61,6 +61,13 @@ public interface MeteringConfig {
     @WithDefault("1000")
     int metricsMaxSeries();
 
+    /**
+     * How often {@code nexus_budget_used_ratio} is recomputed from the usage rollups and the tenants' quotas;
+     * 0 turns the gauge off.
+     */
+    @WithDefault("30s")
+    Duration budgetEvery();
+
     /** How often prices are reloaded (besides price change events). */
     @WithDefault("60s")
     Duration priceRefresh();

@@ -42,13 +42,27 @@ public final class RecordStage implements Stage {
         Deployment d = selection == null || selection.target() == null ? null : selection.target().deployment();
         String provider = d == null ? "none" : d.providerName();
         String model = route == null ? "unknown" : route.alias();
-        metrics.request(provider, model, ctx.status(), nanos);
+        GatewayMetrics.Series series = metrics.series(provider, model);
+        metrics.request(series, ctx.status(), nanos);
+        long upstreamNanos = ctx.upstreamNanos();
+        if (selection != null && selection.attempts() > 0) {
+            metrics.upstream(series, upstreamNanos);
+        }
+        metrics.overhead(model, nanos, upstreamNanos);
+        long firstContent = ctx.firstContentNanos();
+        if (firstContent >= 0) {
+            metrics.firstToken(series, firstContent);
+        }
 
         Principal principal = ctx.get(Principal.class);
         ParsedRequest parsed = ctx.get(ParsedRequest.class);
         if (principal != null && route != null) {
             UsageMeter meter = ctx.get(UsageMeter.class);
             TokenUsage tokens = meter == null || ctx.failure() != null ? TokenUsage.NONE : meter.finalUsage();
+            if (tokens.promptTokens() + tokens.completionTokens() > 0 && selection.target() != null) {
+                metrics.metered(series, tokens.promptTokens(), tokens.completionTokens(),
+                        selection.target().cost(tokens.promptTokens(), tokens.completionTokens()));
+            }
             Charge charge = ctx.get(Charge.class);
             String settlement = null;
             if (settle && charge != null && charge.quotaLimited()) {

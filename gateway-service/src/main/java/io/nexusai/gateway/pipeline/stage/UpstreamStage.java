@@ -19,6 +19,7 @@ import io.nexusai.gateway.snapshot.Target;
 import io.nexusai.gateway.upstream.UpstreamClient;
 import io.nexusai.gateway.upstream.UpstreamCredentials;
 import io.nexusai.gateway.upstream.UpstreamStream;
+import io.nexusai.gateway.usage.GatewayMetrics;
 import io.nexusai.gateway.usage.StreamUsagePolicy;
 import io.nexusai.gateway.usage.TokenEstimator;
 import io.nexusai.gateway.usage.UsageMeter;
@@ -57,15 +58,17 @@ public final class UpstreamStage implements Stage {
     private final ObjectMapper mapper;
     private final HealthRegistry health;
     private final Vertx vertx;
+    private final GatewayMetrics metrics;
 
     public UpstreamStage(UpstreamClient upstream, Translators translators, TokenEstimator estimator, ObjectMapper mapper,
-                         HealthRegistry health, Vertx vertx) {
+                         HealthRegistry health, Vertx vertx, GatewayMetrics metrics) {
         this.upstream = upstream;
         this.translators = translators;
         this.estimator = estimator;
         this.mapper = mapper;
         this.health = health;
         this.vertx = vertx;
+        this.metrics = metrics;
     }
 
     @Override
@@ -106,6 +109,9 @@ public final class UpstreamStage implements Stage {
         private long totalTimer = -1;
         private HttpClientRequest inFlight;
         private UpstreamStream stream;
+        /** Whether an attempt is waiting on its provider, and since when (for the upstream wait of the request). */
+        private boolean waiting;
+        private long waitingSince;
 
         Call(ProxyContext ctx) {
             this.ctx = ctx;
@@ -178,6 +184,8 @@ public final class UpstreamStage implements Stage {
             }
             TargetHealth h = health.of(target);
             long attemptStart = System.nanoTime();
+            waiting = true;
+            waitingSince = attemptStart;
             h.<Answer>guard(() -> exchange(target, translator, call).toCompletionStage()).whenComplete((answer, failure) -> {
                 if (Vertx.currentContext() == context) {
                     answered(target, h, translator, usagePolicy, answer, failure, attemptStart);
@@ -252,6 +260,7 @@ public final class UpstreamStage implements Stage {
                 return;
             }
             if (failure != null) {
+                stopWaiting();
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 if (cause instanceof CircuitBreakerOpenException) {
                     lastFailure = ApiException.unavailable("The provider '" + target.label() + "' is failing; its circuit breaker is open.");
@@ -263,6 +272,7 @@ public final class UpstreamStage implements Stage {
                 return;
             }
             if (answer.rateLimited() != null) {
+                stopWaiting();
                 h.coolDown(answer.rateLimited().retryAfterSeconds() == null ? 1 : answer.rateLimited().retryAfterSeconds());
                 lastFailure = answer.rateLimited();
                 attempt();
@@ -271,14 +281,17 @@ public final class UpstreamStage implements Stage {
             h.succeeded(took);
             headers(target);
             if (answer.clientError() != null) {
+                stopWaiting();
                 finish(answer.clientError());
                 return;
             }
             if (parsed.stream()) {
                 ctx.responseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
                 ctx.responseHeaders().set("Cache-Control", "no-cache");
+                // from here on the stream relay counts the wait on the provider, until the provider's stream ends
+                waiting = false;
                 stream = new UpstreamStream(ctx, answer.request(), answer.response(), translator, usagePolicy, ctx.get(UsageMeter.class),
-                        mapper, vertx, policy.idleTimeoutMs());
+                        mapper, vertx, policy.idleTimeoutMs(), metrics, waitingSince);
                 ctx.streamResponse(200, stream);
                 ctx.respond();
                 return;
@@ -290,6 +303,7 @@ public final class UpstreamStage implements Stage {
                     return;
                 }
                 done = true;
+                stopWaiting();
                 vertx.cancelTimer(totalTimer);
                 if (body.failed()) {
                     ctx.fail(connectionFailure(target, body.cause()));
@@ -310,6 +324,14 @@ public final class UpstreamStage implements Stage {
                     ctx.fail(e);
                 }
             });
+        }
+
+        /** The attempt waiting on its provider got its answer (or was given up): its wait counts for the request. */
+        private void stopWaiting() {
+            if (waiting) {
+                waiting = false;
+                ctx.waitedUpstream(System.nanoTime() - waitingSince);
+            }
         }
 
         private void headers(Target target) {
@@ -352,6 +374,7 @@ public final class UpstreamStage implements Stage {
                 return;
             }
             done = true;
+            stopWaiting();
             HttpClientRequest request = inFlight;
             if (request != null) {
                 request.reset();
@@ -369,6 +392,7 @@ public final class UpstreamStage implements Stage {
                 return;
             }
             done = true;
+            stopWaiting();
             vertx.cancelTimer(totalTimer);
             HttpClientRequest request = inFlight;
             if (request != null) {
