@@ -131,7 +131,7 @@ public class AnomalyDetector {
         if (principal != null && rates != null) {
             RateSpikes.Spike spike = rates.hit(principal.tenantId(), principal.keyId());
             if (spike != null) {
-                record(AnomalyType.RATE_SPIKE, spike.tenantId(), spike.keyId(), ctx.http(), ctx.requestId(), ctx.status(),
+                record(AnomalyType.RATE_SPIKE, spike.tenantId(), spike.keyId(), ctx.http(), shownId(ctx), ctx.status(),
                         String.format(Locale.ROOT, "%d requests in %s, baseline %.1f", spike.count(), intervalText, spike.baseline()));
             }
         }
@@ -143,7 +143,7 @@ public class AnomalyDetector {
         AnomalyType type = classify(status, failure == null ? null : failure.code(), ctx.get(ParsedRequest.class) != null || principal != null);
         if (type != null) {
             Principal caller = principal != null ? principal : identify(ctx.http());
-            record(type, caller == null ? null : caller.tenantId(), caller == null ? null : caller.keyId(), ctx.http(), ctx.requestId(),
+            record(type, caller == null ? null : caller.tenantId(), caller == null ? null : caller.keyId(), ctx.http(), shownId(ctx),
                     status, detail(failure));
         }
     }
@@ -172,6 +172,11 @@ public class AnomalyDetector {
     private void record(AnomalyType type, String tenantId, String keyId, RoutingContext http, String requestId, int status, String detail) {
         counters.get(type).increment();
         buffer.add(type, tenantId, keyId, client(http), requestId, status, detail, System.currentTimeMillis());
+    }
+
+    /** The request id the client got back in {@code x-request-id} (its own when it sent a sane one), to find the entry by. */
+    private static String shownId(ProxyContext ctx) {
+        return ctx.clientRequestId() != null ? ctx.clientRequestId() : ctx.requestId();
     }
 
     /** The key behind a refused request when this gateway knows it from memory (no I/O), else {@code null}. */
