@@ -142,9 +142,18 @@ public class AnomalyDetector {
         ApiException failure = ctx.failure();
         AnomalyType type = classify(status, failure == null ? null : failure.code(), ctx.get(ParsedRequest.class) != null || principal != null);
         if (type != null) {
-            Principal caller = principal != null ? principal : identify(ctx.http());
-            record(type, caller == null ? null : caller.tenantId(), caller == null ? null : caller.keyId(), ctx.http(), shownId(ctx),
-                    status, detail(failure));
+            String tenantId = null;
+            String keyId = null;
+            RefusedCaller refused = ctx.get(RefusedCaller.class);
+            Principal caller = principal != null ? principal : refused != null ? null : identify(ctx.http());
+            if (caller != null) {
+                tenantId = caller.tenantId();
+                keyId = caller.keyId();
+            } else if (refused != null) {
+                tenantId = refused.tenantId();
+                keyId = refused.keyId();
+            }
+            record(type, tenantId, keyId, ctx.http(), shownId(ctx), status, detail(failure));
         }
     }
 
