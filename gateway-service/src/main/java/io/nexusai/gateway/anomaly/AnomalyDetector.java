@@ -174,7 +174,9 @@ public class AnomalyDetector {
     /** A control-plane call relayed to auth- or metering-service was answered (only refusals of the key count). */
     public void relayed(RoutingContext http, int status, String requestId) {
         if (enabled && status == 401) {
-            record(AnomalyType.AUTH_FAILURE, null, null, http, requestId, status, "refused by the control plane");
+            Principal caller = identify(http);
+            record(AnomalyType.AUTH_FAILURE, caller == null ? null : caller.tenantId(), caller == null ? null : caller.keyId(), http,
+                    requestId, status, "refused by the control plane");
         }
     }
 
