@@ -78,6 +78,9 @@ class AnomaliesIT {
         gateway(badKey, "anomaly-auth-" + run).body(chat(signing.alias())).post("/v1/chat/completions").then().statusCode(401)
                 .body("error.code", equalTo("invalid_api_key"));
 
+        // auth_failure too: a wrong key on the usage API the gateway relays to metering-service
+        gateway(badKey, "anomaly-usage-" + run).get("/v1/usage").then().statusCode(401);
+
         // bad_signature: the right key, a signature over another body (the change event may take a moment to arrive)
         long now = System.currentTimeMillis() / 1000;
         String wrong = RequestSignature.sign(secret, "POST", "/v1/chat/completions", now, "{}".getBytes(StandardCharsets.UTF_8));
@@ -149,7 +152,8 @@ class AnomaliesIT {
             assertThat(spikes.getString("data[0].request_id")).isEqualTo("burst-" + run);
             assertThat(spikes.getString("data[0].detail")).contains("requests in 2s, baseline");
             assertThat(spikes.getLong("totals.rate_spike")).isGreaterThanOrEqualTo(1);
-            assertThat(all.getLong("totals.auth_failure")).isGreaterThanOrEqualTo(1);
+            // the chat call and the relayed usage call with the wrong key (one entry when they fall in one flush period)
+            assertThat(all.getLong("totals.auth_failure")).isGreaterThanOrEqualTo(2);
         });
         // the quiet phase alone was never a spike
         assertThat(anomalies(Map.of("since", start.toString(), "type", "rate_spike", "tenant", busy.id())).getList("data.request_id"))
