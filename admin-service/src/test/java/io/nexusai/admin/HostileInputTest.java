@@ -804,6 +804,7 @@ class HostileInputTest {
             authentication();
             paths();
             queries();
+            anomalyQueries();
             methods();
             sizes();
             yaml();
@@ -1090,7 +1091,8 @@ class HostileInputTest {
                     "/admin/v1/routes?alias=x", "/admin/v1/routes/" + fx.route, "/admin/v1/tenants", "/admin/v1/tenants/" + fx.tenant,
                     "/admin/v1/tenants/" + fx.tenant + "/keys", "/admin/v1/keys/" + fx.appKeyId, "/admin/v1/admin-keys", "/admin/v1/prices",
                     "/admin/v1/prices/" + fx.model, "/admin/v1/aliases", "/admin/v1/aliases/" + fx.alias, "/admin/v1/aliases/no-policy-here",
-                    "/admin/v1/audit", "/admin/v1/audit?limit=1", "/admin/v1/nothing-here", "/admin", "/admin/")) {
+                    "/admin/v1/audit", "/admin/v1/audit?limit=1", "/admin/v1/anomalies", "/admin/v1/anomalies?type=auth_failure&limit=1",
+                    "/admin/v1/nothing-here", "/admin", "/admin/")) {
                 endpoints.add(new String[]{"GET", path, null});
             }
             for (String path : List.of("/admin/v1/providers/" + fx.provider, "/admin/v1/routes/" + fx.route, "/admin/v1/tenants/" + fx.tenant,
@@ -1229,6 +1231,31 @@ class HostileInputTest {
             }
         }
 
+        /** Anomaly filters that must be refused: each names its param. */
+        void anomalyQueries() {
+            Map<String, List<String>> bad = new LinkedHashMap<>();
+            bad.put("type", List.of("AUTH_FAILURE", "auth-failure", "rate_spike ", "' OR '1'='1", "*", "%00", "auth_failure\u0000", "ｒａｔｅ_ｓｐｉｋｅ"));
+            List<String> tenants = new ArrayList<>(SQL);
+            tenants.addAll(TRAVERSAL);
+            tenants.addAll(List.of("ACME", "-acme", "a".repeat(64), "\u0430cme", "acme ", "%00"));
+            bad.put("tenant", tenants);
+            List<String> times = List.of("yesterday", "2026-01-01", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z", "now", "-1", "1e9", "1.5",
+                    "9999999999999", "2026-01-01T00:00:00+25:00", "+999999999-12-31T23:59:59Z", "'; DROP TABLE audit_log; --", "１７００００００００",
+                    "../../etc/passwd");
+            bad.put("since", times);
+            bad.put("until", times);
+            bad.put("limit", List.of("0", "-1", "1001", "99999999999", "1e3", "abc", "1.5", "0x10", "NaN", "５０", "1 OR 1=1"));
+            bad.forEach((param, values) -> {
+                for (String v : values) {
+                    String e = v.matches("%[0-9a-fA-F]{2}.*") ? v : enc(v); // already encoded: sent as it is
+                    probes.add(request("anomalies " + param + "=" + clip(v), "GET", "/admin/v1/anomalies?" + param + "=" + e, null, null)
+                            .expect(400));
+                }
+            });
+            probes.add(request("anomalies since after until", "GET", "/admin/v1/anomalies?since=2026-01-02T00:00:00Z&until=1767225600", null,
+                    null).expect(400));
+        }
+
         Probe audit(String param, String value, String moreFilters) {
             String v = value.startsWith("%") ? value : enc(value);
             return request("audit " + param + "=" + value + (moreFilters.isEmpty() ? "" : " with SQL-looking filters"), "GET",
@@ -1241,6 +1268,8 @@ class HostileInputTest {
                     new String[]{"PATCH", "/admin/v1/providers"}, new String[]{"POST", "/admin/v1/providers/" + fx.provider},
                     new String[]{"PUT", "/admin/v1/tenants/" + fx.tenant}, new String[]{"DELETE", "/admin/v1/tenants"},
                     new String[]{"PATCH", "/admin/v1/audit"}, new String[]{"POST", "/admin/v1/audit"}, new String[]{"DELETE", "/admin/v1/audit"},
+                    new String[]{"POST", "/admin/v1/anomalies"}, new String[]{"PUT", "/admin/v1/anomalies"},
+                    new String[]{"DELETE", "/admin/v1/anomalies"}, new String[]{"PATCH", "/admin/v1/anomalies"},
                     new String[]{"POST", "/admin/v1/prices"}, new String[]{"GET", "/admin/v1/apply"}, new String[]{"PUT", "/admin/v1/apply"},
                     new String[]{"PATCH", "/admin/v1/admin-keys"}, new String[]{"DELETE", "/admin/v1/admin-keys"},
                     new String[]{"PUT", "/admin/v1/keys/" + fx.appKeyId}, new String[]{"GET", "/admin/v1/keys/" + fx.appKeyId + "/revoke"},

@@ -33,6 +33,13 @@ public final class E2eStack {
     public static final String MOCK_API_KEY = "sk-mock-" + PostgresProvider.randomSuffix() + "-provider-key";
     /** How long the gateways' circuit breakers stay open before a probe (short, so that tests can watch it). */
     public static final java.time.Duration BREAKER_DELAY = java.time.Duration.ofSeconds(5);
+    /** The gateways' rate-spike settings: short intervals so that a test can build a baseline and burst in seconds. */
+    public static final Map<String, String> RATE_SPIKE = Map.of(
+            "NEXUS_GATEWAY_ANOMALIES_RATE_SPIKE_INTERVAL", "2s",
+            "NEXUS_GATEWAY_ANOMALIES_RATE_SPIKE_WARMUP_INTERVALS", "2",
+            "NEXUS_GATEWAY_ANOMALIES_RATE_SPIKE_FACTOR", "4",
+            "NEXUS_GATEWAY_ANOMALIES_RATE_SPIKE_FLOOR", "30",
+            "NEXUS_GATEWAY_ANOMALIES_RATE_SPIKE_ALPHA", "0.5");
     public static final List<String> SERVICES = List.of("admin", "auth", "routing", "metering", "gateway", "gateway2");
 
     private static E2eStack instance;
@@ -88,6 +95,8 @@ public final class E2eStack {
         env.put("NEXUS_GATEWAY_LIMITS_REDIS_TIMEOUT", "2s");
         // budget gauges (nexus_budget_used_ratio) recomputed often enough for a test to watch them (default 30 s)
         env.put("NEXUS_METERING_BUDGET_EVERY", "1s");
+        // rate spikes within seconds rather than minutes (AnomaliesIT): 2 s intervals, 2 of warm-up, 4 × baseline and at least 30
+        env.putAll(RATE_SPIKE);
         try {
             Files.createDirectories(logs);
             try (Stream<Path> old = Files.list(logs)) {

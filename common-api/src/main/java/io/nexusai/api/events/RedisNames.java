@@ -69,6 +69,14 @@ public record RedisNames(String namespace) {
         return prefix() + "resv:exp";
     }
 
+    /**
+     * Capped stream of recent {@link AnomalyEntry anomalous requests} (auth failures, bad signatures, oversized
+     * or malformed requests, rate spikes), written by gateways and read by the admin API.
+     */
+    public String anomalyStream() {
+        return prefix() + "anomalies";
+    }
+
     /** Pub/sub channel of {@link ConfigChange} events. */
     public String configChannel() {
         return prefix() + "config";

@@ -27,9 +27,13 @@ public class ControlPlaneProxy {
     private final String authUrl;
     private final String meteringUrl;
 
+    private final io.nexusai.gateway.anomaly.AnomalyDetector anomalies;
+
     public ControlPlaneProxy(UpstreamClient http, GatewayConfig config,
-                             @ConfigProperty(name = "quarkus.rest-client.auth-service.url") String authUrl) {
+                             @ConfigProperty(name = "quarkus.rest-client.auth-service.url") String authUrl,
+                             io.nexusai.gateway.anomaly.AnomalyDetector anomalies) {
         this.http = http;
+        this.anomalies = anomalies;
         this.authUrl = authUrl;
         this.meteringUrl = config.meteringUrl();
     }
@@ -56,6 +60,7 @@ public class ControlPlaneProxy {
         }).compose(response -> response.body().map(body -> {
             HttpClientResponse r = response;
             ctx.response().setStatusCode(r.statusCode());
+            anomalies.relayed(ctx, r.statusCode(), r.getHeader(RequestIds.HEADER));
             String type = r.getHeader("Content-Type");
             if (type != null) {
                 ctx.response().putHeader("Content-Type", type);

@@ -46,12 +46,16 @@ public class OpenAiRoutes {
     private final Map<String, Pipeline> modelApis = new LinkedHashMap<>();
     private final Pipeline models;
     private final GatewayConfig config;
+    private final io.nexusai.gateway.anomaly.AnomalyDetector anomalies;
 
     public OpenAiRoutes(ObjectMapper mapper, PrincipalCache principals, RouteSnapshotStore routes, UpstreamClient upstream,
                         Translators translators, TokenEstimator estimator, UsageEmitter usage, GatewayMetrics metrics,
                         SignatureCheck signatures, HealthRegistry health, io.vertx.core.Vertx vertx, GatewayConfig config,
-                        io.nexusai.gateway.limits.RateLimiter limiter, io.nexusai.service.config.PlatformSecrets secrets) {
+                        io.nexusai.gateway.limits.RateLimiter limiter, io.nexusai.service.config.PlatformSecrets secrets,
+                        io.nexusai.gateway.anomaly.AnomalyDetector anomalies) {
         this.config = config;
+        this.anomalies = anomalies;
+        Stage anomaly = new io.nexusai.gateway.anomaly.AnomalyStage(anomalies);
         Stage record = new RecordStage(usage, metrics, config.limits().enabled());
         Stage authenticate = new AuthenticateStage(principals, signatures);
         Stage resolve = new ResolveModelStage(routes);
@@ -60,14 +64,17 @@ public class OpenAiRoutes {
         Stage call = new UpstreamStage(upstream, translators, estimator, mapper, health, vertx, metrics);
         for (Endpoint endpoint : Endpoint.values()) {
             modelApis.put("/v1/" + endpoint.openAiPath(),
-                    new Pipeline(List.of(record, new ParseStage(mapper, endpoint), authenticate, resolve, select, admit, call)));
+                    new Pipeline(List.of(record, anomaly, new ParseStage(mapper, endpoint), authenticate, resolve, select, admit, call)));
         }
-        this.models = new Pipeline(List.of(authenticate, new ListModelsStage(routes, mapper)));
+        this.models = new Pipeline(List.of(anomaly, authenticate, new ListModelsStage(routes, mapper)));
     }
 
     void register(@Observes Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodySize().asLongValue()).setHandleFileUploads(false);
-        router.route("/v1/*").order(-100).handler(body).failureHandler(OpenAiRoutes::failure);
+        router.route("/v1/*").order(-100).handler(body).failureHandler(ctx -> {
+            anomalies.refusedEarly(ctx, ctx.statusCode());
+            failure(ctx);
+        });
         int order = -90;
         for (Map.Entry<String, Pipeline> api : modelApis.entrySet()) {
             router.post(api.getKey()).order(order++).handler(api.getValue()::handle);

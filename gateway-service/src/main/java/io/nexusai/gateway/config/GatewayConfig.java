@@ -94,4 +94,73 @@ public interface GatewayConfig {
         @WithDefault("0.1")
         double promptMargin();
     }
+
+    /** Anomalous request detection ({@code nexus.gateway.anomalies.*}). */
+    Anomalies anomalies();
+
+    /**
+     * Counting and recording of anomalous requests: auth failures, bad signatures, oversized and malformed requests,
+     * and per-key rate spikes ({@code nexus_anomalies_total{type}} and the anomaly stream read by the admin API).
+     */
+    interface Anomalies {
+        /** Off: nothing is counted, tracked or recorded. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Entries kept on the anomaly stream in Redis (approximately: {@code XADD MAXLEN ~}). */
+        @WithDefault("10000")
+        int streamMaxLength();
+
+        /** How often the anomalies seen since the last write are written to Redis, aggregated per type and caller. */
+        @WithDefault("1s")
+        Duration flushEvery();
+
+        /**
+         * Most entries written per flush (aggregates of type, tenant, key and client address); anomalies of further
+         * callers in the same period are counted in the metric only.
+         */
+        @WithDefault("200")
+        int maxEntriesPerFlush();
+
+        /** Per-key request rate spikes. */
+        RateSpike rateSpike();
+
+        /**
+         * A key's requests per interval compared with its own moving baseline (an exponentially weighted average of
+         * its past intervals): a spike is flagged, once per key and interval, when the count passes both
+         * {@code factor} × baseline and {@code floor}.
+         */
+        interface RateSpike {
+            @WithDefault("true")
+            boolean enabled();
+
+            /** Length of one counting interval. */
+            @WithDefault("1m")
+            Duration interval();
+
+            /** How many times the baseline a key's count must pass. */
+            @WithDefault("5.0")
+            double factor();
+
+            /** Fewest requests in one interval that can be a spike, whatever the baseline. */
+            @WithDefault("100")
+            long floor();
+
+            /** Weight of the latest interval in the baseline (0 to 1; higher forgets faster). */
+            @WithDefault("0.2")
+            double alpha();
+
+            /** Intervals a key must have been tracked before it can spike (its baseline is still forming before). */
+            @WithDefault("5")
+            int warmupIntervals();
+
+            /** Most keys tracked at once; beyond it new keys are not tracked until idle ones are evicted. */
+            @WithDefault("100000")
+            int maxKeys();
+
+            /** A key without requests for this many intervals is forgotten (its baseline with it). */
+            @WithDefault("60")
+            int idleIntervals();
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.nexusai.gateway.pipeline.stage;
 import io.nexusai.api.auth.BearerToken;
 import io.nexusai.api.auth.Principal;
 import io.nexusai.api.openai.ApiException;
+import io.nexusai.gateway.anomaly.RefusedCaller;
 import io.nexusai.gateway.pipeline.ProxyContext;
 import io.nexusai.gateway.pipeline.Stage;
 import io.nexusai.gateway.security.SignatureCheck;
@@ -50,6 +51,7 @@ public final class AuthenticateStage implements Stage {
         }
         signatures.check(principal, ctx.http().request(), ctx.http().body().buffer()).onComplete(checked -> {
             if (checked.failed()) {
+                ctx.attach(RefusedCaller.class, new RefusedCaller(principal.tenantId(), principal.keyId()));
                 ctx.fail(checked.cause());
             } else {
                 ctx.attach(Principal.class, principal);
