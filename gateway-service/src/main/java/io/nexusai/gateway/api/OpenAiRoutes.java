@@ -50,9 +50,11 @@ public class OpenAiRoutes {
     public OpenAiRoutes(ObjectMapper mapper, PrincipalCache principals, RouteSnapshotStore routes, UpstreamClient upstream,
                         Translators translators, TokenEstimator estimator, UsageEmitter usage, GatewayMetrics metrics,
                         SignatureCheck signatures, HealthRegistry health, io.vertx.core.Vertx vertx, GatewayConfig config,
-                        io.nexusai.gateway.limits.RateLimiter limiter, io.nexusai.service.config.PlatformSecrets secrets) {
+                        io.nexusai.gateway.limits.RateLimiter limiter, io.nexusai.service.config.PlatformSecrets secrets,
+                        @org.eclipse.microprofile.config.inject.ConfigProperty(name = "nexus.log.requests", defaultValue = "true")
+                        boolean logRequests) {
         this.config = config;
-        Stage record = new RecordStage(usage, metrics, config.limits().enabled());
+        Stage record = new RecordStage(usage, metrics, config.limits().enabled(), logRequests);
         Stage authenticate = new AuthenticateStage(principals, signatures);
         Stage resolve = new ResolveModelStage(routes);
         Stage select = new SelectProviderStage(health);

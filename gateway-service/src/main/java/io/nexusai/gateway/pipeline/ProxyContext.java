@@ -2,12 +2,14 @@ package io.nexusai.gateway.pipeline;
 
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorType;
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -20,11 +22,15 @@ import java.util.Map;
  */
 public final class ProxyContext {
     private static final Logger LOG = Logger.getLogger(ProxyContext.class);
+    /** MDC keys of a request's log lines: OpenTelemetry's names for the trace, the control plane's for the id. */
+    public static final String TRACE_ID = "traceId", SPAN_ID = "spanId", REQUEST_ID = "requestId",
+            CLIENT_REQUEST_ID = "clientRequestId";
 
     private final RoutingContext http;
     private final List<Stage> stages;
     private final String requestId;
     private final String clientRequestId;
+    private final SpanContext span;
     private final long startNanos = System.nanoTime();
     private final long startMillis = System.currentTimeMillis();
     private final Map<Class<?>, Object> attachments = new IdentityHashMap<>(8);
@@ -47,11 +53,12 @@ public final class ProxyContext {
         void start(HttpServerResponse response, Runnable finished);
     }
 
-    ProxyContext(RoutingContext http, List<Stage> stages, String requestId, String clientRequestId) {
+    ProxyContext(RoutingContext http, List<Stage> stages, String requestId, String clientRequestId, SpanContext span) {
         this.http = http;
         this.stages = stages;
         this.requestId = requestId;
         this.clientRequestId = clientRequestId;
+        this.span = span;
         http.response().closeHandler(v -> onConnectionClosed());
     }
 
@@ -75,7 +82,7 @@ public final class ProxyContext {
             try {
                 action.run();
             } catch (RuntimeException e) {
-                LOG.errorf(e, "cancelling %s after the client left failed", requestId);
+                inLogContext(() -> LOG.errorf(e, "cancelling %s after the client left failed", requestId));
             }
         }
         if (!sent) {
@@ -110,7 +117,8 @@ public final class ProxyContext {
         try {
             stages.get(index).onResponse(this);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "stage %s failed on the response of %s", stages.get(index).getClass().getSimpleName(), requestId);
+            String stage = stages.get(index).getClass().getSimpleName();
+            inLogContext(() -> LOG.errorf(e, "stage %s failed on the response of %s", stage, requestId));
             index = -1;
             send();
         }
@@ -122,14 +130,14 @@ public final class ProxyContext {
      */
     public void fail(Throwable t) {
         if (responding) {
-            LOG.errorf(t, "failure after the response started for %s", requestId);
+            inLogContext(() -> LOG.errorf(t, "failure after the response started for %s", requestId));
             return;
         }
         ApiException e;
         if (t instanceof ApiException api) {
             e = api;
         } else {
-            LOG.errorf(t, "request %s failed", requestId);
+            inLogContext(() -> LOG.errorf(t, "request %s failed", requestId));
             e = new ApiException(500, ErrorType.SERVER, "The server had an error while processing your request.", null, null);
         }
         failure = e;
@@ -171,7 +179,7 @@ public final class ProxyContext {
             try {
                 stage.onComplete(this);
             } catch (RuntimeException e) {
-                LOG.errorf(e, "stage %s failed on completion of %s", stage.getClass().getSimpleName(), requestId);
+                inLogContext(() -> LOG.errorf(e, "stage %s failed on completion of %s", stage.getClass().getSimpleName(), requestId));
             }
         }
     }
@@ -200,6 +208,53 @@ public final class ProxyContext {
     /** The client's own {@code x-request-id}, echoed back and kept on the usage event; {@code null} if none. */
     public String clientRequestId() {
         return clientRequestId;
+    }
+
+    /**
+     * The request's span (the client's trace continued, or a new one): its trace id goes on the usage event and
+     * in the logs, and it is the parent named in the {@code traceparent} sent upstream. Invalid when tracing is
+     * off.
+     */
+    public SpanContext span() {
+        return span;
+    }
+
+    /** The W3C trace id of the request, or {@code null} when tracing is off. */
+    public String traceId() {
+        return span != null && span.isValid() ? span.getTraceId() : null;
+    }
+
+    /**
+     * Runs {@code log} with this request's ids in the logging MDC ({@code traceId}, {@code spanId},
+     * {@code requestId}, {@code clientRequestId}), whatever context the calling callback runs in, and puts back
+     * what was there. For the few lines a request logs: not free, so never per stage.
+     */
+    public void inLogContext(Runnable log) {
+        Object trace = MDC.get(TRACE_ID), spanId = MDC.get(SPAN_ID), request = MDC.get(REQUEST_ID), client = MDC.get(CLIENT_REQUEST_ID);
+        try {
+            if (span != null && span.isValid()) {
+                MDC.put(TRACE_ID, span.getTraceId());
+                MDC.put(SPAN_ID, span.getSpanId());
+            }
+            MDC.put(REQUEST_ID, requestId);
+            if (clientRequestId != null) {
+                MDC.put(CLIENT_REQUEST_ID, clientRequestId);
+            }
+            log.run();
+        } finally {
+            restore(TRACE_ID, trace);
+            restore(SPAN_ID, spanId);
+            restore(REQUEST_ID, request);
+            restore(CLIENT_REQUEST_ID, client);
+        }
+    }
+
+    private static void restore(String key, Object value) {
+        if (value == null) {
+            MDC.remove(key);
+        } else {
+            MDC.put(key, value);
+        }
     }
 
     public long startNanos() {

@@ -205,6 +205,7 @@ public final class UpstreamStage implements Stage {
                 request.putHeader("Accept", parsed.stream() ? "text/event-stream" : "application/json");
                 request.putHeader("User-Agent", "NexusAI-Gateway");
                 request.putHeader("x-request-id", ctx.requestId());
+                io.nexusai.gateway.upstream.TraceHeaders.inject(ctx.span(), request);
                 call.headers().forEach(request::putHeader);
                 UpstreamCredentials.apply(target, request);
                 long timer = vertx.setTimer(policy.firstByteTimeoutMs(), id -> request.reset(0, new TimeoutException("no first byte")));
