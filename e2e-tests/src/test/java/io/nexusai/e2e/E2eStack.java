@@ -86,6 +86,8 @@ public final class E2eStack {
         env.put("NEXUS_GATEWAY_RESILIENCE_BREAKER_DELAY", BREAKER_DELAY.toMillis() + "ms");
         // six JVMs on two noisy cores: a slow answer from Redis must not be mistaken for an outage (default 250 ms)
         env.put("NEXUS_GATEWAY_LIMITS_REDIS_TIMEOUT", "2s");
+        // a log line per request in every service (the gateway's is off by default): TracingIT finds trace ids in them
+        env.put("NEXUS_LOG_REQUESTS", "true");
         try {
             Files.createDirectories(logs);
             try (Stream<Path> old = Files.list(logs)) {
