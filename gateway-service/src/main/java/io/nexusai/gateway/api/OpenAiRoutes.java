@@ -52,7 +52,9 @@ public class OpenAiRoutes {
                         SignatureCheck signatures, HealthRegistry health, io.vertx.core.Vertx vertx, GatewayConfig config,
                         io.nexusai.gateway.limits.RateLimiter limiter, io.nexusai.service.config.PlatformSecrets secrets,
                         @org.eclipse.microprofile.config.inject.ConfigProperty(name = "nexus.log.requests", defaultValue = "true")
-                        boolean logRequests) {
+                        boolean logRequests,
+                        io.nexusai.service.tracing.TracingConfig tracing) {
+        boolean sdkSpans = tracing.export();
         this.config = config;
         Stage record = new RecordStage(usage, metrics, config.limits().enabled(), logRequests);
         Stage authenticate = new AuthenticateStage(principals, signatures);
@@ -62,9 +64,9 @@ public class OpenAiRoutes {
         Stage call = new UpstreamStage(upstream, translators, estimator, mapper, health, vertx);
         for (Endpoint endpoint : Endpoint.values()) {
             modelApis.put("/v1/" + endpoint.openAiPath(),
-                    new Pipeline(List.of(record, new ParseStage(mapper, endpoint), authenticate, resolve, select, admit, call)));
+                    new Pipeline(List.of(record, new ParseStage(mapper, endpoint), authenticate, resolve, select, admit, call), sdkSpans));
         }
-        this.models = new Pipeline(List.of(authenticate, new ListModelsStage(routes, mapper)));
+        this.models = new Pipeline(List.of(authenticate, new ListModelsStage(routes, mapper)), sdkSpans);
     }
 
     void register(@Observes Router router) {

@@ -1,7 +1,6 @@
 package io.nexusai.gateway.pipeline;
 
 import io.nexusai.api.RequestIds;
-import io.opentelemetry.api.trace.Span;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
@@ -9,18 +8,24 @@ import java.util.List;
 /** An ordered list of stages for one endpoint; starts a {@link ProxyContext} per request. */
 public final class Pipeline {
     private final List<Stage> stages;
+    private final boolean sdkSpans;
 
-    public Pipeline(List<Stage> stages) {
+    /**
+     * @param sdkSpans whether OpenTelemetry's Vert.x HTTP server instrumentation opens a span per request (in
+     *                 the gateway only with export: {@link io.nexusai.gateway.config.ServerTracing})
+     */
+    public Pipeline(List<Stage> stages, boolean sdkSpans) {
         this.stages = List.copyOf(stages);
+        this.sdkSpans = sdkSpans;
     }
 
     /**
-     * Runs a request. It is in the span that OpenTelemetry's Vert.x instrumentation opened for it (continuing
-     * the client's {@code traceparent}, or a new trace): its context is taken here, while it is current, because
-     * the stages go on in callbacks of other contexts (Redis, upstream connections).
+     * Runs a request. Its trace ({@link RequestTrace}: the client's continued, or a new one) is settled here,
+     * while the instrumentation's span, if any, is current: the stages go on in callbacks of other contexts
+     * (Redis, upstream connections).
      */
     public void handle(RoutingContext http) {
         new ProxyContext(http, stages, RequestIds.generate(), RequestIds.sanitize(http.request().getHeader(RequestIds.HEADER)),
-                Span.current().getSpanContext()).proceed();
+                RequestTrace.of(http.request(), sdkSpans)).proceed();
     }
 }

@@ -2,7 +2,6 @@ package io.nexusai.gateway.pipeline;
 
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorType;
-import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -30,7 +29,7 @@ public final class ProxyContext {
     private final List<Stage> stages;
     private final String requestId;
     private final String clientRequestId;
-    private final SpanContext span;
+    private final RequestTrace trace;
     private final long startNanos = System.nanoTime();
     private final long startMillis = System.currentTimeMillis();
     private final Map<Class<?>, Object> attachments = new IdentityHashMap<>(8);
@@ -53,12 +52,12 @@ public final class ProxyContext {
         void start(HttpServerResponse response, Runnable finished);
     }
 
-    ProxyContext(RoutingContext http, List<Stage> stages, String requestId, String clientRequestId, SpanContext span) {
+    ProxyContext(RoutingContext http, List<Stage> stages, String requestId, String clientRequestId, RequestTrace trace) {
         this.http = http;
         this.stages = stages;
         this.requestId = requestId;
         this.clientRequestId = clientRequestId;
-        this.span = span;
+        this.trace = trace;
         http.response().closeHandler(v -> onConnectionClosed());
     }
 
@@ -211,17 +210,16 @@ public final class ProxyContext {
     }
 
     /**
-     * The request's span (the client's trace continued, or a new one): its trace id goes on the usage event and
-     * in the logs, and it is the parent named in the {@code traceparent} sent upstream. Invalid when tracing is
-     * off.
+     * The request's trace (the client's continued, or a new one): its trace id goes on the usage event and in
+     * the logs, and the gateway's span id in it is the parent named in the {@code traceparent} sent upstream.
      */
-    public SpanContext span() {
-        return span;
+    public RequestTrace trace() {
+        return trace;
     }
 
-    /** The W3C trace id of the request, or {@code null} when tracing is off. */
+    /** The W3C trace id of the request. */
     public String traceId() {
-        return span != null && span.isValid() ? span.getTraceId() : null;
+        return trace.traceId();
     }
 
     /**
@@ -230,20 +228,18 @@ public final class ProxyContext {
      * what was there. For the few lines a request logs: not free, so never per stage.
      */
     public void inLogContext(Runnable log) {
-        Object trace = MDC.get(TRACE_ID), spanId = MDC.get(SPAN_ID), request = MDC.get(REQUEST_ID), client = MDC.get(CLIENT_REQUEST_ID);
+        Object oldTrace = MDC.get(TRACE_ID), oldSpan = MDC.get(SPAN_ID), request = MDC.get(REQUEST_ID), client = MDC.get(CLIENT_REQUEST_ID);
         try {
-            if (span != null && span.isValid()) {
-                MDC.put(TRACE_ID, span.getTraceId());
-                MDC.put(SPAN_ID, span.getSpanId());
-            }
+            MDC.put(TRACE_ID, trace.traceId());
+            MDC.put(SPAN_ID, trace.spanId());
             MDC.put(REQUEST_ID, requestId);
             if (clientRequestId != null) {
                 MDC.put(CLIENT_REQUEST_ID, clientRequestId);
             }
             log.run();
         } finally {
-            restore(TRACE_ID, trace);
-            restore(SPAN_ID, spanId);
+            restore(TRACE_ID, oldTrace);
+            restore(SPAN_ID, oldSpan);
             restore(REQUEST_ID, request);
             restore(CLIENT_REQUEST_ID, client);
         }

@@ -12,7 +12,7 @@ import jakarta.enterprise.event.Observes;
 
 /**
  * The one Vert.x HTTP client all upstream calls share: pooled keep-alive connections per provider host. Calls
- * made on an event loop stay on that loop. Not traced by the Vert.x instrumentation (see {@link TraceHeaders}).
+ * made on an event loop stay on that loop. Not traced by the Vert.x instrumentation (see {@link io.nexusai.gateway.pipeline.RequestTrace}).
  */
 @ApplicationScoped
 public class UpstreamClient {
@@ -29,7 +29,7 @@ public class UpstreamClient {
                 .setDecompressionSupported(true)
                 .setVerifyHost(true)
                 .setName("nexus-upstream")
-                // trace context is set by the call itself (TraceHeaders): the callbacks that send it run in
+                // trace context is set by the call itself (RequestTrace): the callbacks that send it run in
                 // contexts shared by many requests, whose ambient span would be the wrong one
                 .setTracingPolicy(TracingPolicy.IGNORE);
         this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(up.maxConnectionsPerHost()));
