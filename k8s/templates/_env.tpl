@@ -41,6 +41,10 @@ Each helper takes (dict "ctx" $ "component" "...") and returns env entries.
 {{ include "nexusai.secretEnv" (dict "ctx" .ctx "name" "NEXUS_SECRET_KEY_PREVIOUS" "key" "nexus-secret-key-previous" "optional" true) }}
 {{ include "nexusai.secretEnv" (dict "ctx" .ctx "name" "NEXUS_REDIS_URL" "key" "redis-url") }}
 {{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_REDIS_NAMESPACE") }}
+{{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_LOG_JSON") }}
+{{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_TRACING_EXPORT") }}
+{{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_TRACING_SAMPLE_RATIO") }}
+{{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_OTLP_ENDPOINT") }}
 {{- end }}
 
 {{/* PostgreSQL: the control plane; with readOnly (auth, routing), the read replica when there is one. */}}

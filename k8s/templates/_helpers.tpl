@@ -124,6 +124,9 @@ Secret, unless an existing one is named; where PostgreSQL is; a usable Redis nam
 {{- if or (contains "{" .Values.redis.namespace) (contains "}" .Values.redis.namespace) (not .Values.redis.namespace) }}
 {{- fail "redis.namespace must be a non-empty name without braces (it becomes the {namespace} hash tag of every key)" }}
 {{- end }}
+{{- if and .Values.tracing.export (not .Values.tracing.otlpEndpoint) }}
+{{- fail "tracing.export needs tracing.otlpEndpoint: where the OTLP collector answers" }}
+{{- end }}
 {{- end }}
 
 {{/* The data of the ConfigMap (configmap.yaml), also hashed into the pods' checksum/config annotation. */}}
@@ -138,6 +141,10 @@ NEXUS_REDIS_NAMESPACE: {{ .Values.redis.namespace | quote }}
 NEXUS_AUTH_SERVICE_URL: {{ include "nexusai.serviceUrl" (dict "ctx" . "component" "auth") | quote }}
 NEXUS_ROUTING_SERVICE_URL: {{ include "nexusai.serviceUrl" (dict "ctx" . "component" "routing") | quote }}
 NEXUS_METERING_SERVICE_URL: {{ include "nexusai.serviceUrl" (dict "ctx" . "component" "metering") | quote }}
+NEXUS_LOG_JSON: {{ .Values.logging.json | toString | quote }}
+NEXUS_TRACING_EXPORT: {{ .Values.tracing.export | toString | quote }}
+NEXUS_TRACING_SAMPLE_RATIO: {{ .Values.tracing.sampleRatio | toString | quote }}
+NEXUS_OTLP_ENDPOINT: {{ .Values.tracing.otlpEndpoint | default "http://localhost:4317" | quote }}
 {{- end }}
 
 {{/* The data of the chart's Secret (secret.yaml), also hashed into the pods' checksum/secret annotation. */}}

@@ -54,6 +54,14 @@ class RequiredValuesTest {
     }
 
     @Test
+    void exportingTracesNeedsACollector() {
+        assertThatThrownBy(() -> templateDefault(Map.of("tracing.export", "true")))
+                .hasMessageContaining("tracing.export needs tracing.otlpEndpoint");
+        assertThat(templateDefault(Map.of("tracing.export", "true", "tracing.otlpEndpoint", "http://otel-collector:4317")))
+                .contains("NEXUS_OTLP_ENDPOINT: \"http://otel-collector:4317\"");
+    }
+
+    @Test
     void aRedisNamespaceWithBracesIsRefused() {
         assertThatThrownBy(() -> templateDefault(Map.of("redis.namespace", "{nexus}")))
                 .hasMessageContaining("redis.namespace must be a non-empty name without braces");

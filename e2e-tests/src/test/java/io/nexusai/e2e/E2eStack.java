@@ -97,6 +97,8 @@ public final class E2eStack {
         env.put("NEXUS_METERING_BUDGET_EVERY", "1s");
         // rate spikes within seconds rather than minutes (AnomaliesIT): 2 s intervals, 2 of warm-up, 4 × baseline and at least 30
         env.putAll(RATE_SPIKE);
+        // a log line per request in every service (the gateway's is off by default): TracingIT finds trace ids in them
+        env.put("NEXUS_LOG_REQUESTS", "true");
         try {
             Files.createDirectories(logs);
             try (Stream<Path> old = Files.list(logs)) {

@@ -53,6 +53,38 @@ class UsagePipelineTest {
     }
 
     @Test
+    void theTraceIdIsStoredWhenItIsAW3cIdAndEventsWithoutOneStillCount() throws Exception {
+        String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
+        String traced = UUID.randomUUID().toString(), bogus = UUID.randomUUID().toString(), old = UUID.randomUUID().toString();
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        publish(withTrace(event(tenant, traced, "gpt-4o", 10, 5, "1"), traceId));
+        publish(withTrace(event(tenant, bogus, "gpt-4o", 10, 5, "1"), "not-a-trace-id\n" + traceId));
+        // an entry from before trace ids: no trace_id field at all
+        String json = mapper.writeValueAsString(event(tenant, old, "gpt-4o", 10, 5, "1"));
+        assertThat(json).doesNotContain("trace_id");
+        redis.stream(String.class).xadd(stream(), Map.of("e", json));
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(usage.totals(tenantFilter(tenant), null).await().indefinitely().get(0).requests()).isEqualTo(3));
+        assertThat(storedTraceId(tenant, traced)).isEqualTo(traceId);
+        assertThat(storedTraceId(tenant, bogus)).isNull();
+        assertThat(storedTraceId(tenant, old)).isNull();
+    }
+
+    private static UsageEvent withTrace(UsageEvent e, String traceId) {
+        return new UsageEvent(e.requestId(), e.clientRequestId(), e.timestampMs(), e.tenantId(), e.keyId(), e.endpoint(), e.alias(),
+                e.providerId(), e.provider(), e.deploymentId(), e.realModel(), e.stream(), e.status(), e.promptTokens(),
+                e.completionTokens(), e.estimated(), e.latencyMs(), e.costMultiplier(), traceId);
+    }
+
+    private String storedTraceId(String tenant, String requestId) {
+        List<UsageRepository.StoredEvent> events = usage.events(new UsageRepository.Filter(tenant, Instant.now().minusSeconds(3600),
+                Instant.now().plusSeconds(60), null, null, null, null, requestId), 10).await().indefinitely();
+        assertThat(events).hasSize(1);
+        return events.get(0).traceId();
+    }
+
+    @Test
     void eventsAreStoredOncePricedExactlyAndMalformedOnesDropped() throws Exception {
         String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
         String first = UUID.randomUUID().toString();

@@ -3,6 +3,7 @@ package io.nexusai.gateway.api;
 import io.nexusai.api.RequestIds;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.gateway.config.GatewayConfig;
+import io.nexusai.gateway.pipeline.RequestTrace;
 import io.nexusai.gateway.upstream.UpstreamClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
@@ -18,7 +19,7 @@ import java.util.List;
  * The gateway is the only NexusAI service reachable from outside, so it relays the two client-facing control
  * plane APIs: {@code /v1/auth/...} (session keys) to auth-service and {@code /v1/usage...} to metering-service.
  * These are plain relays (method, path, query, body, the caller's Authorization); the services authenticate
- * the caller themselves.
+ * the caller themselves. The caller's trace goes on to the service ({@link RequestTrace}).
  */
 @ApplicationScoped
 public class ControlPlaneProxy {
@@ -28,12 +29,15 @@ public class ControlPlaneProxy {
     private final String meteringUrl;
 
     private final io.nexusai.gateway.anomaly.AnomalyDetector anomalies;
+    private final boolean sdkSpans;
 
     public ControlPlaneProxy(UpstreamClient http, GatewayConfig config,
                              @ConfigProperty(name = "quarkus.rest-client.auth-service.url") String authUrl,
-                             io.nexusai.gateway.anomaly.AnomalyDetector anomalies) {
+                             io.nexusai.gateway.anomaly.AnomalyDetector anomalies,
+                             io.nexusai.service.tracing.TracingConfig tracing) {
         this.http = http;
         this.anomalies = anomalies;
+        this.sdkSpans = tracing.export();
         this.authUrl = authUrl;
         this.meteringUrl = config.meteringUrl();
     }
@@ -46,6 +50,7 @@ public class ControlPlaneProxy {
 
     private void relay(RoutingContext ctx, String base, String what) {
         String requestId = RequestIds.sanitize(ctx.request().getHeader(RequestIds.HEADER));
+        RequestTrace trace = RequestTrace.of(ctx.request(), sdkSpans);
         RequestOptions options = new RequestOptions().setMethod(ctx.request().method())
                 .setAbsoluteURI(base + ctx.request().uri()).setIdleTimeout(15_000);
         http.client().request(options).compose(request -> {
@@ -56,6 +61,11 @@ public class ControlPlaneProxy {
                 }
             }
             request.putHeader(RequestIds.HEADER, requestId != null ? requestId : RequestIds.generate());
+            // the relay's client is not traced by Vert.x (see UpstreamClient): the trace goes on by hand
+            request.putHeader(RequestTrace.TRACEPARENT, trace.traceparent());
+            if (trace.traceState() != null) {
+                request.putHeader(RequestTrace.TRACESTATE, trace.traceState());
+            }
             return ctx.body().buffer() == null ? request.send() : request.send(ctx.body().buffer());
         }).compose(response -> response.body().map(body -> {
             HttpClientResponse r = response;

@@ -52,11 +52,15 @@ public class OpenAiRoutes {
                         Translators translators, TokenEstimator estimator, UsageEmitter usage, GatewayMetrics metrics,
                         SignatureCheck signatures, HealthRegistry health, io.vertx.core.Vertx vertx, GatewayConfig config,
                         io.nexusai.gateway.limits.RateLimiter limiter, io.nexusai.service.config.PlatformSecrets secrets,
-                        io.nexusai.gateway.anomaly.AnomalyDetector anomalies) {
+                        io.nexusai.gateway.anomaly.AnomalyDetector anomalies,
+                        @org.eclipse.microprofile.config.inject.ConfigProperty(name = "nexus.log.requests", defaultValue = "true")
+                        boolean logRequests,
+                        io.nexusai.service.tracing.TracingConfig tracing) {
+        boolean sdkSpans = tracing.export();
         this.config = config;
         this.anomalies = anomalies;
         Stage anomaly = new io.nexusai.gateway.anomaly.AnomalyStage(anomalies);
-        Stage record = new RecordStage(usage, metrics, config.limits().enabled());
+        Stage record = new RecordStage(usage, metrics, config.limits().enabled(), logRequests);
         Stage authenticate = new AuthenticateStage(principals, signatures);
         Stage resolve = new ResolveModelStage(routes);
         Stage select = new SelectProviderStage(health);
@@ -64,9 +68,9 @@ public class OpenAiRoutes {
         Stage call = new UpstreamStage(upstream, translators, estimator, mapper, health, vertx, metrics);
         for (Endpoint endpoint : Endpoint.values()) {
             modelApis.put("/v1/" + endpoint.openAiPath(),
-                    new Pipeline(List.of(record, anomaly, new ParseStage(mapper, endpoint), authenticate, resolve, select, admit, call)));
+                    new Pipeline(List.of(record, anomaly, new ParseStage(mapper, endpoint), authenticate, resolve, select, admit, call), sdkSpans));
         }
-        this.models = new Pipeline(List.of(anomaly, authenticate, new ListModelsStage(routes, mapper)));
+        this.models = new Pipeline(List.of(anomaly, authenticate, new ListModelsStage(routes, mapper)), sdkSpans);
     }
 
     void register(@Observes Router router) {

@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -20,11 +21,15 @@ import java.util.Map;
  */
 public final class ProxyContext {
     private static final Logger LOG = Logger.getLogger(ProxyContext.class);
+    /** MDC keys of a request's log lines: OpenTelemetry's names for the trace, the control plane's for the id. */
+    public static final String TRACE_ID = "traceId", SPAN_ID = "spanId", REQUEST_ID = "requestId",
+            CLIENT_REQUEST_ID = "clientRequestId";
 
     private final RoutingContext http;
     private final List<Stage> stages;
     private final String requestId;
     private final String clientRequestId;
+    private final RequestTrace trace;
     private final long startNanos = System.nanoTime();
     private final long startMillis = System.currentTimeMillis();
     private final Map<Class<?>, Object> attachments = new IdentityHashMap<>(8);
@@ -49,11 +54,12 @@ public final class ProxyContext {
         void start(HttpServerResponse response, Runnable finished);
     }
 
-    ProxyContext(RoutingContext http, List<Stage> stages, String requestId, String clientRequestId) {
+    ProxyContext(RoutingContext http, List<Stage> stages, String requestId, String clientRequestId, RequestTrace trace) {
         this.http = http;
         this.stages = stages;
         this.requestId = requestId;
         this.clientRequestId = clientRequestId;
+        this.trace = trace;
         http.response().closeHandler(v -> onConnectionClosed());
     }
 
@@ -77,7 +83,7 @@ public final class ProxyContext {
             try {
                 action.run();
             } catch (RuntimeException e) {
-                LOG.errorf(e, "cancelling %s after the client left failed", requestId);
+                inLogContext(() -> LOG.errorf(e, "cancelling %s after the client left failed", requestId));
             }
         }
         if (!sent) {
@@ -112,7 +118,8 @@ public final class ProxyContext {
         try {
             stages.get(index).onResponse(this);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "stage %s failed on the response of %s", stages.get(index).getClass().getSimpleName(), requestId);
+            String stage = stages.get(index).getClass().getSimpleName();
+            inLogContext(() -> LOG.errorf(e, "stage %s failed on the response of %s", stage, requestId));
             index = -1;
             send();
         }
@@ -124,14 +131,14 @@ public final class ProxyContext {
      */
     public void fail(Throwable t) {
         if (responding) {
-            LOG.errorf(t, "failure after the response started for %s", requestId);
+            inLogContext(() -> LOG.errorf(t, "failure after the response started for %s", requestId));
             return;
         }
         ApiException e;
         if (t instanceof ApiException api) {
             e = api;
         } else {
-            LOG.errorf(t, "request %s failed", requestId);
+            inLogContext(() -> LOG.errorf(t, "request %s failed", requestId));
             e = new ApiException(500, ErrorType.SERVER, "The server had an error while processing your request.", null, null);
         }
         failure = e;
@@ -173,7 +180,7 @@ public final class ProxyContext {
             try {
                 stage.onComplete(this);
             } catch (RuntimeException e) {
-                LOG.errorf(e, "stage %s failed on completion of %s", stage.getClass().getSimpleName(), requestId);
+                inLogContext(() -> LOG.errorf(e, "stage %s failed on completion of %s", stage.getClass().getSimpleName(), requestId));
             }
         }
     }
@@ -202,6 +209,50 @@ public final class ProxyContext {
     /** The client's own {@code x-request-id}, echoed back and kept on the usage event; {@code null} if none. */
     public String clientRequestId() {
         return clientRequestId;
+    }
+
+    /**
+     * The request's trace (the client's continued, or a new one): its trace id goes on the usage event and in
+     * the logs, and the gateway's span id in it is the parent named in the {@code traceparent} sent upstream.
+     */
+    public RequestTrace trace() {
+        return trace;
+    }
+
+    /** The W3C trace id of the request. */
+    public String traceId() {
+        return trace.traceId();
+    }
+
+    /**
+     * Runs {@code log} with this request's ids in the logging MDC ({@code traceId}, {@code spanId},
+     * {@code requestId}, {@code clientRequestId}), whatever context the calling callback runs in, and puts back
+     * what was there. For the few lines a request logs: not free, so never per stage.
+     */
+    public void inLogContext(Runnable log) {
+        Object oldTrace = MDC.get(TRACE_ID), oldSpan = MDC.get(SPAN_ID), request = MDC.get(REQUEST_ID), client = MDC.get(CLIENT_REQUEST_ID);
+        try {
+            MDC.put(TRACE_ID, trace.traceId());
+            MDC.put(SPAN_ID, trace.spanId());
+            MDC.put(REQUEST_ID, requestId);
+            if (clientRequestId != null) {
+                MDC.put(CLIENT_REQUEST_ID, clientRequestId);
+            }
+            log.run();
+        } finally {
+            restore(TRACE_ID, oldTrace);
+            restore(SPAN_ID, oldSpan);
+            restore(REQUEST_ID, request);
+            restore(CLIENT_REQUEST_ID, client);
+        }
+    }
+
+    private static void restore(String key, Object value) {
+        if (value == null) {
+            MDC.remove(key);
+        } else {
+            MDC.put(key, value);
+        }
     }
 
     public long startNanos() {

@@ -134,7 +134,7 @@ public class UsageRepository {
             cost[i] = r.cost().amount();
             currency[i] = r.cost().currency();
             priced[i] = r.cost().priced();
-            traceId[i] = nullToEmpty(e.traceId());
+            traceId[i] = nullToEmpty(io.nexusai.api.TraceIds.sanitize(e.traceId()));
             entryId[i] = r.streamEntryId();
         }
         Tuple params = Tuple.tuple(java.util.Arrays.asList(requestId, clientRequestId, occurredAt, tenant, key, endpoint, alias,

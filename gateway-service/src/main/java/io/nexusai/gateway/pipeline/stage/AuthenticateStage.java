@@ -36,7 +36,15 @@ public final class AuthenticateStage implements Stage {
             admit(ctx, cached);
             return;
         }
-        principals.resolve(token).subscribe().with(p -> admit(ctx, p), ctx::fail);
+        // auth-service is asked in the request's trace (its REST client is instrumented): once per new key,
+        // never on the cached path
+        ctx.trace().callInTrace(() -> {
+            try {
+                principals.resolve(token).subscribe().with(p -> admit(ctx, p), ctx::fail);
+            } catch (RuntimeException e) {
+                ctx.fail(e);
+            }
+        });
     }
 
     private void admit(ProxyContext ctx, Principal principal) {

@@ -19,19 +19,24 @@ import org.jboss.logging.Logger;
 import java.math.BigDecimal;
 
 /**
- * The last step, recording: metrics for every request, and a usage event for every request that got as far as
- * a known tenant and model (failed ones included, with zero tokens), after the response has gone out.
+ * The last step, recording: metrics for every request, a usage event (with the request's trace id) for every
+ * request that got as far as a known tenant and model (failed ones included, with zero tokens), after the
+ * response has gone out, and with {@code nexus.log.requests} one log line per request carrying its trace and
+ * request ids.
  */
 public final class RecordStage implements Stage {
     private static final Logger LOG = Logger.getLogger(RecordStage.class);
+    private static final Logger REQUESTS = Logger.getLogger("io.nexusai.requests");
     private final UsageEmitter usage;
     private final GatewayMetrics metrics;
     private final boolean settle;
+    private final boolean logRequests;
 
-    public RecordStage(UsageEmitter usage, GatewayMetrics metrics, boolean settle) {
+    public RecordStage(UsageEmitter usage, GatewayMetrics metrics, boolean settle, boolean logRequests) {
         this.usage = usage;
         this.metrics = metrics;
         this.settle = settle;
+        this.logRequests = logRequests;
     }
 
     @Override
@@ -74,9 +79,12 @@ public final class RecordStage implements Stage {
                     principal.keyId(), parsed.endpoint().usageName(), route.alias(), d == null ? 0 : d.providerId(), provider,
                     d == null ? 0 : d.id(), d == null ? null : d.realModel(), parsed.stream(), ctx.status(),
                     tokens.promptTokens(), tokens.completionTokens(), tokens.estimated(), nanos / 1_000_000,
-                    d == null ? BigDecimal.ONE : d.costMultiplier(), null), settlement);
+                    d == null ? BigDecimal.ONE : d.costMultiplier(), ctx.traceId()), settlement);
         }
-        if (LOG.isDebugEnabled()) {
+        if (logRequests && REQUESTS.isInfoEnabled()) {
+            String endpoint = parsed == null ? "?" : parsed.endpoint().usageName();
+            ctx.inLogContext(() -> REQUESTS.infof("%s %s -> %d via %s in %d us", endpoint, model, ctx.status(), provider, nanos / 1000));
+        } else if (LOG.isDebugEnabled()) {
             LOG.debugf("%s %s %s -> %d via %s in %d us", ctx.requestId(), parsed == null ? "?" : parsed.endpoint().usageName(), model,
                     ctx.status(), provider, nanos / 1000);
         }

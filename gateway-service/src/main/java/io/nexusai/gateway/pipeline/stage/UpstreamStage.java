@@ -7,6 +7,7 @@ import io.nexusai.api.openai.ErrorType;
 import io.nexusai.api.routing.AliasPolicy;
 import io.nexusai.gateway.pipeline.ParsedRequest;
 import io.nexusai.gateway.pipeline.ProxyContext;
+import io.nexusai.gateway.pipeline.RequestTrace;
 import io.nexusai.gateway.pipeline.Selection;
 import io.nexusai.gateway.pipeline.Stage;
 import io.nexusai.gateway.provider.Translated;
@@ -213,6 +214,11 @@ public final class UpstreamStage implements Stage {
                 request.putHeader("Accept", parsed.stream() ? "text/event-stream" : "application/json");
                 request.putHeader("User-Agent", "NexusAI-Gateway");
                 request.putHeader("x-request-id", ctx.requestId());
+                // W3C trace context, the gateway's span as parent (never the client's header as it came)
+                request.putHeader(RequestTrace.TRACEPARENT, ctx.trace().traceparent());
+                if (ctx.trace().traceState() != null) {
+                    request.putHeader(RequestTrace.TRACESTATE, ctx.trace().traceState());
+                }
                 call.headers().forEach(request::putHeader);
                 UpstreamCredentials.apply(target, request);
                 long timer = vertx.setTimer(policy.firstByteTimeoutMs(), id -> request.reset(0, new TimeoutException("no first byte")));
