@@ -400,6 +400,49 @@ class ResilienceIT {
     }
 
     @Test
+    void clientsHangingUpDoNotOpenTheBreaker() throws Exception {
+        // a gateway cancels the provider call of a client that hung up; that is no failure of the provider's, and
+        // many clients hanging up at once (a load balancer's timeout, a UI's stop button) must not open its breaker
+        Alias a = alias(Map.of(), List.of(dep()));
+        Dep only = a.dep(0);
+        fault(only, "delay_ms", 5000);
+        for (int i = 0; i < 12; i++) {
+            hangUpWhileTheProviderThinks(a, only);
+        }
+        Fixtures.clearMockFaults();
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> r = chat(a);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(header(r, "x-nexus-deployment")).isEqualTo(only.id());
+        }
+        assertThat(metric("gateway", "nexus_circuit_breaker_state", only.id())).as("closed").isEqualTo(0.0);
+    }
+
+    /** Sends a chat request on a raw connection and closes it once the provider has the request, before it answers. */
+    static void hangUpWhileTheProviderThinks(Alias a, Dep d) throws Exception {
+        URI gateway = URI.create(E2eStack.get().url("gateway"));
+        byte[] body = chatBody(a.name(), false).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int before = mockCount(d.model());
+        try (java.net.Socket socket = new java.net.Socket(gateway.getHost(), gateway.getPort())) {
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: " + gateway.getHost() + "\r\nAuthorization: Bearer " + a.key()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            java.io.InputStream in = socket.getInputStream();
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> mockCount(d.model()) > before || in.available() > 0);
+            if (in.available() > 0) {
+                byte[] answer = new byte[in.available()];
+                int n = in.read(answer);
+                throw new AssertionError("the gateway answered without calling the provider: "
+                        + new String(answer, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    @Test
     void withEveryDeploymentDownTheClientGetsA503WithinTheTotalTimeout() throws Exception {
         Alias down = alias(Map.of("total_timeout_ms", 20_000),
                 List.of(dep("priority", 1), dep("priority", 2), dep("priority", 3, "endpoint", "http://127.0.0.1:" + Ports.free() + "/v1")));

@@ -107,6 +107,8 @@ public final class UpstreamStage implements Stage {
         private ApiException lastFailure;
         private boolean rateLimitedLocally;
         private boolean done;
+        /** The client went away: the in-flight attempt is cancelled by us, which is no failure of the provider's. */
+        private boolean clientLeft;
         private long totalTimer = -1;
         private HttpClientRequest inFlight;
         private UpstreamStream stream;
@@ -204,6 +206,13 @@ public final class UpstreamStage implements Stage {
                     .setConnectTimeout(policy.connectTimeoutMs())
                     .setIdleTimeout(Math.max(policy.firstByteTimeoutMs(), policy.idleTimeoutMs()));
             upstream.client().request(options).onComplete(opened -> {
+                if (clientLeft) {
+                    if (opened.succeeded()) {
+                        opened.result().reset();
+                    }
+                    result.complete(null);
+                    return;
+                }
                 if (opened.failed()) {
                     result.fail(new UpstreamFailure(connectionFailure(target, opened.cause())));
                     return;
@@ -225,6 +234,12 @@ public final class UpstreamStage implements Stage {
                 request.send(call.body()).onComplete(sent -> {
                     vertx.cancelTimer(timer);
                     if (sent.failed()) {
+                        if (clientLeft) {
+                            // our own reset after the client hung up: it must not count against the provider's
+                            // breaker (clients hanging up together would open it for everyone)
+                            result.complete(null);
+                            return;
+                        }
                         result.fail(new UpstreamFailure(connectionFailure(target, sent.cause())));
                         return;
                     }
@@ -391,6 +406,7 @@ public final class UpstreamStage implements Stage {
         }
 
         private void clientGone() {
+            clientLeft = true;
             if (stream != null) {
                 stream.clientGone();
             }
