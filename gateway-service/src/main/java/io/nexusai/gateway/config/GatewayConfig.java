@@ -51,7 +51,7 @@ public interface GatewayConfig {
         Duration connectTimeout();
 
 
-        /** Pooled connections per upstream host. */
+        /** Pooled connections per upstream host and event loop (each event loop has its own pool). */
         @WithDefault("256")
         int maxConnectionsPerHost();
 

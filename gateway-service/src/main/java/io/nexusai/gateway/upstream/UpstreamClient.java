@@ -2,6 +2,7 @@ package io.nexusai.gateway.upstream;
 
 import io.nexusai.gateway.config.GatewayConfig;
 import io.quarkus.runtime.ShutdownEvent;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -10,13 +11,25 @@ import io.vertx.core.tracing.TracingPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 /**
- * The one Vert.x HTTP client all upstream calls share: pooled keep-alive connections per provider host. Calls
- * made on an event loop stay on that loop. Not traced by the Vert.x instrumentation (see {@link io.nexusai.gateway.pipeline.RequestTrace}).
+ * Vert.x HTTP clients for upstream calls: pooled keep-alive connections per provider host, one client (and pool)
+ * per event loop. A pool shared by all loops hands a connection opened on one loop to a request of another, and
+ * then every response is passed across threads (an event-loop wake-up per request, measured as the largest
+ * single cost in a gateway profile); with a pool per loop, a call and its connection stay on the loop of the
+ * request. Not traced by the Vert.x instrumentation (see {@link io.nexusai.gateway.pipeline.RequestTrace}).
  */
 @ApplicationScoped
 public class UpstreamClient {
-    private final HttpClient client;
+    private final Vertx vertx;
+    private final HttpClientOptions options;
+    private final PoolOptions pool;
+    /** For the rare calls made off an event loop. */
+    private final HttpClient shared;
+    private final ThreadLocal<HttpClient> perLoop = new ThreadLocal<>();
+    private final List<HttpClient> all = new CopyOnWriteArrayList<>();
 
     public UpstreamClient(Vertx vertx, GatewayConfig config) {
         GatewayConfig.Upstream up = config.upstream();
@@ -32,14 +45,28 @@ public class UpstreamClient {
                 // trace context is set by the call itself (RequestTrace): the callbacks that send it run in
                 // contexts shared by many requests, whose ambient span would be the wrong one
                 .setTracingPolicy(TracingPolicy.IGNORE);
-        this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(up.maxConnectionsPerHost()));
+        this.vertx = vertx;
+        this.options = options;
+        this.pool = new PoolOptions().setHttp1MaxSize(up.maxConnectionsPerHost());
+        this.shared = vertx.createHttpClient(options, pool);
+        all.add(shared);
     }
 
+    /** The client of the calling event loop (created on first use), or a shared one off the event loops. */
     public HttpClient client() {
+        if (!Context.isOnEventLoopThread()) {
+            return shared;
+        }
+        HttpClient client = perLoop.get();
+        if (client == null) {
+            client = vertx.createHttpClient(options, pool);
+            perLoop.set(client);
+            all.add(client);
+        }
         return client;
     }
 
     void stop(@Observes ShutdownEvent event) {
-        client.close();
+        all.forEach(HttpClient::close);
     }
 }
