@@ -59,11 +59,7 @@ public final class AdmitStage implements Stage {
         ParsedRequest parsed = ctx.get(ParsedRequest.class);
         Selection selection = ctx.get(Selection.class);
         int reachable = Math.min(selection.candidates().size(), Math.max(1, selection.route().policy().maxAttempts()));
-        List<long[]> deployments = new ArrayList<>(reachable);
-        for (Target t : selection.candidates()) {
-            deployments.add(new long[]{t.deployment().id(), t.deployment().rateLimit()});
-        }
-        Charge charge = Charge.of(names, ctx.requestId(), principal, ctx.startMillis(), deployments);
+        Charge charge = Charge.of(names, ctx.requestId(), principal, ctx.startMillis(), deploymentLimits(selection));
         ctx.attach(Charge.class, charge);
         if (!charge.needsAdmission()) {
             ctx.proceed();
@@ -147,6 +143,24 @@ public final class AdmitStage implements Stage {
                         List.of(), retry);
             }
         }
+    }
+
+    /**
+     * Route ids and per-minute limits of the candidates, in order of preference; none when no candidate has a
+     * limit (the common case: nothing to build for Redis then).
+     */
+    private static List<long[]> deploymentLimits(Selection selection) {
+        List<Target> candidates = selection.candidates();
+        for (Target limited : candidates) {
+            if (limited.deployment().rateLimit() > 0) {
+                List<long[]> deployments = new ArrayList<>(candidates.size());
+                for (Target t : candidates) {
+                    deployments.add(new long[]{t.deployment().id(), t.deployment().rateLimit()});
+                }
+                return deployments;
+            }
+        }
+        return List.of();
     }
 
     /** OpenAI's rate-limit headers, for the tightest request and token windows of the key and tenant. */
