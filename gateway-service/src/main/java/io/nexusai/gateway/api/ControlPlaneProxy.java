@@ -2,9 +2,11 @@ package io.nexusai.gateway.api;
 
 import io.nexusai.api.RequestIds;
 import io.nexusai.api.openai.ApiException;
+import io.nexusai.gateway.anomaly.AnomalyDetector;
 import io.nexusai.gateway.config.GatewayConfig;
 import io.nexusai.gateway.pipeline.RequestTrace;
 import io.nexusai.gateway.upstream.UpstreamClient;
+import io.nexusai.service.tracing.TracingConfig;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.Router;
@@ -28,13 +30,13 @@ public class ControlPlaneProxy {
     private final String authUrl;
     private final String meteringUrl;
 
-    private final io.nexusai.gateway.anomaly.AnomalyDetector anomalies;
+    private final AnomalyDetector anomalies;
     private final boolean sdkSpans;
 
     public ControlPlaneProxy(UpstreamClient http, GatewayConfig config,
                              @ConfigProperty(name = "quarkus.rest-client.auth-service.url") String authUrl,
-                             io.nexusai.gateway.anomaly.AnomalyDetector anomalies,
-                             io.nexusai.service.tracing.TracingConfig tracing) {
+                             AnomalyDetector anomalies,
+                             TracingConfig tracing) {
         this.http = http;
         this.anomalies = anomalies;
         this.sdkSpans = tracing.export();

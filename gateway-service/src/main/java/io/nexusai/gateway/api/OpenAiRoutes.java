@@ -4,12 +4,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorEnvelope;
 import io.nexusai.api.openai.ErrorType;
+import io.nexusai.gateway.anomaly.AnomalyDetector;
+import io.nexusai.gateway.anomaly.AnomalyStage;
 import io.nexusai.gateway.config.GatewayConfig;
+import io.nexusai.gateway.limits.RateLimiter;
 import io.nexusai.gateway.pipeline.Endpoint;
 import io.nexusai.gateway.pipeline.Pipeline;
 import io.nexusai.gateway.pipeline.Stage;
-import io.nexusai.gateway.pipeline.stage.ListModelsStage;
+import io.nexusai.gateway.pipeline.stage.AdmitStage;
 import io.nexusai.gateway.pipeline.stage.AuthenticateStage;
+import io.nexusai.gateway.pipeline.stage.ListModelsStage;
 import io.nexusai.gateway.pipeline.stage.ParseStage;
 import io.nexusai.gateway.pipeline.stage.RecordStage;
 import io.nexusai.gateway.pipeline.stage.ResolveModelStage;
@@ -24,11 +28,15 @@ import io.nexusai.gateway.usage.GatewayMetrics;
 import io.nexusai.gateway.usage.TokenEstimator;
 import io.nexusai.gateway.usage.UsageEmitter;
 import io.nexusai.service.auth.PrincipalCache;
+import io.nexusai.service.config.PlatformSecrets;
+import io.nexusai.service.tracing.TracingConfig;
+import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,25 +54,25 @@ public class OpenAiRoutes {
     private final Map<String, Pipeline> modelApis = new LinkedHashMap<>();
     private final Pipeline models;
     private final GatewayConfig config;
-    private final io.nexusai.gateway.anomaly.AnomalyDetector anomalies;
+    private final AnomalyDetector anomalies;
 
     public OpenAiRoutes(ObjectMapper mapper, PrincipalCache principals, RouteSnapshotStore routes, UpstreamClient upstream,
                         Translators translators, TokenEstimator estimator, UsageEmitter usage, GatewayMetrics metrics,
-                        SignatureCheck signatures, HealthRegistry health, io.vertx.core.Vertx vertx, GatewayConfig config,
-                        io.nexusai.gateway.limits.RateLimiter limiter, io.nexusai.service.config.PlatformSecrets secrets,
-                        io.nexusai.gateway.anomaly.AnomalyDetector anomalies,
-                        @org.eclipse.microprofile.config.inject.ConfigProperty(name = "nexus.log.requests", defaultValue = "true")
+                        SignatureCheck signatures, HealthRegistry health, Vertx vertx, GatewayConfig config,
+                        RateLimiter limiter, PlatformSecrets secrets,
+                        AnomalyDetector anomalies,
+                        @ConfigProperty(name = "nexus.log.requests", defaultValue = "true")
                         boolean logRequests,
-                        io.nexusai.service.tracing.TracingConfig tracing) {
+                        TracingConfig tracing) {
         boolean sdkSpans = tracing.export();
         this.config = config;
         this.anomalies = anomalies;
-        Stage anomaly = new io.nexusai.gateway.anomaly.AnomalyStage(anomalies);
+        Stage anomaly = new AnomalyStage(anomalies);
         Stage record = new RecordStage(usage, metrics, config.limits().enabled(), logRequests);
         Stage authenticate = new AuthenticateStage(principals, signatures);
         Stage resolve = new ResolveModelStage(routes);
         Stage select = new SelectProviderStage(health);
-        Stage admit = new io.nexusai.gateway.pipeline.stage.AdmitStage(limiter, estimator, config.limits(), secrets.redisNames());
+        Stage admit = new AdmitStage(limiter, estimator, config.limits(), secrets.redisNames());
         Stage call = new UpstreamStage(upstream, translators, estimator, mapper, health, vertx, metrics);
         for (Endpoint endpoint : Endpoint.values()) {
             modelApis.put("/v1/" + endpoint.openAiPath(),

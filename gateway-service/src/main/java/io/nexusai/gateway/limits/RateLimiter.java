@@ -41,6 +41,8 @@ public class RateLimiter {
     private final Redis client;
     private final LocalLimiter local = new LocalLimiter();
     private final Map<Thread, Lane> lanes = new ConcurrentHashMap<>();
+    /** Rejection counters by reason and scope (a handful of constants each). */
+    private final Map<String, Map<String, Counter>> rejections = new ConcurrentHashMap<>();
     private final Counter localDecisions;
     private final MeterRegistry meters;
     private volatile long askRedisAgainAtNanos;
@@ -63,15 +65,12 @@ public class RateLimiter {
     /** Counts a refused request (metrics {@code nexus_limit_rejections_total{reason,scope}}). */
     public void rejected(String reason, String scope) {
         // reasons and scopes are a handful of constants: one counter each, found again without the builder
-        rejections.computeIfAbsent(reason, r -> new java.util.concurrent.ConcurrentHashMap<>())
+        rejections.computeIfAbsent(reason, r -> new ConcurrentHashMap<>())
                 .computeIfAbsent(scope, sc -> Counter.builder("nexus.limit.rejections")
                         .description("Requests refused by a rate limit, quota or budget")
                         .tag("reason", reason).tag("scope", sc).register(meters))
                 .increment();
     }
-
-    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.ConcurrentHashMap<String, Counter>> rejections =
-            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** One admission waiting for its batch. */
     private record Pending(Charge charge, long now, Promise<Decision> result) {
