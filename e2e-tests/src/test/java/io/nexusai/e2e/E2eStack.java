@@ -219,6 +219,15 @@ public final class E2eStack {
         return p != null && p.isAlive();
     }
 
+    /** The process id of a running service (for {@code jcmd}). */
+    public long pid(String name) {
+        ServiceProcess p = processes.get(name);
+        if (p == null || !p.isAlive()) {
+            throw new IllegalStateException(name + " is not running");
+        }
+        return p.pid();
+    }
+
     public String url(String service) {
         return "http://127.0.0.1:" + httpPorts.get(service);
     }

@@ -9,6 +9,7 @@ import io.nexusai.gateway.anomaly.AnomalyStage;
 import io.nexusai.gateway.config.GatewayConfig;
 import io.nexusai.gateway.limits.RateLimiter;
 import io.nexusai.gateway.pipeline.Endpoint;
+import io.nexusai.gateway.pipeline.InFlight;
 import io.nexusai.gateway.pipeline.Pipeline;
 import io.nexusai.gateway.pipeline.Stage;
 import io.nexusai.gateway.pipeline.stage.AdmitStage;
@@ -60,7 +61,7 @@ public class OpenAiRoutes {
                         Translators translators, TokenEstimator estimator, UsageEmitter usage, GatewayMetrics metrics,
                         SignatureCheck signatures, HealthRegistry health, Vertx vertx, GatewayConfig config,
                         RateLimiter limiter, PlatformSecrets secrets,
-                        AnomalyDetector anomalies,
+                        AnomalyDetector anomalies, InFlight inFlight,
                         @ConfigProperty(name = "nexus.log.requests", defaultValue = "true")
                         boolean logRequests,
                         TracingConfig tracing) {
@@ -76,9 +77,9 @@ public class OpenAiRoutes {
         Stage call = new UpstreamStage(upstream, translators, estimator, mapper, health, vertx, metrics);
         for (Endpoint endpoint : Endpoint.values()) {
             modelApis.put("/v1/" + endpoint.openAiPath(),
-                    new Pipeline(List.of(record, anomaly, new ParseStage(mapper, endpoint), authenticate, resolve, select, admit, call), sdkSpans));
+                    new Pipeline(List.of(record, anomaly, new ParseStage(mapper, endpoint), authenticate, resolve, select, admit, call), sdkSpans, inFlight));
         }
-        this.models = new Pipeline(List.of(anomaly, authenticate, new ListModelsStage(routes, mapper)), sdkSpans);
+        this.models = new Pipeline(List.of(anomaly, authenticate, new ListModelsStage(routes, mapper)), sdkSpans, inFlight);
     }
 
     void register(@Observes Router router) {

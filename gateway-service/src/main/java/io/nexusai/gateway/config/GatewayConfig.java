@@ -13,6 +13,13 @@ public interface GatewayConfig {
     @WithDefault("8M")
     io.quarkus.runtime.configuration.MemorySize maxBodySize();
 
+    /**
+     * Most requests (streams included) one replica holds at once; beyond it a request gets 503
+     * {@code server_overloaded} with {@code Retry-After}. Unset or 0: derived from the heap (a quarter of the
+     * maximum heap at 128 KiB a request, at least 64).
+     */
+    java.util.OptionalInt maxInFlight();
+
     /** Full route-snapshot resync period (besides change events). */
     @WithDefault("30s")
     Duration routeResync();

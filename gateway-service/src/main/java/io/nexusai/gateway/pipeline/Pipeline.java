@@ -1,6 +1,9 @@
 package io.nexusai.gateway.pipeline;
 
 import io.nexusai.api.RequestIds;
+import io.nexusai.api.openai.ApiException;
+import io.nexusai.api.openai.ErrorType;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
@@ -9,14 +12,19 @@ import java.util.List;
 public final class Pipeline {
     private final List<Stage> stages;
     private final boolean sdkSpans;
+    private final InFlight inFlight;
+    private static final Buffer OVERLOADED = Buffer.buffer(new ApiException(503, ErrorType.UNAVAILABLE.wire(),
+            "The gateway is at its limit of requests in flight; retry shortly.", null, "server_overloaded", java.util.List.of(), 1L)
+            .toEnvelope().toJson());
 
     /**
      * @param sdkSpans whether OpenTelemetry's Vert.x HTTP server instrumentation opens a span per request (in
      *                 the gateway only with export: {@link io.nexusai.gateway.config.ServerTracing})
      */
-    public Pipeline(List<Stage> stages, boolean sdkSpans) {
+    public Pipeline(List<Stage> stages, boolean sdkSpans, InFlight inFlight) {
         this.stages = List.copyOf(stages);
         this.sdkSpans = sdkSpans;
+        this.inFlight = inFlight;
     }
 
     /**
@@ -25,7 +33,14 @@ public final class Pipeline {
      * (Redis, upstream connections).
      */
     public void handle(RoutingContext http) {
-        new ProxyContext(http, stages, RequestIds.generate(), RequestIds.sanitize(http.request().getHeader(RequestIds.HEADER)),
-                RequestTrace.of(http.request(), sdkSpans)).proceed();
+        String clientRequestId = RequestIds.sanitize(http.request().getHeader(RequestIds.HEADER));
+        if (!inFlight.tryEnter()) {
+            // refused before anything is held for it: no context, no body parsed, no upstream
+            http.response().setStatusCode(503).putHeader("Content-Type", "application/json").putHeader("Retry-After", "1")
+                    .putHeader(RequestIds.HEADER, clientRequestId != null ? clientRequestId : RequestIds.generate())
+                    .end(OVERLOADED.slice());
+            return;
+        }
+        new ProxyContext(http, stages, RequestIds.generate(), clientRequestId, RequestTrace.of(http.request(), sdkSpans), inFlight).proceed();
     }
 }

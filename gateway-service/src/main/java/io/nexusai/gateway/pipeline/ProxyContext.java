@@ -30,6 +30,8 @@ public final class ProxyContext {
     private final String requestId;
     private final String clientRequestId;
     private final RequestTrace trace;
+    /** Counts this request alive until {@link #complete()}, the one release whatever ended it. */
+    private final InFlight inFlight;
     private final long startNanos = System.nanoTime();
     private final long startMillis = System.currentTimeMillis();
     private final Map<Class<?>, Object> attachments = new IdentityHashMap<>(8);
@@ -54,7 +56,9 @@ public final class ProxyContext {
         void start(HttpServerResponse response, Runnable finished);
     }
 
-    ProxyContext(RoutingContext http, List<Stage> stages, String requestId, String clientRequestId, RequestTrace trace) {
+    ProxyContext(RoutingContext http, List<Stage> stages, String requestId, String clientRequestId, RequestTrace trace,
+                 InFlight inFlight) {
+        this.inFlight = inFlight;
         this.http = http;
         this.stages = stages;
         this.requestId = requestId;
@@ -176,12 +180,17 @@ public final class ProxyContext {
             return;
         }
         completed = true;
-        for (Stage stage : stages) {
-            try {
-                stage.onComplete(this);
-            } catch (RuntimeException e) {
-                inLogContext(() -> LOG.errorf(e, "stage %s failed on completion of %s", stage.getClass().getSimpleName(), requestId));
+        try {
+            for (Stage stage : stages) {
+                try {
+                    stage.onComplete(this);
+                } catch (RuntimeException e) {
+                    inLogContext(() -> LOG.errorf(e, "stage %s failed on completion of %s", stage.getClass().getSimpleName(), requestId));
+                }
             }
+        } finally {
+            onClientClose = null;
+            inFlight.exit();
         }
     }
 

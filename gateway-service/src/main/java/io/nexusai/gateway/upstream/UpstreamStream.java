@@ -51,10 +51,13 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
     private final long waitingSince;
     private boolean waitCounted;
     private boolean started;
+    /** Tells the call that owns this stream that it ended (its timers are cancelled there). */
+    private final Runnable released;
 
     public UpstreamStream(ProxyContext ctx, HttpClientRequest upstreamRequest, HttpClientResponse upstream, Translator translator,
                           StreamUsagePolicy policy, UsageMeter meter, ObjectMapper mapper, io.vertx.core.Vertx vertx, long idleTimeoutMs,
-                          GatewayMetrics metrics, long waitingSince) {
+                          GatewayMetrics metrics, long waitingSince, Runnable released) {
+        this.released = released;
         this.ctx = ctx;
         this.upstreamRequest = upstreamRequest;
         this.upstream = upstream;
@@ -187,6 +190,13 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
 
     /** The one way out, whatever ended the stream: the wait on the provider stops, the stream is no longer active. */
     private void end() {
+        if (idleTimer >= 0) {
+            vertx.cancelTimer(idleTimer);
+            idleTimer = -1;
+        }
+        upstream.handler(null);
+        upstream.endHandler(null);
+        released.run();
         if (!waitCounted) {
             waitCounted = true;
             ctx.waitedUpstream(System.nanoTime() - waitingSince);

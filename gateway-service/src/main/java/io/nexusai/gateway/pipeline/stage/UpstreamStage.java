@@ -218,6 +218,9 @@ public final class UpstreamStage implements Stage {
                     return;
                 }
                 HttpClientRequest request = opened.result();
+                // failures arrive through send()'s future; our own resets (client gone, timeouts) would otherwise be
+                // logged by Vert.x as an ERROR "Stream reset" each
+                request.exceptionHandler(ignored -> { });
                 inFlight = request;
                 request.putHeader("Content-Type", "application/json");
                 request.putHeader("Accept", parsed.stream() ? "text/event-stream" : "application/json");
@@ -312,7 +315,7 @@ public final class UpstreamStage implements Stage {
                 // from here on the stream relay counts the wait on the provider, until the provider's stream ends
                 waiting = false;
                 stream = new UpstreamStream(ctx, answer.request(), answer.response(), translator, usagePolicy, ctx.get(UsageMeter.class),
-                        mapper, vertx, policy.idleTimeoutMs(), metrics, waitingSince);
+                        mapper, vertx, policy.idleTimeoutMs(), metrics, waitingSince, this::streamEnded);
                 ctx.streamResponse(200, stream);
                 ctx.respond();
                 return;
@@ -345,6 +348,20 @@ public final class UpstreamStage implements Stage {
                     ctx.fail(e);
                 }
             });
+        }
+
+        /**
+         * The stream ended, however it ended (provider done, failed, idle or total timeout, client gone): the
+         * request holds nothing more here. Without this, the total timer (minutes) kept the whole request —
+         * context, upstream request, connection state — reachable long after its stream had ended.
+         */
+        private void streamEnded() {
+            done = true;
+            if (totalTimer >= 0) {
+                vertx.cancelTimer(totalTimer);
+                totalTimer = -1;
+            }
+            inFlight = null;
         }
 
         /** The attempt waiting on its provider got its answer (or was given up): its wait counts for the request. */
@@ -388,10 +405,13 @@ public final class UpstreamStage implements Stage {
         }
 
         private void totalTimeout() {
+            totalTimer = -1;
+            if (stream != null) {
+                // streaming: the total timeout ends the stream with an error event (the head has gone out)
+                stream.timeout(policy.totalTimeoutMs());
+                return;
+            }
             if (done) {
-                if (stream != null) {
-                    stream.timeout(policy.totalTimeoutMs());
-                }
                 return;
             }
             done = true;
