@@ -47,6 +47,7 @@ public final class ProxyContext {
     private boolean sent;
     private boolean clientClosed;
     private Runnable onClientClose;
+    private final CloseListener closed;
     private long upstreamNanos;
     private long firstContentNanos = -1;
 
@@ -64,7 +65,29 @@ public final class ProxyContext {
         this.requestId = requestId;
         this.clientRequestId = clientRequestId;
         this.trace = trace;
-        http.response().closeHandler(v -> onConnectionClosed());
+        closed = new CloseListener(this);
+        http.response().closeHandler(closed);
+    }
+
+    /**
+     * The response's close handler, cut loose from the request when it completes: Vert.x keeps the last
+     * response of a kept-alive connection (and its handlers) until the next request on it, and the handler must
+     * not keep the whole request reachable meanwhile.
+     */
+    private static final class CloseListener implements io.vertx.core.Handler<Void> {
+        private ProxyContext owner;
+
+        CloseListener(ProxyContext owner) {
+            this.owner = owner;
+        }
+
+        @Override
+        public void handle(Void ignored) {
+            ProxyContext ctx = owner;
+            if (ctx != null) {
+                ctx.onConnectionClosed();
+            }
+        }
     }
 
     /** What to do if the client goes away before the response is complete (e.g. cancel the upstream call). */
@@ -190,6 +213,7 @@ public final class ProxyContext {
             }
         } finally {
             onClientClose = null;
+            closed.owner = null;
             inFlight.exit();
         }
     }

@@ -42,6 +42,8 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Steps 5 and 7 around the upstream call, with failover. For each attempt, the translator of the target's
@@ -189,7 +191,17 @@ public final class UpstreamStage implements Stage {
             long attemptStart = System.nanoTime();
             waiting = true;
             waitingSince = attemptStart;
-            h.<Answer>guard(() -> exchange(target, translator, call).toCompletionStage()).whenComplete((answer, failure) -> {
+            // The breaker sees neither this call nor its answer: it keeps its last invocation per deployment, and
+            // through a lambda of the call or an answer (request → handlers → stream) it would keep a whole
+            // request, body and all, reachable for as long as the deployment exists.
+            Answer[] slot = new Answer[1];
+            AtomicReference<Supplier<Future<Answer>>> once = new AtomicReference<>(() -> exchange(target, translator, call));
+            h.<Object>guard(() -> once.getAndSet(null).get().map(a -> {
+                slot[0] = a;
+                return (Object) Boolean.TRUE;
+            }).toCompletionStage()).whenComplete((ok, failure) -> {
+                Answer answer = failure == null ? slot[0] : null;
+                slot[0] = null;
                 if (Vertx.currentContext() == context) {
                     answered(target, h, translator, usagePolicy, answer, failure, attemptStart);
                 } else {
