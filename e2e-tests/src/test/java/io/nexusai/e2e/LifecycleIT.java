@@ -241,6 +241,8 @@ class LifecycleIT {
     void aReplicaPastItsInFlightBoundShedsWith503AndKeepsServing() throws Exception {
         E2eStack stack = E2eStack.get();
         boolean wasRunning = stack.isRunning("gateway2");
+        // a replica of its own bound: the running one (other tests' settings) gives way first, and its port with it
+        stack.stopService("gateway2");
         stack.startService("gateway2", Map.of("NEXUS_GATEWAY_MAX_IN_FLIGHT", "8"));
         try {
             ResilienceIT.Alias plain = ResilienceIT.alias(Map.of("first_byte_timeout_ms", 60_000), List.of(ResilienceIT.dep()));
@@ -295,6 +297,7 @@ class LifecycleIT {
             assertThat(after.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(200);
             assertNothingRetained("gateway2");
         } finally {
+            stack.stopService("gateway2");
             if (wasRunning) {
                 stack.startService("gateway2");
             } else {
