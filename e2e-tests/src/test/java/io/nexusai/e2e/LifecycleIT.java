@@ -245,20 +245,20 @@ class LifecycleIT {
         stack.stopService("gateway2");
         stack.startService("gateway2", Map.of("NEXUS_GATEWAY_MAX_IN_FLIGHT", "8"));
         try {
+            // one alias: served first, then its provider hangs to hold requests open (an apply replaces the last one)
             ResilienceIT.Alias plain = ResilienceIT.alias(Map.of("first_byte_timeout_ms", 60_000), List.of(ResilienceIT.dep()));
-            ResilienceIT.Alias hanging = plain;
             await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
                     assertThat(post("gateway2", plain.key(), chat(plain.name(), false, 5)).statusCode()).isEqualTo(200));
-            ResilienceIT.fault(hanging.dep(0), "hang", true);
+            ResilienceIT.fault(plain.dep(0), "hang", true);
             double shedBefore = metric("gateway2", "nexus_overload_rejections_total");
             // eight requests held open by a provider that never answers fill the replica
             List<Socket> held = new ArrayList<>();
             URI uri = URI.create(stack.url("gateway2"));
-            byte[] payload = chat(hanging.name(), true, 10).getBytes(StandardCharsets.UTF_8);
+            byte[] payload = chat(plain.name(), true, 10).getBytes(StandardCharsets.UTF_8);
             try {
                 for (int i = 0; i < 8; i++) {
                     Socket s = new Socket(uri.getHost(), uri.getPort());
-                    s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + hanging.key()
+                    s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + plain.key()
                             + "\r\nContent-Type: application/json\r\nContent-Length: " + payload.length + "\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
                     s.getOutputStream().write(payload);

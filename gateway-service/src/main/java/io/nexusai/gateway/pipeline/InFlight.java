@@ -24,9 +24,9 @@ public class InFlight {
     private static final Logger LOG = Logger.getLogger(InFlight.class);
     /**
      * Heap set aside per request alive when the bound is derived from the heap: a request holds its parsed body,
-     * the upstream request and connection state, and for a stream its translator and meter (measured: an idle
-     * stream retains well under 32 KiB, see docs/benchmarks.md); the rest of the heap is headroom for bodies in
-     * flight, the route table, the key cache and garbage.
+     * the upstream request and connection state, and for a stream its translator and meter. An estimate, not yet
+     * measured; bodies near {@code max-body-size} are not covered by it (the bound counts requests, not bytes).
+     * The rest of the heap is headroom for the route table, the key cache and garbage.
      */
     static final long HEAP_PER_REQUEST = 128 * 1024;
 

@@ -14,7 +14,7 @@ public final class Pipeline {
     private final boolean sdkSpans;
     private final InFlight inFlight;
     private static final Buffer OVERLOADED = Buffer.buffer(new ApiException(503, ErrorType.UNAVAILABLE.wire(),
-            "The gateway is at its limit of requests in flight; retry shortly.", null, "server_overloaded", java.util.List.of(), 1L)
+            "The gateway is at its limit of requests in flight; retry shortly.", null, "server_overloaded", List.of(), 1L)
             .toEnvelope().toJson());
 
     /**

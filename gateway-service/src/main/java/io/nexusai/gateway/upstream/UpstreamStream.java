@@ -167,7 +167,6 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
     /** Ends the client's stream with an OpenAI error event and cancels the upstream. */
     private void failStream(ApiException error) {
         ended = true;
-        vertx.cancelTimer(idleTimer);
         meter.cut();
         ctx.recordOutcome(error.status());
         out.end(Buffer.buffer("data: " + error.toEnvelope().toJson() + "\n\n"));
@@ -181,14 +180,16 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
             return;
         }
         ended = true;
-        vertx.cancelTimer(idleTimer);
         meter.cut();
         ctx.recordOutcome(499);
         upstreamRequest.reset();
         end();
     }
 
-    /** The one way out, whatever ended the stream: the wait on the provider stops, the stream is no longer active. */
+    /**
+     * The one way out, whatever ended the stream: the idle timer and the upstream handlers go, the owning call is
+     * told (it cancels the total timer), the wait on the provider stops, the stream is no longer active.
+     */
     private void end() {
         if (idleTimer >= 0) {
             vertx.cancelTimer(idleTimer);
