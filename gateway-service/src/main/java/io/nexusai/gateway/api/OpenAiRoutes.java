@@ -15,6 +15,7 @@ import io.nexusai.gateway.pipeline.Stage;
 import io.nexusai.gateway.pipeline.stage.AdmitStage;
 import io.nexusai.gateway.pipeline.stage.AuthenticateStage;
 import io.nexusai.gateway.pipeline.stage.ListModelsStage;
+import io.nexusai.gateway.pipeline.stage.NormaliseStage;
 import io.nexusai.gateway.pipeline.stage.ParseStage;
 import io.nexusai.gateway.pipeline.stage.RecordStage;
 import io.nexusai.gateway.pipeline.stage.ResolveModelStage;
@@ -24,6 +25,7 @@ import io.nexusai.gateway.provider.Translators;
 import io.nexusai.gateway.routing.HealthRegistry;
 import io.nexusai.gateway.security.SignatureCheck;
 import io.nexusai.gateway.snapshot.RouteSnapshotStore;
+import io.nexusai.gateway.upstream.Failover;
 import io.nexusai.gateway.upstream.UpstreamClient;
 import io.nexusai.gateway.usage.GatewayMetrics;
 import io.nexusai.gateway.usage.TokenEstimator;
@@ -31,7 +33,6 @@ import io.nexusai.gateway.usage.UsageEmitter;
 import io.nexusai.service.auth.PrincipalCache;
 import io.nexusai.service.config.PlatformSecrets;
 import io.nexusai.service.tracing.TracingConfig;
-import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -59,7 +60,7 @@ public class OpenAiRoutes {
 
     public OpenAiRoutes(ObjectMapper mapper, PrincipalCache principals, RouteSnapshotStore routes, UpstreamClient upstream,
                         Translators translators, TokenEstimator estimator, UsageEmitter usage, GatewayMetrics metrics,
-                        SignatureCheck signatures, HealthRegistry health, Vertx vertx, GatewayConfig config,
+                        SignatureCheck signatures, HealthRegistry health, GatewayConfig config,
                         RateLimiter limiter, PlatformSecrets secrets,
                         AnomalyDetector anomalies, InFlight inFlight,
                         @ConfigProperty(name = "nexus.log.requests", defaultValue = "true")
@@ -74,10 +75,11 @@ public class OpenAiRoutes {
         Stage resolve = new ResolveModelStage(routes);
         Stage select = new SelectProviderStage(health);
         Stage admit = new AdmitStage(limiter, estimator, config.limits(), secrets.redisNames());
-        Stage call = new UpstreamStage(upstream, translators, estimator, mapper, health, vertx, metrics);
+        Stage normalise = new NormaliseStage(mapper);
+        Stage call = new UpstreamStage(upstream, new Failover.Services(translators, health, mapper, metrics), estimator);
         for (Endpoint endpoint : Endpoint.values()) {
-            modelApis.put("/v1/" + endpoint.openAiPath(),
-                    new Pipeline(List.of(record, anomaly, new ParseStage(mapper, endpoint), authenticate, resolve, select, admit, call), sdkSpans, inFlight));
+            modelApis.put("/v1/" + endpoint.openAiPath(), new Pipeline(List.of(record, anomaly, new ParseStage(mapper, endpoint),
+                    authenticate, resolve, select, admit, normalise, call), sdkSpans, inFlight));
         }
         this.models = new Pipeline(List.of(anomaly, authenticate, new ListModelsStage(routes, mapper)), sdkSpans, inFlight);
     }

@@ -36,7 +36,6 @@ public final class ProxyContext {
     private final long startMillis = System.currentTimeMillis();
     private final Map<Class<?>, Object> attachments = new IdentityHashMap<>(8);
     private int index = -1;
-    private boolean responding;
     private boolean completed;
 
     private int status = 200;
@@ -136,7 +135,6 @@ public final class ProxyContext {
 
     /** Runs the previous stage's response hook; after the first stage, sends the response. */
     public void respond() {
-        responding = true;
         index--;
         if (index < 0) {
             send();
@@ -153,11 +151,12 @@ public final class ProxyContext {
     }
 
     /**
-     * Turns a failure into the response (OpenAI envelope) and sends it back through the stages that ran.
-     * {@link ApiException}s keep their status; anything else is a 500 whose details stay in the log.
+     * Turns a failure into the response (OpenAI envelope) and sends it back through the stages that ran (from a
+     * stage's response hook: through the stages before it). {@link ApiException}s keep their status; anything else
+     * is a 500 whose details stay in the log. Once the head has gone out, only the log hears of it.
      */
     public void fail(Throwable t) {
-        if (responding) {
+        if (sent) {
             inLogContext(() -> LOG.errorf(t, "failure after the response started for %s", requestId));
             return;
         }

@@ -48,6 +48,9 @@ public final class TargetHealth {
                 .successThreshold(settings.successThreshold())
                 .onStateChange(this::stateChanged)
                 .done()
+                // the attempt runs where it is called, on the request's event loop: offloading it (the default)
+                // queued every upstream call as a task of its own, with its context propagation, before it started
+                .withThreadOffload(false)
                 .build();
     }
 

@@ -4,6 +4,7 @@ import io.nexusai.gateway.config.GatewayConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
@@ -20,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * then every response is passed across threads (an event-loop wake-up per request, measured as the largest
  * single cost in a gateway profile); with a pool per loop, a call and its connection stay on the loop of the
  * request. Not traced by the Vert.x instrumentation (see {@link io.nexusai.gateway.pipeline.RequestTrace}).
+ * Each loop also has the {@link Deadlines} of the upstream calls running on it.
  */
 @ApplicationScoped
 public class UpstreamClient {
@@ -28,7 +30,7 @@ public class UpstreamClient {
     private final PoolOptions pool;
     /** For the rare calls made off an event loop. */
     private final HttpClient shared;
-    private final ThreadLocal<HttpClient> perLoop = new ThreadLocal<>();
+    private final ThreadLocal<Loop> perLoop = new ThreadLocal<>();
     private final List<HttpClient> all = new CopyOnWriteArrayList<>();
 
     public UpstreamClient(Vertx vertx, GatewayConfig config) {
@@ -52,18 +54,32 @@ public class UpstreamClient {
         all.add(shared);
     }
 
+    /** What upstream calls of one event loop share: its connection pool and the deadlines of its calls. */
+    public record Loop(HttpClient client, Deadlines deadlines, Thread thread) {
+    }
+
     /** The client of the calling event loop (created on first use), or a shared one off the event loops. */
     public HttpClient client() {
         if (!Context.isOnEventLoopThread()) {
             return shared;
         }
-        HttpClient client = perLoop.get();
-        if (client == null) {
-            client = vertx.createHttpClient(options, pool);
-            perLoop.set(client);
+        return loop().client();
+    }
+
+    /** The calling event loop's client and deadlines (created on first use); only on an event loop. */
+    public Loop loop() {
+        Loop loop = perLoop.get();
+        if (loop == null) {
+            ContextInternal context = (ContextInternal) Vertx.currentContext();
+            if (context == null || !Context.isOnEventLoopThread()) {
+                throw new IllegalStateException("upstream calls run on an event loop");
+            }
+            HttpClient client = vertx.createHttpClient(options, pool);
+            loop = new Loop(client, new Deadlines(context), Thread.currentThread());
+            perLoop.set(loop);
             all.add(client);
         }
-        return client;
+        return loop;
     }
 
     void stop(@Observes ShutdownEvent event) {

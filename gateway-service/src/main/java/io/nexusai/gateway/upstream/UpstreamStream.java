@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.gateway.pipeline.ProxyContext;
-import io.nexusai.gateway.pipeline.stage.UpstreamStage;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.Translator;
+import io.nexusai.gateway.provider.UpstreamErrors;
 import io.nexusai.gateway.usage.GatewayMetrics;
 import io.nexusai.gateway.usage.StreamUsagePolicy;
 import io.nexusai.gateway.usage.UsageMeter;
@@ -21,11 +21,16 @@ import java.nio.charset.StandardCharsets;
 /**
  * Relays one upstream stream to the client, event by event as it arrives: the translator turns provider bytes
  * into OpenAI chunks, the usage policy decides what the client sees, and each chunk is written as
- * {@code data: <json>\n\n}; {@code data: [DONE]\n\n} ends a stream that the provider completed. A provider stream that
- * ends without its completion marker ({@code [DONE]}, {@code message_stop}) is a failure, not a clean end. Back-pressure: when the
- * client cannot keep up, reading from the upstream pauses. A provider failure after the first byte ends the
- * stream with an OpenAI error event (never a silent clean end); a client that leaves cancels the upstream
- * request. Either way the usage meter bills what was delivered.
+ * {@code data: <json>\n\n}; {@code data: [DONE]\n\n} ends a stream that the provider completed. A provider stream
+ * that ends without its completion marker ({@code [DONE]}, {@code message_stop}) is a failure, not a clean end.
+ * Back-pressure: when the client cannot keep up, reading from the upstream pauses. A provider failure after the
+ * first byte, a gap longer than the idle timeout or the total timeout end the stream with an OpenAI error event
+ * (never a silent clean end); a client that leaves cancels the upstream request. Either way the usage meter bills
+ * what was delivered.
+ *
+ * <p>Every way out goes through {@link #end()}: the idle deadline is disarmed, the upstream handlers go, the owner
+ * is told (it releases the rest of the request), the stream stops counting as active. Confined to the request's
+ * event loop.
  */
 public final class UpstreamStream implements ProxyContext.StreamBody {
     private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
@@ -33,42 +38,42 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ProxyContext ctx;
+    private final String provider;
     private final HttpClientRequest upstreamRequest;
     private final HttpClientResponse upstream;
     private final Translator translator;
     private final StreamUsagePolicy policy;
     private final UsageMeter meter;
     private final ObjectMapper mapper;
-    private final io.vertx.core.Vertx vertx;
+    private final Deadlines deadlines;
+    private final Deadlines.Deadline idle = new Deadlines.Deadline(this::idleTimeout);
     private final long idleTimeoutMs;
-    private long idleTimer = -1;
+    private final GatewayMetrics metrics;
+    /** When the attempt that answered was sent: the wait on the provider runs until its stream ends. */
+    private final long waitingSince;
+    /** Tells the owner of the request that the stream ended (it releases the rest). */
+    private final Runnable released;
     private HttpServerResponse out;
     private Runnable finished;
     private boolean ended;
     private boolean providerDone;
-    private final GatewayMetrics metrics;
-    /** When the attempt that answered was sent: the wait on the provider runs until its stream ends. */
-    private final long waitingSince;
-    private boolean waitCounted;
     private boolean started;
-    /** Tells the call that owns this stream that it ended (its timers are cancelled there). */
-    private final Runnable released;
 
-    public UpstreamStream(ProxyContext ctx, HttpClientRequest upstreamRequest, HttpClientResponse upstream, Translator translator,
-                          StreamUsagePolicy policy, UsageMeter meter, ObjectMapper mapper, io.vertx.core.Vertx vertx, long idleTimeoutMs,
-                          GatewayMetrics metrics, long waitingSince, Runnable released) {
-        this.released = released;
+    public UpstreamStream(ProxyContext ctx, Exchange answered, StreamUsagePolicy policy, UsageMeter meter, ObjectMapper mapper,
+                          Deadlines deadlines, long idleTimeoutMs, GatewayMetrics metrics, Runnable released) {
         this.ctx = ctx;
-        this.upstreamRequest = upstreamRequest;
-        this.upstream = upstream;
-        this.translator = translator;
+        this.provider = answered.target().label();
+        this.upstreamRequest = answered.request();
+        this.upstream = answered.response();
+        this.translator = answered.translator();
+        this.waitingSince = answered.startNanos();
         this.policy = policy;
         this.meter = meter;
         this.mapper = mapper;
-        this.vertx = vertx;
+        this.deadlines = deadlines;
         this.idleTimeoutMs = idleTimeoutMs;
         this.metrics = metrics;
-        this.waitingSince = waitingSince;
+        this.released = released;
     }
 
     @Override
@@ -78,35 +83,39 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         started = true;
         metrics.streamStarted();
         meter.started();
-        armIdleTimer();
-        upstream.handler(piece -> {
-            armIdleTimer();
-            emit(translator.stream(piece, false));
-        });
-        upstream.endHandler(v -> {
-            vertx.cancelTimer(idleTimer);
-            emit(translator.stream(Buffer.buffer(), true));
-            if (ended) {
-                return;
-            }
-            if (!providerDone) {
-                failStream(io.nexusai.gateway.provider.UpstreamErrors.midStream(
-                                ctx.get(io.nexusai.gateway.pipeline.Selection.class).target().label(),
-                        "the stream ended before it was complete"));
-                return;
-            }
-            ended = true;
-            out.end(DONE);
-            end();
-        });
+        deadlines.arm(idle, idleTimeoutMs);
+        upstream.handler(this::piece);
+        upstream.endHandler(this::upstreamEnded);
         upstream.exceptionHandler(this::upstreamFailed);
         upstream.resume();
     }
 
-    private void emit(StreamOutput output) {
+    private void piece(Buffer piece) {
         if (ended) {
             return;
         }
+        deadlines.touch(idle, idleTimeoutMs);
+        emit(translator.stream(piece, false));
+    }
+
+    private void upstreamEnded(Void ignored) {
+        if (ended) {
+            return;
+        }
+        emit(translator.stream(Buffer.buffer(), true));
+        if (ended) {
+            return;
+        }
+        if (!providerDone) {
+            failStream(UpstreamErrors.midStream(provider, "the stream ended before it was complete"));
+            return;
+        }
+        ended = true;
+        out.end(DONE);
+        end();
+    }
+
+    private void emit(StreamOutput output) {
         meter.reported(output.usage());
         providerDone |= output.done();
         if (!output.chunks().isEmpty()) {
@@ -137,30 +146,22 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         }
     }
 
-    /** The provider went silent between two pieces for longer than the alias's idle timeout. */
-    private void armIdleTimer() {
-        if (idleTimer >= 0) {
-            vertx.cancelTimer(idleTimer);
+    private void idleTimeout() {
+        if (!ended) {
+            failStream(UpstreamErrors.idleTimeout(provider, idleTimeoutMs));
         }
-        idleTimer = vertx.setTimer(idleTimeoutMs, id -> {
-            if (!ended) {
-                failStream(new ApiException(504, io.nexusai.api.openai.ErrorType.TIMEOUT.wire(), "The provider went silent for more than "
-                        + idleTimeoutMs + " ms during the stream.", null, "upstream_timeout", java.util.List.of(), null));
-            }
-        });
     }
 
     /** The request's total timeout passed while streaming. */
     public void timeout(long totalTimeoutMs) {
         if (!ended) {
-            failStream(new ApiException(504, io.nexusai.api.openai.ErrorType.TIMEOUT.wire(), "The stream exceeded the total timeout of "
-                    + totalTimeoutMs + " ms.", null, "timeout", java.util.List.of(), null));
+            failStream(UpstreamErrors.streamTotalTimeout(totalTimeoutMs));
         }
     }
 
     private void upstreamFailed(Throwable failure) {
         if (!ended) {
-            failStream(UpstreamStage.connectionFailure(ctx.get(io.nexusai.gateway.pipeline.Selection.class).target(), failure));
+            failStream(UpstreamErrors.connectionFailure(provider, failure));
         }
     }
 
@@ -169,12 +170,14 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         ended = true;
         meter.cut();
         ctx.recordOutcome(error.status());
-        out.end(Buffer.buffer("data: " + error.toEnvelope().toJson() + "\n\n"));
+        if (out != null) {
+            out.end(Buffer.buffer("data: " + error.toEnvelope().toJson() + "\n\n"));
+        }
         upstreamRequest.reset();
         end();
     }
 
-    /** The client went away: stop reading, cancel the upstream, bill what was delivered. */
+    /** The client went away (or the request is released): stop reading, cancel the upstream, bill what was delivered. */
     public void clientGone() {
         if (ended) {
             return;
@@ -186,22 +189,20 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         end();
     }
 
-    /**
-     * The one way out, whatever ended the stream: the idle timer and the upstream handlers go, the owning call is
-     * told (it cancels the total timer), the wait on the provider stops, the stream is no longer active.
-     */
+    public boolean ended() {
+        return ended;
+    }
+
+    /** The one way out, whatever ended the stream. */
     private void end() {
-        if (idleTimer >= 0) {
-            vertx.cancelTimer(idleTimer);
-            idleTimer = -1;
-        }
+        deadlines.disarm(idle);
         upstream.handler(null);
         upstream.endHandler(null);
-        released.run();
-        if (!waitCounted) {
-            waitCounted = true;
-            ctx.waitedUpstream(System.nanoTime() - waitingSince);
+        if (out != null) {
+            out.drainHandler(null);
         }
+        released.run();
+        ctx.waitedUpstream(System.nanoTime() - waitingSince);
         if (started) {
             started = false;
             metrics.streamEnded();
