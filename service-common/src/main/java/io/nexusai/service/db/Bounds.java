@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -92,7 +91,7 @@ final class Bounds {
     void answered() {
         long since = downSince.get();
         if (since != 0 && downSince.compareAndSet(since, 0)) {
-            LOG.infof("PostgreSQL answers again (unavailable for %d s)", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since));
+            LOG.infof("PostgreSQL answers again (unavailable for %s)", text(Duration.ofNanos(System.nanoTime() - since)));
         }
     }
 
@@ -144,12 +143,12 @@ final class Bounds {
         return t.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 
-    /** "5 s", "1.5 s", "500 ms". */
+    /** "5 s", "1.5 s", "500 ms" (to the tenth of a second from 1 s on). */
     static String text(Duration d) {
         long ms = d.toMillis();
         if (ms < 1000) {
             return ms + " ms";
         }
-        return BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString() + " s";
+        return BigDecimal.valueOf(ms, 3).setScale(1, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString() + " s";
     }
 }
