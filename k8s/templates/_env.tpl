@@ -53,6 +53,7 @@ Each helper takes (dict "ctx" $ "component" "...") and returns env entries.
 {{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_DB_PORT" "key" (ternary "NEXUS_DB_READ_PORT" "NEXUS_DB_PORT" (default false .readOnly))) }}
 {{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_DB_NAME") }}
 {{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_DB_USER") }}
+{{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_DB_TIMEOUT") }}
 {{ include "nexusai.secretEnv" (dict "ctx" .ctx "name" "NEXUS_DB_PASSWORD" "key" "db-password") }}
 {{- end }}
 

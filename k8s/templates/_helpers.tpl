@@ -135,6 +135,7 @@ NEXUS_DB_HOST: {{ .Values.database.host | quote }}
 NEXUS_DB_PORT: {{ .Values.database.port | quote }}
 NEXUS_DB_NAME: {{ .Values.database.name | quote }}
 NEXUS_DB_USER: {{ .Values.database.user | quote }}
+NEXUS_DB_TIMEOUT: {{ .Values.database.timeout | quote }}
 NEXUS_DB_READ_HOST: {{ .Values.database.readReplica.host | default .Values.database.host | quote }}
 NEXUS_DB_READ_PORT: {{ .Values.database.readReplica.port | default .Values.database.port | quote }}
 NEXUS_REDIS_NAMESPACE: {{ .Values.redis.namespace | quote }}

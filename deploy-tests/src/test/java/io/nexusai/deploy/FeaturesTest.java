@@ -59,7 +59,8 @@ class FeaturesTest {
         Set<String> common = Set.of("QUARKUS_HTTP_PORT", "MONITORING_PORT", "JAVA_OPTS", "NEXUS_SECRET_KEY",
                 "NEXUS_SECRET_KEY_PREVIOUS", "NEXUS_REDIS_URL", "NEXUS_REDIS_NAMESPACE", "MALLOC_ARENA_MAX",
                 "NEXUS_LOG_JSON", "NEXUS_TRACING_EXPORT", "NEXUS_TRACING_SAMPLE_RATIO", "NEXUS_OTLP_ENDPOINT");
-        Set<String> database = Set.of("NEXUS_DB_HOST", "NEXUS_DB_PORT", "NEXUS_DB_NAME", "NEXUS_DB_USER", "NEXUS_DB_PASSWORD");
+        Set<String> database = Set.of("NEXUS_DB_HOST", "NEXUS_DB_PORT", "NEXUS_DB_NAME", "NEXUS_DB_USER", "NEXUS_DB_PASSWORD",
+                "NEXUS_DB_TIMEOUT");
         Map<String, Set<String>> expected = Map.of(
                 "gateway", union(common, Set.of("DB_ENCRYPTION_KEY", "NEXUS_AUTH_SERVICE_URL", "NEXUS_ROUTING_SERVICE_URL",
                         "NEXUS_METERING_SERVICE_URL", "NEXUS_GATEWAY_USAGE_SPOOL_DIR", "NEXUS_GATEWAY_USAGE_SPOOL_MAX_SIZE",
@@ -74,6 +75,8 @@ class FeaturesTest {
 
         JsonNode config = rendered.get("ConfigMap", FULLNAME + "-config").path("data");
         assertThat(config.path("NEXUS_AUTH_SERVICE_URL").asText()).isEqualTo("http://" + FULLNAME + "-auth:8082");
+        // every wait for PostgreSQL bounded (503 database_unavailable past it)
+        assertThat(config.path("NEXUS_DB_TIMEOUT").asText()).isEqualTo("5s");
         // JSON logs in the cluster; no span recorded or exported unless asked for
         assertThat(config.path("NEXUS_LOG_JSON").asText()).isEqualTo("true");
         assertThat(config.path("NEXUS_TRACING_EXPORT").asText()).isEqualTo("false");

@@ -2,9 +2,9 @@ package io.nexusai.admin.rest;
 
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorType;
+import io.nexusai.service.db.DatabaseUnavailableException;
 import io.nexusai.service.rest.RestErrorMappers;
 import io.vertx.pgclient.PgException;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.hibernate.JDBCException;
 import org.jboss.logging.Logger;
@@ -17,7 +17,8 @@ import java.sql.SQLException;
  * reports PostgreSQL's errors as {@code JDBCException -> SQLException}, the reactive client as {@code PgException}),
  * are answered by their SQL state: a unique or foreign-key violation (e.g. two concurrent creates of the same name)
  * is 409, a value out of range or malformed is 400, anything else 500 with only the SQL state in the log (the
- * database's message may quote the data).
+ * database's message may quote the data). A database outage ({@link DatabaseUnavailableException}, however wrapped)
+ * is 503 {@code database_unavailable}.
  *
  * <p>It maps {@link Exception} because the database error can be the cause of anything; failures without one are
  * passed to {@link RestErrorMappers#internalError}, as they would have been without this mapper.
@@ -27,6 +28,10 @@ public class DatabaseErrorMappers {
 
     @ServerExceptionMapper
     public Response failure(Exception e) {
+        DatabaseUnavailableException unavailable = DatabaseUnavailableException.in(e);
+        if (unavailable != null) { // the database did not answer in time, or is unreachable: 503, not 500
+            return response(unavailable);
+        }
         String state = sqlState(e);
         if (state == null) {
             return RestErrorMappers.internalError(e);
@@ -62,6 +67,6 @@ public class DatabaseErrorMappers {
     }
 
     private static Response response(ApiException e) {
-        return Response.status(e.status()).type(MediaType.APPLICATION_JSON_TYPE).entity(e.toEnvelope()).build();
+        return RestErrorMappers.response(e);
     }
 }

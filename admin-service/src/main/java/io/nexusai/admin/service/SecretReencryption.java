@@ -4,6 +4,7 @@ import io.nexusai.admin.repository.ApiKeyRepository;
 import io.nexusai.admin.repository.ProviderRepository;
 import io.nexusai.api.crypto.EnvelopeCipher;
 import io.nexusai.service.config.PlatformSecrets;
+import io.nexusai.service.db.DatabaseUnavailableException;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -28,9 +29,14 @@ public class SecretReencryption {
         this.secrets = secrets;
     }
 
+    /** Every {@code nexus.admin.reencrypt-every}; while the database is unavailable, a run fails within the bound and the next one retries. */
     @Scheduled(every = "${nexus.admin.reencrypt-every:10m}", delayed = "30s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public Uni<Void> scheduled() {
-        return reencrypt().replaceWithVoid();
+        return reencrypt().replaceWithVoid()
+                .onFailure(e -> DatabaseUnavailableException.in(e) != null).recoverWithUni(e -> {
+                    LOG.warnf("secrets not re-encrypted now (%s); the next run retries", DatabaseUnavailableException.in(e).getMessage());
+                    return Uni.createFrom().voidItem();
+                });
     }
 
     /** Re-encrypts every secret whose data key has expired; returns how many. */

@@ -8,6 +8,7 @@ import io.nexusai.metering.pricing.PriceBook;
 import io.nexusai.metering.repository.UsageRecord;
 import io.nexusai.metering.repository.UsageRepository;
 import io.nexusai.service.config.PlatformSecrets;
+import io.nexusai.service.db.DatabaseUnavailableException;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.ClaimedMessages;
@@ -46,7 +47,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * database asynchronously; up to {@code max-in-flight} batches are being stored at once, so the next read and
  * parse overlap the previous insert. If a store fails, the reader waits for the others in flight, then
  * re-reads its own pending entries (which the failed batch still is) before reading new ones — as it does at
- * start, after a crash. A maintenance thread periodically claims entries left pending by other (dead)
+ * start, after a crash. While PostgreSQL hangs or is down, every store fails within {@code NEXUS_DB_TIMEOUT} and
+ * is retried a second later, its entries pending (a store whose commit the bound cut off may still have committed:
+ * the retry finds its rows and counts nothing twice); once the database answers, the pending entries are stored,
+ * then the backlog. A maintenance thread periodically claims entries left pending by other (dead)
  * consumers ({@code XAUTOCLAIM}), deletes consumers long idle with nothing pending, trims the stream below
  * what every group has acknowledged, and refreshes the lag gauge.
  */
@@ -139,7 +143,12 @@ public class UsageStreamConsumer {
             try {
                 task.run();
             } catch (RuntimeException e) {
-                if (!stopped) {
+                if (stopped) {
+                    return;
+                }
+                if (DatabaseUnavailableException.in(e) != null) { // logged once per outage by the pool; the next run retries
+                    LOG.debugf("usage stream %s failed: %s", what, e.getMessage());
+                } else {
                     LOG.warnf("usage stream %s failed: %s", what, e.getMessage());
                 }
             }
@@ -162,7 +171,11 @@ public class UsageStreamConsumer {
                 if (stopped) {
                     break;
                 }
-                LOG.warnf("usage stream read failed (%s); retrying in 1 s", e.getMessage());
+                if (DatabaseUnavailableException.in(e) != null) { // logged once per outage by the pool; entries stay pending
+                    LOG.debugf("usage not stored: %s; retrying in 1 s", e.getMessage());
+                } else {
+                    LOG.warnf("usage stream read failed (%s); retrying in 1 s", e.getMessage());
+                }
                 sleep(1000);
             }
         }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorEnvelope;
 import io.nexusai.api.openai.ErrorType;
+import io.nexusai.service.db.DatabaseUnavailableException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
@@ -38,6 +39,11 @@ public class RestErrorMappers {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
+        return response(e);
+    }
+
+    /** The answer to one of our failures: its status, its envelope, and {@code Retry-After} when it has one. */
+    public static Response response(ApiException e) {
         Response.ResponseBuilder builder = Response.status(e.status()).type(MediaType.APPLICATION_JSON_TYPE).entity(e.toEnvelope());
         if (e.retryAfterSeconds() != null) {
             builder.header("Retry-After", e.retryAfterSeconds());
@@ -134,8 +140,16 @@ public class RestErrorMappers {
         return internalError(e);
     }
 
-    /** 500 with a generic message; the failure itself goes to the log only. */
+    /**
+     * 500 with a generic message; the failure itself goes to the log only. A database outage that a library
+     * (Hibernate Reactive, Mutiny) wrapped on its way here is still answered as the 503 it is, without a log line
+     * (the bounded pool logs an outage once).
+     */
     public static Response internalError(Throwable e) {
+        DatabaseUnavailableException unavailable = DatabaseUnavailableException.in(e);
+        if (unavailable != null) {
+            return response(unavailable);
+        }
         LOG.error("unexpected failure", e);
         return envelope(500, ErrorType.SERVER, "Internal error.", null, null);
     }
