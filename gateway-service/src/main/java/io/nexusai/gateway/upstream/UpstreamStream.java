@@ -25,7 +25,8 @@ import java.nio.charset.StandardCharsets;
  * ends without its completion marker ({@code [DONE]}, {@code message_stop}) is a failure, not a clean end. Back-pressure: when the
  * client cannot keep up, reading from the upstream pauses. A provider failure after the first byte ends the
  * stream with an OpenAI error event (never a silent clean end); a client that leaves cancels the upstream
- * request. Either way the usage meter bills what was delivered.
+ * request. Either way the usage meter bills what was delivered. Right before the final write ({@code [DONE]} or the
+ * error event) the stages' {@link ProxyContext#beforeLastByte()} hook runs: usage is final there.
  */
 public final class UpstreamStream implements ProxyContext.StreamBody {
     private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
@@ -96,6 +97,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
                 return;
             }
             ended = true;
+            ctx.beforeLastByte();
             out.end(DONE);
             end();
         });
@@ -169,6 +171,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         ended = true;
         meter.cut();
         ctx.recordOutcome(error.status());
+        ctx.beforeLastByte();
         out.end(Buffer.buffer("data: " + error.toEnvelope().toJson() + "\n\n"));
         upstreamRequest.reset();
         end();
