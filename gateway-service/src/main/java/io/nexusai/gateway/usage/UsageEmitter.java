@@ -288,13 +288,7 @@ public class UsageEmitter {
 
     /** The XADD of a record ({@code <json>[\t<settlement>]}) and its settlement's EVALSHA, if any. */
     private void add(List<Request> requests, byte[] line) {
-        int tab = -1;
-        for (int i = line.length - 1; i >= 0; i--) {
-            if (line[i] == '\t') {
-                tab = i;
-                break;
-            }
-        }
+        int tab = indexOfTab(line);
         Buffer json = tab < 0 ? Buffer.buffer(line) : Buffer.buffer(line).slice(0, tab);
         requests.add(Request.cmd(Command.XADD).arg(stream).arg("*").arg("e").arg(json));
         if (tab >= 0) {
@@ -304,6 +298,16 @@ public class UsageEmitter {
                 requests.add(settle);
             }
         }
+    }
+
+    /** Where the settlement of a record starts (JSON holds no raw tab), or -1. */
+    private static int indexOfTab(byte[] line) {
+        for (int i = 0; i < line.length; i++) {
+            if (line[i] == '\t') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private boolean connect() {
@@ -374,9 +378,20 @@ public class UsageEmitter {
                 Thread.currentThread().interrupt();
             }
         }
-        if (unjournaledCount.get() > 0) {
-            LOG.errorf("%d usage events kept in memory (the journal refused them) are lost at shutdown", unjournaledCount.get());
-            dropped.increment(unjournaledCount.get());
+        // events kept in memory get a last chance in the journal (the disk may have room again), for the next process
+        int lost = 0;
+        for (byte[] line; (line = unjournaled.poll()) != null; ) {
+            int tab = indexOfTab(line);
+            byte[] json = tab < 0 ? line : java.util.Arrays.copyOf(line, tab);
+            String settlement = tab < 0 ? null : new String(line, tab + 1, line.length - tab - 1, StandardCharsets.UTF_8);
+            if (!journal.append(json, settlement)) {
+                lost++;
+            }
+        }
+        unjournaledCount.set(0);
+        if (lost > 0) {
+            LOG.errorf("%d usage events kept in memory (the journal refused them) are lost at shutdown", lost);
+            dropped.increment(lost);
         }
         journal.close();
         RedisConnection c = connection;

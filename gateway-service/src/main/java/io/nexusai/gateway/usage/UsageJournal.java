@@ -464,6 +464,8 @@ final class UsageJournal {
         final List<long[]> advances = new ArrayList<>(); // {new acknowledged position, lines consumed}
         /** Whether the journal held more than this batch could take. */
         boolean more;
+        /** Damaged records skipped in this batch, and what to log about them once it is acknowledged. */
+        final List<String> damaged = new ArrayList<>(0);
 
         boolean isEmpty() {
             return records.isEmpty() && segments.isEmpty();
@@ -535,9 +537,11 @@ final class UsageJournal {
                 break;
             }
             lines++;
-            byte[] record = s.legacy ? legacyRecord(a, pos, nl) : record(a, pos, nl, s);
+            byte[] record = s.legacy ? legacyRecord(a, pos, nl) : record(a, pos, nl);
             if (record != null) {
                 batch.records.add(record);
+            } else if (!s.legacy) {
+                batch.damaged.add(s + " holds a damaged record at byte " + (at + pos));
             }
             pos = nl + 1;
         }
@@ -545,17 +549,15 @@ final class UsageJournal {
         if (pos < n && batch.records.size() < maxRecords && at + n == committed) {
             if (s.sealed) {
                 // bytes after the last whole line of a file nobody appends to: a record cut short by a killed process
-                lost++;
-                LOG.warnf("usage journal %s ends with a record cut short (%d bytes): skipped", s, n - pos);
+                batch.damaged.add(s + " ends with a record cut short (" + (n - pos) + " bytes)");
                 to = committed;
             }
         } else if (pos == 0 && n == readBuffer.capacity() && n < MAX_LINE) {
             readBuffer = ByteBuffer.allocate(readBuffer.capacity() * 2); // a line longer than the buffer: next round
             batch.more = true;
         } else if (pos == 0 && n >= MAX_LINE) {
-            lost++;
+            batch.damaged.add(s + " holds a line over " + MAX_LINE + " bytes");
             to = at + n;
-            LOG.warnf("usage journal %s holds a line over %d bytes: skipped", s, MAX_LINE);
         }
         if (to > at) {
             batch.segments.add(s);
@@ -574,34 +576,28 @@ final class UsageJournal {
         return -1;
     }
 
-    /** The payload of a line {@code <crc> <payload>}, or null (counted as lost) when it is damaged. */
-    private byte[] record(byte[] a, int from, int nl, Segment s) {
+    /** The payload of a line {@code <crc> <payload>}, or null when it is damaged. */
+    private byte[] record(byte[] a, int from, int nl) {
         int payload = nl - from - 9;
         if (payload <= 0 || a[from + 8] != ' ') {
-            return damaged(s);
+            return null;
         }
         int expected = 0;
         for (int i = from; i < from + 8; i++) {
             int d = Character.digit(a[i], 16);
             if (d < 0) {
-                return damaged(s);
+                return null;
             }
             expected = (expected << 4) | d;
         }
         readCrc.reset();
         readCrc.update(a, from + 9, payload);
         if ((int) readCrc.getValue() != expected) {
-            return damaged(s);
+            return null;
         }
         byte[] r = new byte[payload];
         System.arraycopy(a, from + 9, r, 0, payload);
         return r;
-    }
-
-    private byte[] damaged(Segment s) {
-        lost++;
-        LOG.warnf("usage journal %s holds a damaged record: skipped", s);
-        return null;
     }
 
     private static byte[] legacyRecord(byte[] a, int from, int nl) {
@@ -619,6 +615,10 @@ final class UsageJournal {
      * small write per segment and batch), and segments sealed and wholly acknowledged are deleted.
      */
     void acknowledge(Batch batch) {
+        for (String d : batch.damaged) {
+            lost++;
+            LOG.warnf("usage journal %s: skipped", d);
+        }
         for (int i = 0; i < batch.segments.size(); i++) {
             Segment s = batch.segments.get(i);
             long[] advance = batch.advances.get(i);
