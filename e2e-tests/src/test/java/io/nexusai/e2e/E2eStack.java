@@ -99,6 +99,9 @@ public final class E2eStack {
         env.putAll(RATE_SPIKE);
         // a log line per request in every service (the gateway's is off by default): TracingIT finds trace ids in them
         env.put("NEXUS_LOG_REQUESTS", "true");
+        // one usage journal directory for the gateways of this stack (never another stack's: a journal is shipped to
+        // the Redis of whoever takes it over), shared as replicas may share one; a restarted gateway finds it again
+        env.put("NEXUS_GATEWAY_USAGE_SPOOL_DIR", emptyDir(logs.resolveSibling("e2e-usage-journal")).toString());
         try {
             Files.createDirectories(logs);
             try (Stream<Path> old = Files.list(logs)) {
@@ -122,8 +125,11 @@ public final class E2eStack {
 
     /** The Redis data directory, emptied of an earlier run's files. */
     private Path emptyRedisDir() {
-        Path dir = redisDir();
-        // Redis 7 keeps its append-only files in a sub-directory
+        return emptyDir(redisDir());
+    }
+
+    /** A directory of the stack's own, emptied of an earlier run's files (sub-directories too: Redis 7 keeps its append-only files in one). */
+    private static Path emptyDir(Path dir) {
         try (Stream<Path> old = Files.exists(dir) ? Files.walk(dir) : Stream.empty()) {
             for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 if (!f.equals(dir)) {
@@ -212,6 +218,19 @@ public final class E2eStack {
         if (p != null) {
             p.stop();
         }
+    }
+
+    /** Kills one service with SIGKILL, as in a crash (no shutdown hook runs), and waits for it to be gone. */
+    public void killService(String name) {
+        ServiceProcess p = processes.get(name);
+        if (p != null) {
+            p.kill();
+        }
+    }
+
+    /** The usage journal directory of the stack's gateways. */
+    public Path usageJournalDirectory() {
+        return Path.of(env.get("NEXUS_GATEWAY_USAGE_SPOOL_DIR"));
     }
 
     public boolean isRunning(String name) {

@@ -113,6 +113,36 @@ class UsagePipelineTest {
                 assertThat(redis.stream(String.class).xpending(stream(), "metering").getPendingCount()).isZero());
     }
 
+    /**
+     * What a gateway does after a crash: it sends again the events whose acknowledgement from Redis it had not yet
+     * recorded, long after metering stored them (another batch, another transaction). They are skipped: one row, and
+     * the rollups the usage API reads count the request once.
+     */
+    @Test
+    void anEventSentAgainAfterItWasStoredCountsOnce() throws Exception {
+        String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
+        String requestId = UUID.randomUUID().toString();
+        publish(event(tenant, requestId, "gpt-4o", 1000, 500, "1"));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(usage.totals(tenantFilter(tenant), null).await().indefinitely().get(0).requests()).isEqualTo(1));
+
+        publish(event(tenant, requestId, "gpt-4o", 1000, 500, "1")); // the replay
+        publish(event(tenant, UUID.randomUUID().toString(), "gpt-4o", 7, 3, "1")); // and a new request after it
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(usage.totals(tenantFilter(tenant), null).await().indefinitely().get(0).requests()).isEqualTo(2));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(redis.stream(String.class).xpending(stream(), "metering").getPendingCount()).isZero());
+
+        UsageRepository.Totals t = usage.totals(tenantFilter(tenant), null).await().indefinitely().get(0);
+        assertThat(t.requests()).isEqualTo(2);
+        assertThat(t.promptTokens()).isEqualTo(1007);
+        assertThat(t.completionTokens()).isEqualTo(503);
+        List<UsageRepository.Totals> byHour = usage.totals(tenantFilter(tenant), "hour").await().indefinitely();
+        assertThat(byHour.stream().mapToLong(UsageRepository.Totals::requests).sum()).isEqualTo(2);
+        assertThat(usage.events(new UsageRepository.Filter(tenant, Instant.now().minusSeconds(3600), Instant.now().plusSeconds(60),
+                null, null, null, null, requestId), 10).await().indefinitely()).hasSize(1);
+    }
+
     @Test
     void usageApiNeedsAKey() {
         given().get("/v1/usage").then().statusCode(401).body("error.code", equalTo("invalid_api_key"));

@@ -34,18 +34,34 @@ public interface GatewayConfig {
     @WithDefault("http://localhost:8084")
     String meteringUrl();
 
-    /** Where usage events wait while Redis is unreachable. */
+    /**
+     * The usage journal (called spool by earlier versions, whose settings it keeps): every usage event is written
+     * there before its response ends, and kept until Redis has it.
+     */
     UsageSpool usageSpool();
 
-    /** The on-disk spool of usage events. */
+    /** The on-disk journal of usage events ({@code nexus.gateway.usage-spool.*}). */
     interface UsageSpool {
-        /** Directory of the spool files (in Kubernetes: an emptyDir or a persistent volume). */
+        /**
+         * Directory of the journal: one per Redis and namespace; replicas may share it (in Kubernetes an emptyDir,
+         * which outlives a container's restart, or a ReadWriteMany volume so that a surviving pod ships a dead one's).
+         */
         @WithDefault("${java.io.tmpdir}/nexus-usage-spool")
         String dir();
 
-        /** Past this much on disk, further events are counted as lost (nexus_usage_events_dropped_total). */
+        /**
+         * Past this much on disk (Redis away for long), further events are kept in memory only
+         * (nexus_usage_journal_errors_total), then counted as lost (nexus_usage_events_dropped_total).
+         */
         @WithDefault("1G")
         io.quarkus.runtime.configuration.MemorySize maxSize();
+
+        /**
+         * Size at which an event loop's journal segment is closed and a new file started; a segment is deleted once
+         * Redis has acknowledged all of it.
+         */
+        @WithDefault("4M")
+        io.quarkus.runtime.configuration.MemorySize segmentSize();
     }
 
     /** Upstream connections. */

@@ -37,6 +37,7 @@ public final class ProxyContext {
     private final Map<Class<?>, Object> attachments = new IdentityHashMap<>(8);
     private int index = -1;
     private boolean completed;
+    private boolean lastByte;
 
     private int status = 200;
     private final MultiMap responseHeaders = MultiMap.caseInsensitiveMultiMap();
@@ -191,9 +192,29 @@ public final class ProxyContext {
             response.setChunked(true);
             streamBody.start(response, this::complete);
         } else if (responseBody == null) {
+            beforeLastByte();
             response.end().onComplete(r -> complete());
         } else {
+            beforeLastByte();
             response.end(responseBody).onComplete(r -> complete());
+        }
+    }
+
+    /**
+     * Runs every stage's {@link Stage#beforeLastByte} hook, once: called right before the response's last write —
+     * here for a whole response, by the {@link StreamBody} for a stream.
+     */
+    public void beforeLastByte() {
+        if (lastByte) {
+            return;
+        }
+        lastByte = true;
+        for (Stage stage : stages) {
+            try {
+                stage.beforeLastByte(this);
+            } catch (RuntimeException e) {
+                inLogContext(() -> LOG.errorf(e, "stage %s failed before the last byte of %s", stage.getClass().getSimpleName(), requestId));
+            }
         }
     }
 

@@ -17,6 +17,14 @@ public interface Stage {
         ctx.respond();
     }
 
+    /**
+     * Right before the response's last write (the end of a whole response, the final event of a stream: {@code [DONE]}
+     * or an error event): outcome and usage are final, and the client cannot have the response complete yet. Not
+     * called for a response that ends without a last write (the client left). Must not fail.
+     */
+    default void beforeLastByte(ProxyContext ctx) {
+    }
+
     /** After the response has been sent, or the client has gone. Usage is final here. Must not fail. */
     default void onComplete(ProxyContext ctx) {
     }

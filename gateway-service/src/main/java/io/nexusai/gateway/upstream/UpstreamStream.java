@@ -29,8 +29,9 @@ import java.nio.charset.StandardCharsets;
  * what was delivered.
  *
  * <p>Every way out goes through {@link #end()}: the idle deadline is disarmed, the upstream handlers go, the owner
- * is told (it releases the rest of the request), the stream stops counting as active. Confined to the request's
- * event loop.
+ * is told (it releases the rest of the request), the stream stops counting as active. Right before the final
+ * write ({@code [DONE]} or the error event) the stages' {@link ProxyContext#beforeLastByte()} hook runs: usage is
+ * final there. Confined to the request's event loop.
  */
 public final class UpstreamStream implements ProxyContext.StreamBody {
     private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
@@ -111,6 +112,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
             return;
         }
         ended = true;
+        ctx.beforeLastByte();
         out.end(DONE);
         end();
     }
@@ -171,6 +173,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         meter.cut();
         ctx.recordOutcome(error.status());
         if (out != null) {
+            ctx.beforeLastByte();
             out.end(Buffer.buffer("data: " + error.toEnvelope().toJson() + "\n\n"));
         }
         upstreamRequest.reset();

@@ -26,9 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Through a Redis outage no usage event is lost: they go to the disk spool and are replayed when Redis is back,
- * and a spool file left by a gateway that died is replayed too. Runs against a real redis-server it stops and
- * starts.
+ * Through a Redis outage no usage event is lost: they wait in the journal and go to Redis when it is back, and the
+ * journal of a gateway that was killed (and a spool file of an earlier version) is shipped too. Runs against a real
+ * redis-server it stops and starts.
  */
 @QuarkusTest
 @TestProfile(UsageSpoolTest.Profile.class)
@@ -84,21 +84,30 @@ class UsageSpoolTest {
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> emitter.spooled() == 700);
 
-        // a gateway that died left its spool behind: a file of another owner, whose lock nobody holds
-        Files.writeString(SPOOL.resolve("usage-deadgateway_42-1.jsonl"),
-                new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(event()) + "\n");
+        // a gateway killed with two events in its journal, whose lock nobody holds any more
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        UsageJournal dead = new UsageJournal(SPOOL, "killedgateway_7", 1 << 20, 1 << 20);
+        dead.open();
+        dead.append(json.writeValueAsBytes(event()), null);
+        dead.append(json.writeValueAsBytes(event()), null);
+        dead.close();
+        // and a spool file of an earlier version, left by a gateway that died
+        Files.writeString(SPOOL.resolve("usage-deadgateway_42-1.jsonl"), json.writeValueAsString(event()) + "\n");
 
         StoppableRedisTestResource.startRedis(); // a fresh server: what it held before is gone
         await().atMost(Duration.ofSeconds(20)).until(() -> emitter.connected() && emitter.spooled() == 0);
-        await().atMost(Duration.ofSeconds(10)).until(() -> xlen() == 701);
-        try (var files = Files.list(SPOOL)) {
-            assertThat(files.filter(f -> f.toString().endsWith(".jsonl"))).isEmpty();
-        }
+        // the directory is looked at every 10 s for journals of dead gateways
+        await().atMost(Duration.ofSeconds(30)).until(() -> xlen() == 703);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            try (var files = Files.list(SPOOL)) {
+                assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.endsWith(".jsonl") || f.contains("killedgateway"));
+            }
+        });
 
         for (int i = 0; i < 10; i++) {
             emitter.emit(event());
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> xlen() == 711);
+        await().atMost(Duration.ofSeconds(10)).until(() -> xlen() == 713);
         assertThat(RedisProvider.pings(StoppableRedisTestResource.url())).isTrue();
     }
 }
