@@ -45,7 +45,8 @@ public final class Deadlines {
     private long now = System.nanoTime();
     private long periodic = -1;
     private int idleTicks;
-    private int size;
+    /** Written on the loop only; volatile so that a leak check from another thread sees it. */
+    private volatile int size;
 
     /** @param loop the event loop's own (not a request's duplicated) context: ticks run on it */
     public Deadlines(ContextInternal loop) {

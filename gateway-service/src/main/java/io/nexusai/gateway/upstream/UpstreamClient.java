@@ -32,6 +32,7 @@ public class UpstreamClient {
     private final HttpClient shared;
     private final ThreadLocal<Loop> perLoop = new ThreadLocal<>();
     private final List<HttpClient> all = new CopyOnWriteArrayList<>();
+    private final List<Loop> loops = new CopyOnWriteArrayList<>();
 
     public UpstreamClient(Vertx vertx, GatewayConfig config) {
         GatewayConfig.Upstream up = config.upstream();
@@ -78,8 +79,21 @@ public class UpstreamClient {
             loop = new Loop(client, new Deadlines(context), Thread.currentThread());
             perLoop.set(loop);
             all.add(client);
+            loops.add(loop);
         }
         return loop;
+    }
+
+    /**
+     * Deadlines armed on all loops: 0 once no upstream call is in flight (a leak check for tests and diagnostics;
+     * each count is read from outside its loop, so it is exact only when the loops are quiet).
+     */
+    public int armedDeadlines() {
+        int n = 0;
+        for (Loop loop : loops) {
+            n += loop.deadlines().size();
+        }
+        return n;
     }
 
     void stop(@Observes ShutdownEvent event) {
