@@ -77,24 +77,28 @@ public class OpenAiRoutes {
         Stage admit = new AdmitStage(limiter, estimator, config.limits(), secrets.redisNames());
         Stage normalise = new NormaliseStage(mapper);
         Stage call = new UpstreamStage(upstream, new Failover.Services(translators, health, mapper, metrics), estimator);
+        long maxBody = config.maxBodySize().asLongValue();
         for (Endpoint endpoint : Endpoint.values()) {
             modelApis.put("/v1/" + endpoint.openAiPath(), new Pipeline(List.of(record, anomaly, new ParseStage(mapper, endpoint),
-                    authenticate, resolve, select, admit, normalise, call), sdkSpans, inFlight));
+                    authenticate, resolve, select, admit, normalise, call), sdkSpans, inFlight, maxBody, anomalies::refusedEarly));
         }
         this.models = new Pipeline(List.of(anomaly, authenticate, new ListModelsStage(routes, mapper)), sdkSpans, inFlight);
     }
 
     void register(@Observes Router router) {
+        // the model APIs read their bodies themselves, within the replica's byte budget (Pipeline); the other /v1
+        // routes (control-plane relays) get theirs from the body handler
+        int order = -120;
+        for (Map.Entry<String, Pipeline> api : modelApis.entrySet()) {
+            router.post(api.getKey()).order(order++).handler(api.getValue()::handle);
+            router.route(api.getKey()).order(order++).handler(ctx -> methodNotAllowed(ctx, "POST"));
+        }
         BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodySize().asLongValue()).setHandleFileUploads(false);
         router.route("/v1/*").order(-100).handler(body).failureHandler(ctx -> {
             anomalies.refusedEarly(ctx, ctx.statusCode());
             failure(ctx);
         });
-        int order = -90;
-        for (Map.Entry<String, Pipeline> api : modelApis.entrySet()) {
-            router.post(api.getKey()).order(order++).handler(api.getValue()::handle);
-            router.route(api.getKey()).order(order++).handler(ctx -> methodNotAllowed(ctx, "POST"));
-        }
+        order = -90;
         router.get("/v1/models").order(order++).handler(models::handle);
         router.get("/v1/models/*").order(order++).handler(models::handle);
         router.route("/v1/models").order(order++).handler(ctx -> methodNotAllowed(ctx, "GET"));

@@ -16,9 +16,16 @@ public interface GatewayConfig {
     /**
      * Most requests (streams included) one replica holds at once; beyond it a request gets 503
      * {@code server_overloaded} with {@code Retry-After}. Unset or 0: derived from the heap (a quarter of the
-     * maximum heap at 128 KiB a request, at least 64).
+     * maximum heap at 32 KiB a request, at least 64).
      */
     java.util.OptionalInt maxInFlight();
+
+    /**
+     * Most bytes of request bodies one replica holds at once (bodies being read or in requests alive); a request
+     * whose body does not fit gets 503 {@code server_overloaded} with {@code Retry-After}. Unset or 0: a sixteenth
+     * of the maximum heap (a parsed body takes a few times its size in the heap).
+     */
+    java.util.Optional<io.quarkus.runtime.configuration.MemorySize> maxBodyBytesInFlight();
 
     /** Full route-snapshot resync period (besides change events). */
     @WithDefault("30s")
@@ -74,9 +81,12 @@ public interface GatewayConfig {
         Duration connectTimeout();
 
 
-        /** Pooled connections per upstream host and event loop (each event loop has its own pool). */
-        @WithDefault("256")
-        int maxConnectionsPerHost();
+        /**
+         * Pooled connections per upstream host and event loop (each event loop has its own pool). Unset or 0: the
+         * replica's bound of requests in flight, since every request in flight (a held stream above all) may hold
+         * one: a smaller pool makes the requests beyond it wait for a connection until their timeout.
+         */
+        java.util.OptionalInt maxConnectionsPerHost();
 
         /** Idle pooled connections are closed after this. */
         @WithDefault("60s")

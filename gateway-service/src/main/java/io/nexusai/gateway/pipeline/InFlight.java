@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The requests alive in this replica: a {@link ProxyContext} counts from its creation until it is released,
@@ -23,31 +24,42 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class InFlight {
     private static final Logger LOG = Logger.getLogger(InFlight.class);
     /**
-     * Heap set aside per request alive when the bound is derived from the heap: a request holds its parsed body,
-     * the upstream request and connection state, and for a stream its translator and meter. An estimate, not yet
-     * measured; bodies near {@code max-body-size} are not covered by it (the bound counts requests, not bytes).
-     * The rest of the heap is headroom for the route table, the key cache and garbage.
+     * Heap set aside per request alive when the bound is derived from the heap: twice the 15–17 KiB of live heap a
+     * held, idle stream was measured to take (docs/benchmarks.md: 1,000 held streams); bodies are bounded apart, by
+     * bytes. The rest of the heap is headroom for the route table, the key cache, the tokenizer and garbage.
      */
-    static final long HEAP_PER_REQUEST = 128 * 1024;
+    static final long HEAP_PER_REQUEST = 32 * 1024;
 
     private final AtomicInteger alive = new AtomicInteger();
+    private final AtomicLong bodyBytes = new AtomicLong();
     private final int limit;
+    private final long bodyBytesLimit;
     private final Counter rejected;
 
     @Inject
     public InFlight(GatewayConfig config, MeterRegistry registry) {
-        this(config.maxInFlight().orElse(0), registry);
+        this(config.maxInFlight().orElse(0), config.maxBodyBytesInFlight().map(m -> m.asLongValue()).orElse(0L), registry);
     }
 
     /** @param limit the bound, or 0 or less for the default derived from the heap */
     public InFlight(int limit, MeterRegistry registry) {
+        this(limit, 0, registry);
+    }
+
+    /**
+     * @param limit          the bound of requests, or 0 or less for the default derived from the heap
+     * @param bodyBytesLimit the bound of body bytes, or 0 or less for the default derived from the heap
+     */
+    public InFlight(int limit, long bodyBytesLimit, MeterRegistry registry) {
         this.limit = limit > 0 ? limit : defaultLimit(Runtime.getRuntime().maxMemory());
+        this.bodyBytesLimit = bodyBytesLimit > 0 ? bodyBytesLimit : Runtime.getRuntime().maxMemory() / 16;
         Gauge.builder("nexus.requests.in.flight", alive, AtomicInteger::get)
                 .description("Requests alive in this replica, from their first byte in to their release").register(registry);
         this.rejected = Counter.builder("nexus.overload.rejections")
                 .description("Requests refused with 503 server_overloaded because the replica was at its in-flight bound")
                 .register(registry);
-        LOG.infof("at most %d requests in flight (nexus.gateway.max-in-flight)", this.limit);
+        LOG.infof("at most %d requests and %d MiB of request bodies in flight (nexus.gateway.max-in-flight, "
+                + "nexus.gateway.max-body-bytes-in-flight)", this.limit, this.bodyBytesLimit >> 20);
     }
 
     /** A quarter of the heap at {@link #HEAP_PER_REQUEST} each, at least 64. */
@@ -69,6 +81,36 @@ public class InFlight {
     /** Gives the place back: once per request that entered. */
     public void exit() {
         alive.decrementAndGet();
+    }
+
+    /**
+     * Takes room for {@code n} more bytes of request body; {@code false} (and counted as a refusal) when they do not
+     * fit. A body alone larger than the whole budget never fits.
+     */
+    public boolean tryTakeBodyBytes(long n) {
+        long now = bodyBytes.addAndGet(n);
+        if (now > bodyBytesLimit) {
+            bodyBytes.addAndGet(-n);
+            rejected.increment();
+            return false;
+        }
+        return true;
+    }
+
+    /** Gives back room taken by {@link #tryTakeBodyBytes}. */
+    public void giveBodyBytes(long n) {
+        if (n != 0) {
+            bodyBytes.addAndGet(-n);
+        }
+    }
+
+    /** Bytes of request bodies held now. */
+    public long bodyBytes() {
+        return bodyBytes.get();
+    }
+
+    public long bodyBytesLimit() {
+        return bodyBytesLimit;
     }
 
     public int alive() {

@@ -32,6 +32,9 @@ public final class ProxyContext {
     private final RequestTrace trace;
     /** Counts this request alive until {@link #complete()}, the one release whatever ended it. */
     private final InFlight inFlight;
+    /** The request body as read by the pipeline ({@code null} for requests without one), and its share of the byte budget. */
+    private final Buffer body;
+    private final long bodyBytes;
     private final long startNanos = System.nanoTime();
     private final long startMillis = System.currentTimeMillis();
     private final Map<Class<?>, Object> attachments = new IdentityHashMap<>(8);
@@ -58,8 +61,10 @@ public final class ProxyContext {
     }
 
     ProxyContext(RoutingContext http, List<Stage> stages, String requestId, String clientRequestId, RequestTrace trace,
-                 InFlight inFlight) {
+                 InFlight inFlight, Buffer body, long bodyBytes) {
         this.inFlight = inFlight;
+        this.body = body;
+        this.bodyBytes = bodyBytes;
         this.http = http;
         this.stages = stages;
         this.requestId = requestId;
@@ -234,6 +239,7 @@ public final class ProxyContext {
         } finally {
             onClientClose = null;
             closed.owner = null;
+            inFlight.giveBodyBytes(bodyBytes);
             inFlight.exit();
         }
     }
@@ -249,6 +255,11 @@ public final class ProxyContext {
 
     public RoutingContext http() {
         return http;
+    }
+
+    /** The raw request body ({@code null} when the endpoint reads none). */
+    public Buffer body() {
+        return body;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.nexusai.gateway.upstream;
 
 import io.nexusai.gateway.config.GatewayConfig;
+import io.nexusai.gateway.pipeline.InFlight;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -34,7 +35,7 @@ public class UpstreamClient {
     private final List<HttpClient> all = new CopyOnWriteArrayList<>();
     private final List<Loop> loops = new CopyOnWriteArrayList<>();
 
-    public UpstreamClient(Vertx vertx, GatewayConfig config) {
+    public UpstreamClient(Vertx vertx, GatewayConfig config, InFlight inFlight) {
         GatewayConfig.Upstream up = config.upstream();
         HttpClientOptions options = new HttpClientOptions()
                 .setKeepAlive(true)
@@ -50,7 +51,8 @@ public class UpstreamClient {
                 .setTracingPolicy(TracingPolicy.IGNORE);
         this.vertx = vertx;
         this.options = options;
-        this.pool = new PoolOptions().setHttp1MaxSize(up.maxConnectionsPerHost());
+        this.pool = new PoolOptions().setHttp1MaxSize(up.maxConnectionsPerHost().orElse(0) > 0
+                ? up.maxConnectionsPerHost().getAsInt() : inFlight.limit());
         this.shared = vertx.createHttpClient(options, pool);
         all.add(shared);
     }

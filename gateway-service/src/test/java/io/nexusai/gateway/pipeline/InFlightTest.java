@@ -28,8 +28,8 @@ class InFlightTest {
 
     @Test
     void theDefaultBoundFollowsTheHeap() {
-        assertThat(InFlight.defaultLimit(256L << 20)).isEqualTo(512);
-        assertThat(InFlight.defaultLimit(1L << 30)).isEqualTo(2048);
+        assertThat(InFlight.defaultLimit(96L << 20)).isEqualTo(768);
+        assertThat(InFlight.defaultLimit(256L << 20)).isEqualTo(2048);
         assertThat(InFlight.defaultLimit(8L << 20)).as("never below 64").isEqualTo(64);
         assertThat(new InFlight(0, new SimpleMeterRegistry()).limit()).isEqualTo(InFlight.defaultLimit(Runtime.getRuntime().maxMemory()));
     }

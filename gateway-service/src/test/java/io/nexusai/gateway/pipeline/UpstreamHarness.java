@@ -21,7 +21,6 @@ import io.nexusai.mock.MockProviderServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -49,7 +48,10 @@ final class UpstreamHarness implements AutoCloseable {
 
     final Vertx vertx;
     final MockProviderServer mock;
-    final InFlight inFlight = new InFlight(1000, new SimpleMeterRegistry());
+    /** Largest body the harness's pipeline reads, and the bytes of bodies it holds at once. */
+    static final int MAX_BODY = 32 * 1024;
+    static final int BODY_BUDGET = 64 * 1024;
+    final InFlight inFlight = new InFlight(1000, BODY_BUDGET, new SimpleMeterRegistry());
     private final UpstreamClient upstream;
     private final ObjectMapper mapper;
     private final HttpServer server;
@@ -70,7 +72,7 @@ final class UpstreamHarness implements AutoCloseable {
             public void onRequest(ProxyContext ctx) {
                 ObjectNode body;
                 try {
-                    body = (ObjectNode) mapper.readTree(ctx.http().body().buffer().getBytes());
+                    body = (ObjectNode) mapper.readTree(ctx.body().getBytes());
                 } catch (IOException e) {
                     throw ApiException.badRequest("bad json", null);
                 }
@@ -83,9 +85,9 @@ final class UpstreamHarness implements AutoCloseable {
             }
         };
         Pipeline pipeline = new Pipeline(List.of(fixture, new NormaliseStage(mapper), new UpstreamStage(upstream, services, estimator)),
-                false, inFlight);
+                false, inFlight, MAX_BODY, null);
         Router router = Router.router(vertx);
-        router.post("/v1/chat/completions").handler(BodyHandler.create(false)).handler(pipeline::handle);
+        router.post("/v1/chat/completions").handler(pipeline::handle);
         this.server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").toCompletionStage()
                 .toCompletableFuture().get(10, TimeUnit.SECONDS);
     }

@@ -252,6 +252,31 @@ class UpstreamPipelineTest {
         }
     }
 
+    @Test
+    void bodiesBeyondTheLimitOrTheBudgetAreRefusedAndTheReplicaKeepsServing() throws Exception {
+        HttpResponse<String> large = h.post(UpstreamHarness.chat("any", "x".repeat(UpstreamHarness.MAX_BODY), false, 20));
+        assertThat(large.statusCode()).isEqualTo(413);
+        assertThat(h.json(large.body()).at("/error/code").asText()).isEqualTo("request_too_large");
+
+        h.fault("m-hang-budget", "\"hang\": true");
+        h.alias("budget", new AliasPolicy("weighted", 1, 2_000, 60_000, 60_000, 600_000), h.onMock("m-hang-budget"));
+        h.alias("budgetok", QUICK, h.onMock("m-budget-ok"));
+        String big = UpstreamHarness.chat("budget", "y".repeat(UpstreamHarness.BODY_BUDGET / 2 - 1000), false, 20);
+        try (Socket first = send(big); Socket second = send(big)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> countFor("m-hang-budget") == 2);
+            assertThat(h.inFlight.bodyBytes()).isGreaterThan(UpstreamHarness.BODY_BUDGET / 2);
+            HttpResponse<String> refused = h.post(UpstreamHarness.chat("budgetok", "z".repeat(UpstreamHarness.BODY_BUDGET / 4), false, 20));
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("retry-after")).hasValue("1");
+            assertThat(h.json(refused.body()).at("/error/code").asText()).isEqualTo("server_overloaded");
+            HttpResponse<String> small = h.post(UpstreamHarness.chat("budgetok", "small", false, 20));
+            assertThat(small.statusCode()).as("a small body still fits").isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.inFlight.bodyBytes() == 0);
+        assertThat(h.post(UpstreamHarness.chat("budgetok", "z".repeat(UpstreamHarness.BODY_BUDGET / 4), false, 20)).statusCode())
+                .as("the budget is free again once the held requests are gone").isEqualTo(200);
+    }
+
     private Socket send(String body) throws Exception {
         Socket s = new Socket("127.0.0.1", h.port());
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

@@ -57,7 +57,7 @@ public final class AuthenticateStage implements Stage {
             ctx.proceed();
             return;
         }
-        signatures.check(principal, ctx.http().request(), ctx.http().body().buffer()).onComplete(checked -> {
+        signatures.check(principal, ctx.http().request(), ctx.body()).onComplete(checked -> {
             if (checked.failed()) {
                 ctx.attach(RefusedCaller.class, new RefusedCaller(principal.tenantId(), principal.keyId()));
                 ctx.fail(checked.cause());

@@ -35,7 +35,7 @@ public final class ParseStage implements Stage {
                     "Unsupported content type '" + (contentType == null ? "none" : sanitize(contentType))
                             + "': send the request body as application/json.", null, "unsupported_media_type");
         }
-        Buffer raw = ctx.http().body().buffer();
+        Buffer raw = ctx.body();
         if (raw == null || raw.length() == 0) {
             throw ApiException.badRequest("The request body is empty: send a JSON object.", null);
         }
