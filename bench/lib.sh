@@ -160,12 +160,13 @@ restart_gateway() {
   old=$(pid_of gateway)
   ours "$old" || die "no gateway of ours is running (target/local/pids/gateway.pid)"
   mkdir -p "$BENCH_STATE"
-  if ! tr '\0' '\n' < "/proc/$old/environ" | grep -q '^NEXUS_BENCH_PINNED=1$'; then
-    cp "/proc/$old/environ" "$BENCH_STATE/gateway.orig.environ"
-    cp "/proc/$old/cmdline" "$BENCH_STATE/gateway.orig.cmdline"
+  if ! tr '\0' '\n' < "/proc/$old/environ" | grep -q '^NEXUS_BENCH_PINNED=1$' || [ ! -f "$BENCH_STATE/gateway.orig.environ" ]; then
+    # what it runs with; a gateway a bench script left behind (KEEP=1) without its original is taken as it is,
+    # less the marker and the GC log
+    tr '\0' '\n' < "/proc/$old/environ" | grep -v '^NEXUS_BENCH_PINNED=' | tr '\n' '\0' > "$BENCH_STATE/gateway.orig.environ"
+    tr '\0' '\n' < "/proc/$old/cmdline" | grep -v '^-Xlog:gc:file=' | tr '\n' '\0' > "$BENCH_STATE/gateway.orig.cmdline"
     readlink "/proc/$old/cwd" > "$BENCH_STATE/gateway.orig.cwd"
   fi
-  [ -f "$BENCH_STATE/gateway.orig.environ" ] || die "the gateway's original environment is unknown"
   mapfile -d '' -t env < "$BENCH_STATE/gateway.orig.environ"
   mapfile -d '' -t cmd < "$BENCH_STATE/gateway.orig.cmdline"
   args=("${cmd[0]}")

@@ -12,9 +12,9 @@
 #   - bench/StreamLoad.java soak: $SOAK_STREAMS (8) clients streaming back to back (stream + include_usage, 50 chunks
 #     paced at $SOAK_PACE_MS (20) ms by a rule at the mock: ~1 s each), every $ABORT_EVERY-th (10th) stream abandoned
 #     by its client after $ABORT_AFTER (5) chunks (socket closed).
-# Every $SAMPLE_S seconds: the gateway's RSS (VmRSS), heap after the last GC and live heap after the last full GC
-# (from its GC log; a full GC is forced with jcmd GC.run every $FULL_GC_EVERY (60) seconds, 0 = never, so that the
-# live heap is known without waiting for the collector), nexus_requests_in_flight and nexus_active_streams,
+# Every $SAMPLE_S seconds: the gateway's RSS (VmRSS), heap after the last GC (from its GC log), the live heap after
+# a full GC forced with jcmd GC.run (at the first sample, then every $FULL_GC_EVERY (60) seconds; 0 = never; the
+# column is empty in between), nexus_requests_in_flight and nexus_active_streams,
 # requests/s and non-2xx/s (from nexus_requests_total), and its CPU use.
 # Output: target/bench/soak-<time>/soak.csv and a report: least-squares slopes per hour of RSS, of heap after GC and
 # of the live heap (over the samples after the first $SLOPE_FROM seconds, default a sixth of the run: class loading,
@@ -79,7 +79,7 @@ requests_by() { # metrics -> "total non2xx" of nexus_requests_total
 }
 
 say "soak: $DURATION, wrk $SOAK_CONNS connections non-streaming + $SOAK_STREAMS streaming clients (${SOAK_PACE_MS} ms/chunk, every ${ABORT_EVERY}th abandoned after $ABORT_AFTER chunks); samples every ${SAMPLE_S}s in $CSV"
-echo "t_s,rss_mb,heap_after_gc_mb,live_after_full_gc_mb,in_flight,active_streams,rps,non2xx_per_s,cpu_pct" > "$CSV"
+echo "t_s,rss_mb,heap_after_gc_mb,live_after_forced_gc_mb,in_flight,active_streams,rps,non2xx_per_s,cpu_pct" > "$CSV"
 
 BENCH_KEY=$NEXUS_APP_KEY BENCH_MODEL=$NEXUS_MODEL taskset -c "$LOAD_CPU" wrk -t1 -c"$SOAK_CONNS" -d"${SECS}s" --timeout 30s \
   --latency -s "$ROOT/bench/chat.lua" "$GATEWAY_URL" > "$RUN/wrk.txt" 2>&1 &
@@ -91,7 +91,7 @@ LOAD_PID=$!
 
 t_start=$(date +%s.%N)
 m=$(scrape); read -r req0 bad0 < <(requests_by "$m"); tick0=$(ticks "$GW"); t_prev=$t_start
-last_gc=0 i=0
+last_gc=-$FULL_GC_EVERY i=0 # a full GC at the first sample, then every FULL_GC_EVERY seconds
 while kill -0 "$WRK_PID" 2>/dev/null || kill -0 "$LOAD_PID" 2>/dev/null; do
   i=$((i + 1))
   now=$(date +%s.%N)
@@ -104,13 +104,15 @@ while kill -0 "$WRK_PID" 2>/dev/null || kill -0 "$LOAD_PID" 2>/dev/null; do
   rss=$(awk -v k="$(rss_kb "$GW")" 'BEGIN {printf "%.1f", k / 1024}')
   after_gc=$(gc_after 'Pause')
   # the forced full GC comes after the other figures of the sample (its own CPU lands in the next interval)
+  live=""
   if [ "$FULL_GC_EVERY" -gt 0 ] && [ $((t - last_gc)) -ge "$FULL_GC_EVERY" ]; then
     "$JCMD" "$GW" GC.run >/dev/null 2>&1 || true
     last_gc=$t
+    live=$(gc_after 'Pause Full')
   fi
   dt=$(awk -v a="$t_prev" -v b="$now" 'BEGIN {print b - a}')
   printf '%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$t" "$rss" \
-    "$after_gc" "$(gc_after 'Pause Full')" "$(gauge nexus_requests_in_flight "$m")" "$(gauge nexus_active_streams "$m")" \
+    "$after_gc" "$live" "$(gauge nexus_requests_in_flight "$m")" "$(gauge nexus_active_streams "$m")" \
     "$(awk -v a="$req0" -v b="$req" -v d="$dt" 'BEGIN {printf "%.0f", (b - a) / d}')" \
     "$(awk -v a="$bad0" -v b="$bad" -v d="$dt" 'BEGIN {printf "%.1f", (b - a) / d}')" \
     "$(awk -v a="$tick0" -v b="$tick" -v d="$dt" -v c="$CLK_TCK" 'BEGIN {printf "%.0f", (b - a) / c / d * 100}')" >> "$CSV"
@@ -132,6 +134,9 @@ for w in $(seq 1 60); do
   sleep 0.5
 done
 end_inflight=$(gauge nexus_requests_in_flight "$m") end_streams=$(gauge nexus_active_streams "$m")
+echo "$m" > "$RUN/metrics-end.txt"
+by_status=$(awk '/^nexus_requests_total\{/ {match($0, /status="[^"]*"/); s = substr($0, RSTART + 8, RLENGTH - 9); n[s] += $2}
+  END {for (s in n) printf "%s: %.0f, ", s, n[s]}' <<<"$m" | sed 's/, $//')
 "$JCMD" "$GW" GC.run >/dev/null 2>&1 || true
 sleep 1
 live_end=$(gc_after 'Pause Full')
@@ -151,11 +156,12 @@ streams_out=$(grep '^RESULT' "$RUN/streams.txt" || tail -3 "$RUN/streams.txt")
   echo "|---|---|"
   echo "| non-streaming (wrk -c$SOAK_CONNS) | $(wrk_requests "$wrk_out") requests, $(wrk_rps "$wrk_out")/s, p50 $(awk '$1 == "50%" {print $2}' <<<"$wrk_out"), p99 $(awk '$1 == "99%" {print $2}' <<<"$wrk_out"), non-2xx $(wrk_non2xx "$wrk_out"), socket errors $(wrk_errors "$wrk_out") |"
   echo "| streams ($SOAK_STREAMS clients, ${SOAK_PACE_MS} ms/chunk) | ${streams_out#RESULT } |"
+  echo "| gateway requests by status (nexus_requests_total; abandoned streams are recorded as 499) | $by_status |"
   echo "| RSS first → last sample | $(col first 2) → $(col last 2) MB |"
   echo "| **RSS slope** | $(slope 2) |"
   echo "| heap after GC, first → last sample | $(col first 3) → $(col last 3) MB |"
   echo "| heap after GC slope | $(slope 3) |"
-  echo "| live heap after full GC, first → last sample → after the load | $(col first 4) → $(col last 4) → $live_end MB |"
+  echo "| live heap after a forced full GC, first → last → after the load | $(col first 4) → $(col last 4) → $live_end MB |"
   echo "| **live heap slope** | $(slope 4) |"
   echo "| nexus_requests_in_flight / nexus_active_streams when the load stopped | $stop_inflight / $stop_streams |"
   echo "| **the same after the load** | $end_inflight / $end_streams $([ -n "$settled" ] && echo "(0 within $settled s of the stop)" || echo "(**not 0 after 30 s**)") |"
