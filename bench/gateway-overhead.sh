@@ -6,11 +6,12 @@
 #     through the gateway (wrk, 1 thread, $CONNS connections, $DURATION);
 #   - the gateway's CPU time per request (utime+stime from /proc/<pid>/stat over the gateway run);
 #   - the gateway's resident memory after the load (VmRSS, VmHWM);
-#   - time to first byte of streamed chat completions, direct vs through the gateway, alternating request by
-#     request in one client JVM (bench/StreamTtfb.java);
+#   - time to first byte of streamed chat completions (16 chunks), direct vs through the gateway, alternating
+#     request by request in one client JVM (bench/StreamTtfb.java);
 #   - that every request served was recorded by metering (usage totals before and after).
 # The gateway JVM is pinned to CPU 1, the mock provider and the load generators to CPU 0.
 # Needs the local stack: it runs `deploy/local/nexus up` itself (and `down` at the end unless KEEP=1).
+# bench/data-plane.sh measures the same against nginx in front of the same mock, alternating the two in one run.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=${DURATION:-20s}
@@ -63,8 +64,9 @@ for _ in $(seq 1 60); do m1=$(metered); [ "$((m1 - m0))" -ge "$n" ] && break; sl
 m1=$(metered)
 hwm=$(awk '/VmHWM/ {print $2/1024 " MB"}' "/proc/$GW/status")
 
-streams=$(taskset -c 0 "$JAVA" "$ROOT/bench/StreamTtfb.java" "http://127.0.0.1:8090/v1/chat/completions" "$MOCK_API_KEY" gpt-4o-mini \
-  "$NEXUS_GATEWAY_URL/v1/chat/completions" "$NEXUS_APP_KEY" "$NEXUS_MODEL" "$STREAMS")
+streams=$(taskset -c 0 "$JAVA" "$ROOT/bench/StreamTtfb.java" "$STREAMS" 1000 16 \
+  direct "http://127.0.0.1:8090/v1/chat/completions" "$MOCK_API_KEY" gpt-4o-mini \
+  gateway "$NEXUS_GATEWAY_URL/v1/chat/completions" "$NEXUS_APP_KEY" "$NEXUS_MODEL")
 ttfb() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$streams"; }
 
 cat <<TABLE
