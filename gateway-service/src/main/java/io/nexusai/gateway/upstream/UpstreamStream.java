@@ -1,21 +1,23 @@
 package io.nexusai.gateway.upstream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.gateway.pipeline.ProxyContext;
+import io.nexusai.gateway.provider.StreamChunk;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.Translator;
 import io.nexusai.gateway.provider.UpstreamErrors;
 import io.nexusai.gateway.usage.GatewayMetrics;
 import io.nexusai.gateway.usage.StreamUsagePolicy;
 import io.nexusai.gateway.usage.UsageMeter;
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -54,6 +56,11 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
     private final long waitingSince;
     /** Tells the owner of the request that the stream ended (it releases the rest). */
     private final Runnable released;
+    private final Context context = Vertx.currentContext();
+    private final Handler<Void> flush = v -> flush();
+    /** Chunks emitted and not yet written: the pieces the upstream delivers in one read go out in one write. */
+    private Buffer pending;
+    private boolean flushQueued;
     private HttpServerResponse out;
     private Runnable finished;
     private boolean ended;
@@ -113,7 +120,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         }
         ended = true;
         ctx.beforeLastByte();
-        out.end(DONE);
+        out.end(last(DONE));
         end();
     }
 
@@ -122,30 +129,60 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         providerDone |= output.done();
         if (!output.chunks().isEmpty()) {
             Buffer batch = Buffer.buffer(256 * output.chunks().size());
-            for (ObjectNode chunk : output.chunks()) {
+            for (StreamChunk chunk : output.chunks()) {
                 if (policy.forward(chunk)) {
                     meter.delivered(chunk);
-                    try {
-                        batch.appendBytes(DATA).appendBytes(mapper.writeValueAsBytes(chunk)).appendBytes(END);
-                    } catch (IOException e) {
-                        throw new IllegalStateException("cannot serialise a parsed JSON tree", e);
-                    }
+                    batch.appendBytes(DATA);
+                    chunk.writeTo(batch, mapper);
+                    batch.appendBytes(END);
                 }
             }
             if (batch.length() > 0) {
-                out.write(batch);
-                if (meter.deliveredText()) {
-                    ctx.firstContentSent();
+                if (pending == null) {
+                    pending = batch;
+                } else {
+                    pending.appendBuffer(batch);
                 }
-                if (out.writeQueueFull()) {
-                    upstream.pause();
-                    out.drainHandler(v -> upstream.resume());
+                if (!flushQueued) {
+                    // after the rest of this read: every piece it delivers joins this write (one flush, one syscall)
+                    flushQueued = true;
+                    context.runOnContext(flush);
                 }
             }
         }
         if (output.error() != null) {
             failStream(output.error());
         }
+    }
+
+    private void flush() {
+        flushQueued = false;
+        Buffer batch = pending;
+        pending = null;
+        if (ended || batch == null) {
+            return;
+        }
+        out.write(batch);
+        if (meter.deliveredText()) {
+            ctx.firstContentSent();
+        }
+        if (out.writeQueueFull()) {
+            upstream.pause();
+            out.drainHandler(v -> upstream.resume());
+        }
+    }
+
+    /** What is still to be written, followed by the last event. */
+    private Buffer last(Buffer event) {
+        Buffer batch = pending;
+        pending = null;
+        if (batch == null) {
+            return event;
+        }
+        if (meter.deliveredText()) {
+            ctx.firstContentSent();
+        }
+        return batch.appendBuffer(event);
     }
 
     private void idleTimeout() {
@@ -174,7 +211,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         ctx.recordOutcome(error.status());
         if (out != null) {
             ctx.beforeLastByte();
-            out.end(Buffer.buffer("data: " + error.toEnvelope().toJson() + "\n\n"));
+            out.end(last(Buffer.buffer("data: " + error.toEnvelope().toJson() + "\n\n")));
         }
         upstreamRequest.reset();
         end();
@@ -186,6 +223,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
             return;
         }
         ended = true;
+        pending = null;
         meter.cut();
         ctx.recordOutcome(499);
         upstreamRequest.reset();

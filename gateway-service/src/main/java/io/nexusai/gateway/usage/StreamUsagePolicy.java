@@ -2,6 +2,7 @@ package io.nexusai.gateway.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nexusai.gateway.provider.StreamChunk;
 
 /**
  * Every stream is metered: the gateway asks OpenAI-compatible upstreams for
@@ -26,18 +27,15 @@ public final class StreamUsagePolicy {
     }
 
     /** Whether this chunk goes to the client (after removing what it did not ask for). */
-    public boolean forward(ObjectNode chunk) {
-        JsonNode usage = chunk.get("usage");
+    public boolean forward(StreamChunk chunk) {
         if (clientAsked) {
-            if (usage == null) {
-                chunk.putNull("usage");
-            }
+            chunk.putNull("usage");
             return true;
         }
-        if (usage == null) {
+        if (!chunk.has("usage")) {
             return true;
         }
-        if (usage.isObject() && chunk.path("choices").isArray() && chunk.path("choices").isEmpty()) {
+        if (chunk.usageReported() && chunk.noChoices()) {
             return false;
         }
         chunk.remove("usage");

@@ -1,6 +1,7 @@
 package io.nexusai.gateway.usage;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nexusai.gateway.provider.StreamChunk;
 import io.nexusai.gateway.pipeline.ParsedRequest;
 import io.nexusai.gateway.provider.TokenUsage;
 
@@ -34,29 +35,19 @@ public final class UsageMeter {
         started = true;
     }
 
-    /** Notes the text of a response object (or stream chunk) that went to the client. */
-    public void delivered(JsonNode object) {
-        for (JsonNode choice : object.path("choices")) {
-            JsonNode delta = choice.has("delta") ? choice.get("delta") : choice.path("message");
-            appendText(delta.get("content"));
-            appendText(delta.get("refusal"));
-            for (JsonNode call : delta.path("tool_calls")) {
-                appendText(call.path("function").get("name"));
-                appendText(call.path("function").get("arguments"));
-            }
-            appendText(choice.get("text"));
-        }
+    /** Notes the text of a whole response object that went to the client. */
+    public void delivered(ObjectNode object) {
+        StreamChunk.of(object).appendText(delivered);
+    }
+
+    /** Notes the text of a stream chunk that went to the client. */
+    public void delivered(StreamChunk chunk) {
+        chunk.appendText(delivered);
     }
 
     /** Whether any text (content, refusal, tool call) has gone to the client yet. */
     public boolean deliveredText() {
         return delivered.length() > 0;
-    }
-
-    private void appendText(JsonNode node) {
-        if (node != null && node.isTextual()) {
-            delivered.append(node.asText());
-        }
     }
 
     /** The response ended early (client gone, provider failed mid-stream): bill what was delivered. */

@@ -24,6 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 public final class StreamReplay {
     private static final long SEED = 0x5EED_2024L;
+    /** Reads chunks the way the client gets them: as the bytes the gateway writes. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final int RANDOM_PLANS = 300;
     private static final int EVERY_POSITION_LIMIT = 16 * 1024;
 
@@ -56,7 +58,7 @@ public final class StreamReplay {
             int end = i < cuts.length ? cuts[i] : bytes.length;
             boolean last = i == cuts.length;
             StreamOutput out = translator.stream(Buffer.buffer(Arrays.copyOfRange(bytes, start, end)), last && !emptyFinalPiece);
-            chunks.addAll(out.chunks());
+            out.chunks().forEach(c -> chunks.add(c.tree(MAPPER)));
             usage = out.usage() != null ? out.usage() : usage;
             done |= out.done();
             error = out.error();
@@ -64,7 +66,7 @@ public final class StreamReplay {
         }
         if (emptyFinalPiece && error == null) {
             StreamOutput out = translator.stream(Buffer.buffer(), true);
-            chunks.addAll(out.chunks());
+            out.chunks().forEach(c -> chunks.add(c.tree(MAPPER)));
             usage = out.usage() != null ? out.usage() : usage;
             done |= out.done();
             error = out.error();

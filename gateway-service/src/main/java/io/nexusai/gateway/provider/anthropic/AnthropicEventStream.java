@@ -11,7 +11,6 @@ import io.nexusai.gateway.provider.sse.SseDecoder;
 import io.nexusai.gateway.provider.sse.SseEvent;
 import io.vertx.core.buffer.Buffer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -93,13 +92,13 @@ final class AnthropicEventStream {
             if (done) {
                 break;
             }
-            if (event.data().isEmpty()) {
+            if (event.empty()) {
                 continue;
             }
-            ObjectNode data = AnthropicWire.parseObject(mapper, event.data().getBytes(StandardCharsets.UTF_8));
+            ObjectNode data = AnthropicWire.parseObject(mapper, event.bytes());
             if (data == null) {
                 failed = true;
-                return new StreamOutput(chunks, usage, false, AnthropicWire.invalid(deployment, api));
+                return StreamOutput.trees(chunks, usage, false, AnthropicWire.invalid(deployment, api));
             }
             String type = data.path("type").asText(event.event() == null ? "" : event.event());
             switch (type) {
@@ -140,7 +139,7 @@ final class AnthropicEventStream {
                 case "error" -> {
                     failed = true;
                     JsonNode message = data.path("error").path("message");
-                    return new StreamOutput(chunks, usage, false, UpstreamErrors.midStream(deployment.providerName(),
+                    return StreamOutput.trees(chunks, usage, false, UpstreamErrors.midStream(deployment.providerName(),
                             message.isTextual() ? message.asText() : null));
                 }
                 default -> {
@@ -148,7 +147,7 @@ final class AnthropicEventStream {
                 }
             }
         }
-        return new StreamOutput(chunks, usage, done, null);
+        return StreamOutput.trees(chunks, usage, done, null);
     }
 
     /** A chunk with OpenAI's common fields: {@code id}, {@code object}, {@code created}, {@code model}. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.routing.Deployment;
 import io.nexusai.gateway.pipeline.Endpoint;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nexusai.gateway.provider.StreamChunk;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.openai.OpenAiPassthroughTranslator;
 import io.vertx.core.buffer.Buffer;
@@ -38,9 +39,12 @@ public final class OpenAiToAzureTranslator extends OpenAiPassthroughTranslator {
         return new StreamOutput(out.chunks().stream().filter(c -> !filterOnly(c)).toList(), out.usage(), out.done(), out.error());
     }
 
-    private static boolean filterOnly(ObjectNode chunk) {
-        return chunk.path("choices").isEmpty() && !chunk.path("usage").isObject() && !"chat.completion.chunk".equals(chunk.path("object").asText())
-                && !"text_completion".equals(chunk.path("object").asText());
+    private static boolean filterOnly(StreamChunk chunk) {
+        if (!chunk.noChoices() || chunk.usageReported()) {
+            return false;
+        }
+        String object = chunk.text("object");
+        return !"chat.completion.chunk".equals(object) && !"text_completion".equals(object);
     }
 
     @Override

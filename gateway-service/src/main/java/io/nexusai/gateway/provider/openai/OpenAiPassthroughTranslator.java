@@ -7,6 +7,7 @@ import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorType;
 import io.nexusai.api.routing.Deployment;
 import io.nexusai.gateway.pipeline.Endpoint;
+import io.nexusai.gateway.provider.StreamChunk;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.TokenUsage;
 import io.nexusai.gateway.provider.Translated;
@@ -34,6 +35,7 @@ public class OpenAiPassthroughTranslator implements Translator {
     protected final String alias;
     protected final Endpoint endpoint;
     private final SseDecoder sse = new SseDecoder();
+    private byte[] aliasJson;
 
     public OpenAiPassthroughTranslator(ObjectMapper mapper, Deployment deployment, String alias, Endpoint endpoint) {
         this.mapper = mapper;
@@ -73,31 +75,31 @@ public class OpenAiPassthroughTranslator implements Translator {
         if (events.isEmpty()) {
             return StreamOutput.EMPTY;
         }
-        List<ObjectNode> chunks = new ArrayList<>(events.size());
+        if (aliasJson == null) {
+            aliasJson = bytes(mapper.getNodeFactory().textNode(alias)).getBytes();
+        }
+        List<StreamChunk> chunks = new ArrayList<>(events.size());
         TokenUsage usage = null;
         boolean done = false;
         for (SseEvent event : events) {
-            String data = event.data();
-            if (data.isEmpty()) {
+            if (event.empty()) {
                 continue;
             }
-            if (data.equals("[DONE]")) {
+            if (event.done()) {
                 done = true;
                 continue;
             }
-            ObjectNode chunk = parseObject(data.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            // read without building a tree: only the model changes on the way to the client (StreamChunk)
+            StreamChunk chunk = StreamChunk.scan(mapper.getFactory(), event.bytes(), aliasJson);
             if (chunk == null) {
                 return new StreamOutput(chunks, usage, done, invalid());
             }
             if (chunk.has("error")) {
-                return new StreamOutput(chunks, usage, done, UpstreamErrors.midStream(deployment.providerName(),
-                        text(chunk.path("error").path("message"))));
+                JsonNode error = chunk.tree(mapper).path("error");
+                return new StreamOutput(chunks, usage, done, UpstreamErrors.midStream(deployment.providerName(), text(error.path("message"))));
             }
-            if (chunk.has("model")) {
-                chunk.put("model", alias);
-            }
-            if (chunk.path("usage").isObject()) {
-                usage = usageOf(chunk);
+            if (chunk.usageReported()) {
+                usage = chunk.usage();
             }
             chunks.add(chunk);
         }

@@ -4,6 +4,7 @@ import io.vertx.core.buffer.Buffer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,12 +18,14 @@ public final class SseDecoder {
     private int pendingLength;
     private boolean skipLeadingLf;
     private String event;
-    private StringBuilder data;
+    /** The data lines of the event being read, joined with LF; {@code dataLength < 0}: no data line yet. */
+    private byte[] data = new byte[256];
+    private int dataLength = -1;
 
     /** Decodes another piece of the stream; returns the events it completed (often none or one). */
     public List<SseEvent> feed(Buffer piece) {
         byte[] bytes = piece.getBytes();
-        List<SseEvent> out = new ArrayList<>(2);
+        List<SseEvent> out = null;
         int lineStart = 0;
         for (int i = 0; i < bytes.length; i++) {
             byte b = bytes[i];
@@ -34,13 +37,16 @@ public final class SseDecoder {
                 }
             }
             if (b == '\n' || b == '\r') {
+                if (out == null) {
+                    out = new ArrayList<>(2);
+                }
                 line(bytes, lineStart, i, out);
                 lineStart = i + 1;
                 skipLeadingLf = b == '\r';
             }
         }
         append(bytes, lineStart, bytes.length);
-        return out;
+        return out == null ? List.of() : out;
     }
 
     /** At the end of the stream: an event left without its terminating blank line is dispatched too. */
@@ -49,51 +55,66 @@ public final class SseDecoder {
         if (pendingLength > 0) {
             line(new byte[0], 0, 0, out);
         }
-        if (data != null) {
-            out.add(new SseEvent(event, data.toString()));
+        if (dataLength >= 0) {
+            out.add(new SseEvent(event, Arrays.copyOf(data, dataLength)));
             event = null;
-            data = null;
+            dataLength = -1;
         }
         return out;
     }
 
     private void line(byte[] bytes, int from, int to, List<SseEvent> out) {
-        String line;
+        byte[] line = bytes;
         if (pendingLength > 0) {
             append(bytes, from, to);
-            line = new String(pending, 0, pendingLength, StandardCharsets.UTF_8);
+            line = pending;
+            from = 0;
+            to = pendingLength;
             pendingLength = 0;
-        } else {
-            line = new String(bytes, from, to - from, StandardCharsets.UTF_8);
         }
-        if (line.isEmpty()) {
-            if (data != null || event != null) {
-                out.add(new SseEvent(event, data == null ? "" : data.toString()));
+        if (from == to) {
+            if (dataLength >= 0 || event != null) {
+                out.add(new SseEvent(event, dataLength < 0 ? new byte[0] : Arrays.copyOf(data, dataLength)));
             }
             event = null;
-            data = null;
+            dataLength = -1;
             return;
         }
-        if (line.charAt(0) == ':') {
+        if (line[from] == ':') {
             return;
         }
-        int colon = line.indexOf(':');
-        String field = colon < 0 ? line : line.substring(0, colon);
-        String value = colon < 0 ? "" : line.substring(colon + (colon + 1 < line.length() && line.charAt(colon + 1) == ' ' ? 2 : 1));
-        switch (field) {
-            case "data" -> {
-                if (data == null) {
-                    data = new StringBuilder(value.length());
-                } else {
-                    data.append('\n');
-                }
-                data.append(value);
-            }
-            case "event" -> event = value;
-            default -> {
-                // id, retry and unknown fields are not used by LLM APIs
-            }
+        int colon = from;
+        while (colon < to && line[colon] != ':') {
+            colon++;
         }
+        int value = colon >= to ? to : colon + 1 < to && line[colon + 1] == ' ' ? colon + 2 : colon + 1;
+        if (is(line, from, colon, DATA)) {
+            if (dataLength < 0) {
+                dataLength = 0;
+            } else {
+                addData(new byte[]{'\n'}, 0, 1);
+            }
+            addData(line, value, to);
+        } else if (is(line, from, colon, EVENT)) {
+            event = new String(line, value, to - value, StandardCharsets.UTF_8);
+        }
+        // id, retry and unknown fields are not used by LLM APIs
+    }
+
+    private static final byte[] DATA = {'d', 'a', 't', 'a'};
+    private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
+
+    private static boolean is(byte[] line, int from, int to, byte[] name) {
+        return to - from == name.length && Arrays.equals(line, from, to, name, 0, name.length);
+    }
+
+    private void addData(byte[] bytes, int from, int to) {
+        int n = to - from;
+        if (dataLength + n > data.length) {
+            data = Arrays.copyOf(data, Math.max(data.length * 2, dataLength + n));
+        }
+        System.arraycopy(bytes, from, data, dataLength, n);
+        dataLength += n;
     }
 
     private void append(byte[] bytes, int from, int to) {
