@@ -121,7 +121,7 @@ class FeaturesTest {
     @Test
     void jvmOptionsAndHeapFollowTheLocalStack() {
         Rendered rendered = render("default");
-        Map<String, String> heap = Map.of("gateway", "-Xmx96m", "admin", "-Xmx256m", "auth", "-Xmx128m",
+        Map<String, String> heap = Map.of("gateway", "-Xmx128m", "admin", "-Xmx256m", "auth", "-Xmx128m",
                 "routing", "-Xmx128m", "metering", "-Xmx256m");
         heap.forEach((component, xmx) -> assertThat(Rendered.env(rendered.container(component)).get("JAVA_OPTS").path("value").asText())
                 .isEqualTo("-XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Xss512k -XX:ReservedCodeCacheSize=64m "

@@ -21,7 +21,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
@@ -43,7 +43,7 @@ import java.util.Set;
  * <p>Costs nothing on the normal path beyond one map look-up and increment per request; writes to Redis never
  * delay a request and are bounded per flush, so a flood of bad requests cannot become a flood of Redis writes.
  */
-@ApplicationScoped
+@Singleton
 public class AnomalyDetector {
     private static final Logger LOG = Logger.getLogger(AnomalyDetector.class);
     /** Refusals of a key's signature (401 codes of the signing check). */

@@ -23,7 +23,8 @@ public interface GatewayConfig {
     /**
      * Most bytes of request bodies one replica holds at once (bodies being read or in requests alive); a request
      * whose body does not fit gets 503 {@code server_overloaded} with {@code Retry-After}. Unset or 0: a sixteenth
-     * of the maximum heap (a parsed body takes a few times its size in the heap).
+     * of the maximum heap (a parsed body takes a few times its size in the heap), and at least one body of
+     * {@link #maxBodySize()}.
      */
     java.util.Optional<io.quarkus.runtime.configuration.MemorySize> maxBodyBytesInFlight();
 

@@ -15,7 +15,7 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -31,7 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * answer within {@code nexus.gateway.limits.redis-timeout}, this replica decides alone ({@link LocalLimiter})
  * and asks Redis again after {@code redis-retry}: requests never fail for lack of Redis.
  */
-@ApplicationScoped
+@Singleton
 public class RateLimiter {
     private static final Logger LOG = Logger.getLogger(RateLimiter.class);
     private static final long WINDOW_MS = 60_000;

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nexusai.gateway.config.GatewayConfig;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Exported as {@code nexus_requests_in_flight} (a leak shows as a gauge that does not return to 0 when the
  * traffic stops) and {@code nexus_overload_rejections_total}.
  */
-@ApplicationScoped
+@Singleton
 public class InFlight {
     private static final Logger LOG = Logger.getLogger(InFlight.class);
     /**
@@ -38,7 +38,8 @@ public class InFlight {
 
     @Inject
     public InFlight(GatewayConfig config, MeterRegistry registry) {
-        this(config.maxInFlight().orElse(0), config.maxBodyBytesInFlight().map(m -> m.asLongValue()).orElse(0L), registry);
+        this(config.maxInFlight().orElse(0), config.maxBodyBytesInFlight().map(m -> m.asLongValue())
+                .orElse(defaultBodyBytesLimit(Runtime.getRuntime().maxMemory(), config.maxBodySize().asLongValue())), registry);
     }
 
     /** @param limit the bound, or 0 or less for the default derived from the heap */
@@ -60,6 +61,11 @@ public class InFlight {
                 .register(registry);
         LOG.infof("at most %d requests and %d MiB of request bodies in flight (nexus.gateway.max-in-flight, "
                 + "nexus.gateway.max-body-bytes-in-flight)", this.limit, this.bodyBytesLimit >> 20);
+    }
+
+    /** A sixteenth of the heap, and at least room for one body of the largest size accepted. */
+    static long defaultBodyBytesLimit(long maxHeapBytes, long maxBodySize) {
+        return Math.max(maxHeapBytes / 16, maxBodySize);
     }
 
     /** A quarter of the heap at {@link #HEAP_PER_REQUEST} each, at least 64. */

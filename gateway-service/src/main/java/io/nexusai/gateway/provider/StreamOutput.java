@@ -14,14 +14,14 @@ import java.util.List;
  * @param done   the provider signalled the regular end of the stream
  * @param error  the provider reported an error inside the stream, or {@code null}
  */
-public record StreamOutput(List<StreamChunk> chunks, TokenUsage usage, boolean done, ApiException error) {
+public record StreamOutput(List<OpenAiJson> chunks, TokenUsage usage, boolean done, ApiException error) {
     public static final StreamOutput EMPTY = new StreamOutput(List.of(), null, false, null);
 
     /** An output of chunks built as trees. */
     public static StreamOutput trees(List<ObjectNode> chunks, TokenUsage usage, boolean done, ApiException error) {
-        List<StreamChunk> out = new java.util.ArrayList<>(chunks.size());
+        List<OpenAiJson> out = new java.util.ArrayList<>(chunks.size());
         for (ObjectNode chunk : chunks) {
-            out.add(StreamChunk.of(chunk));
+            out.add(OpenAiJson.of(chunk));
         }
         return new StreamOutput(out, usage, done, error);
     }

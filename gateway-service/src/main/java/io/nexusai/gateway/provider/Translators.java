@@ -8,10 +8,10 @@ import io.nexusai.gateway.provider.anthropic.OpenAiToAnthropicCompletionsTransla
 import io.nexusai.gateway.provider.azure.OpenAiToAzureTranslator;
 import io.nexusai.gateway.provider.openai.OpenAiPassthroughTranslator;
 import io.nexusai.gateway.snapshot.Target;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /** Picks the translator for an API call and a target: one exhaustive switch over the provider kind. */
-@ApplicationScoped
+@Singleton
 public class Translators {
     private final ObjectMapper mapper;
 

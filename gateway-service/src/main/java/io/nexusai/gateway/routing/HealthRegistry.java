@@ -6,14 +6,14 @@ import io.nexusai.gateway.snapshot.Target;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import java.time.Duration;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The {@link TargetHealth} of every target this gateway has routed to, by target key. */
-@ApplicationScoped
+@Singleton
 public class HealthRegistry {
 
     /** Circuit breakers and local limits ({@code nexus.gateway.resilience.*}). */

@@ -6,7 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * replica ({@code SET <sig> NX EX 300} in Redis). When Redis is unreachable the gateway falls back to this
  * replica's own memory, so signed requests keep working, replays to the same replica are still refused.
  */
-@ApplicationScoped
+@Singleton
 public class ReplayGuard {
     private final Redis redis;
     private final io.nexusai.api.events.RedisNames names;

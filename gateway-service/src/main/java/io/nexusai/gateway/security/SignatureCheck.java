@@ -7,7 +7,7 @@ import io.nexusai.service.config.PlatformSecrets;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * method, path, timestamp and body hash, and that the signature was not used before. Signing secrets are
  * decrypted once per envelope and kept in memory only.
  */
-@ApplicationScoped
+@Singleton
 public class SignatureCheck {
     private final PlatformSecrets secrets;
     private final ReplayGuard replays;

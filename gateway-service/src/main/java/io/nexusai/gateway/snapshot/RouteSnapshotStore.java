@@ -11,7 +11,7 @@ import io.nexusai.service.events.ConfigResync;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * table. The last good snapshot can be kept on disk (provider keys encrypted) to survive a restart while the
  * control plane is down. Pulls never overlap: a change during a pull triggers one more pull after it.
  */
-@ApplicationScoped
+@Singleton
 public class RouteSnapshotStore {
     private static final Logger LOG = Logger.getLogger(RouteSnapshotStore.class);
 

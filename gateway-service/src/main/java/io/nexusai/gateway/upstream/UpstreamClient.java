@@ -10,7 +10,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.tracing.TracingPolicy;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 
 import java.util.List;
@@ -24,7 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * request. Not traced by the Vert.x instrumentation (see {@link io.nexusai.gateway.pipeline.RequestTrace}).
  * Each loop also has the {@link Deadlines} of the upstream calls running on it.
  */
-@ApplicationScoped
+@Singleton
 public class UpstreamClient {
     private final Vertx vertx;
     private final HttpClientOptions options;

@@ -3,7 +3,7 @@ package io.nexusai.gateway.upstream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.gateway.pipeline.ProxyContext;
-import io.nexusai.gateway.provider.StreamChunk;
+import io.nexusai.gateway.provider.OpenAiJson;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.Translator;
 import io.nexusai.gateway.provider.UpstreamErrors;
@@ -129,7 +129,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         providerDone |= output.done();
         if (!output.chunks().isEmpty()) {
             Buffer batch = Buffer.buffer(256 * output.chunks().size());
-            for (StreamChunk chunk : output.chunks()) {
+            for (OpenAiJson chunk : output.chunks()) {
                 if (policy.forward(chunk)) {
                     meter.delivered(chunk);
                     batch.appendBytes(DATA);

@@ -2,7 +2,7 @@ package io.nexusai.gateway.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nexusai.gateway.provider.StreamChunk;
+import io.nexusai.gateway.provider.OpenAiJson;
 
 /**
  * Every stream is metered: the gateway asks OpenAI-compatible upstreams for
@@ -27,7 +27,7 @@ public final class StreamUsagePolicy {
     }
 
     /** Whether this chunk goes to the client (after removing what it did not ask for). */
-    public boolean forward(StreamChunk chunk) {
+    public boolean forward(OpenAiJson chunk) {
         if (clientAsked) {
             chunk.putNull("usage");
             return true;

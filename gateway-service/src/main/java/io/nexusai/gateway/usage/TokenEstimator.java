@@ -4,14 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /**
  * Counts tokens with the o200k_base tokenizer, for usage the provider did not report (streams without usage,
  * streams cut short). Counts follow OpenAI's accounting for chat (3 tokens per message and 3 to prime the
  * reply); they are estimates and are marked as such on usage events.
  */
-@ApplicationScoped
+@Singleton
 public class TokenEstimator {
 
     /** The tokenizer's tables take tens of megabytes: loaded on the first estimate, which most gateways rarely need. */

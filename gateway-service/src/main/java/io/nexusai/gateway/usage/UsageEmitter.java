@@ -20,7 +20,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
@@ -53,7 +53,7 @@ import java.util.concurrent.locks.LockSupport;
  * first); past {@value #MEMORY_LIMIT} such events, further ones are counted in {@code nexus_usage_events_dropped_total}.
  * The request never fails for it.
  */
-@ApplicationScoped
+@Singleton
 public class UsageEmitter {
     private static final Logger LOG = Logger.getLogger(UsageEmitter.class);
     private static final int BATCH = 512;

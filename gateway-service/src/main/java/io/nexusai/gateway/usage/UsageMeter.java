@@ -1,7 +1,6 @@
 package io.nexusai.gateway.usage;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nexusai.gateway.provider.StreamChunk;
+import io.nexusai.gateway.provider.OpenAiJson;
 import io.nexusai.gateway.pipeline.ParsedRequest;
 import io.nexusai.gateway.provider.TokenUsage;
 
@@ -35,13 +34,8 @@ public final class UsageMeter {
         started = true;
     }
 
-    /** Notes the text of a whole response object that went to the client. */
-    public void delivered(ObjectNode object) {
-        StreamChunk.of(object).appendText(delivered);
-    }
-
-    /** Notes the text of a stream chunk that went to the client. */
-    public void delivered(StreamChunk chunk) {
+    /** Notes the text of a response object or stream chunk that went to the client. */
+    public void delivered(OpenAiJson chunk) {
         chunk.appendText(delivered);
     }
 

@@ -31,6 +31,8 @@ class InFlightTest {
         assertThat(InFlight.defaultLimit(96L << 20)).isEqualTo(768);
         assertThat(InFlight.defaultLimit(256L << 20)).isEqualTo(2048);
         assertThat(InFlight.defaultLimit(8L << 20)).as("never below 64").isEqualTo(64);
+        assertThat(InFlight.defaultBodyBytesLimit(1L << 30, 8L << 20)).isEqualTo(64L << 20);
+        assertThat(InFlight.defaultBodyBytesLimit(96L << 20, 8L << 20)).as("one body of the largest size fits").isEqualTo(8L << 20);
         assertThat(new InFlight(0, new SimpleMeterRegistry()).limit()).isEqualTo(InFlight.defaultLimit(Runtime.getRuntime().maxMemory()));
     }
 }

@@ -1,6 +1,5 @@
 package io.nexusai.gateway.pipeline.stage;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.gateway.pipeline.ProxyContext;
@@ -32,21 +31,18 @@ public final class NormaliseStage implements Stage {
             return;
         }
         Translated out;
-        Buffer body;
+        Buffer body = Buffer.buffer(answer.body().length() + 64);
         try {
             out = answer.translator().response(answer.body());
-            body = Buffer.buffer(mapper.writeValueAsBytes(out.body()));
+            out.json().writeTo(body, mapper);
         } catch (ApiException e) {
-            ctx.fail(e);
-            return;
-        } catch (JsonProcessingException e) {
             ctx.fail(e);
             return;
         }
         UsageMeter meter = ctx.get(UsageMeter.class);
         meter.started();
         meter.reported(out.usage());
-        meter.delivered(out.body());
+        meter.delivered(out.json());
         ctx.responseHeaders().set("Content-Type", "application/json");
         ctx.response(200, body);
         ctx.respond();

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.routing.Deployment;
 import io.nexusai.gateway.pipeline.Endpoint;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nexusai.gateway.provider.StreamChunk;
+import io.nexusai.gateway.provider.OpenAiJson;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.openai.OpenAiPassthroughTranslator;
 import io.vertx.core.buffer.Buffer;
@@ -39,7 +39,7 @@ public final class OpenAiToAzureTranslator extends OpenAiPassthroughTranslator {
         return new StreamOutput(out.chunks().stream().filter(c -> !filterOnly(c)).toList(), out.usage(), out.done(), out.error());
     }
 
-    private static boolean filterOnly(StreamChunk chunk) {
+    private static boolean filterOnly(OpenAiJson chunk) {
         if (!chunk.noChoices() || chunk.usageReported()) {
             return false;
         }

@@ -7,7 +7,7 @@ import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorType;
 import io.nexusai.api.routing.Deployment;
 import io.nexusai.gateway.pipeline.Endpoint;
-import io.nexusai.gateway.provider.StreamChunk;
+import io.nexusai.gateway.provider.OpenAiJson;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.TokenUsage;
 import io.nexusai.gateway.provider.Translated;
@@ -57,12 +57,19 @@ public class OpenAiPassthroughTranslator implements Translator {
 
     @Override
     public Translated response(Buffer body) {
-        ObjectNode object = parseObject(body.getBytes());
+        // read without building a tree: only the model changes on the way to the client (OpenAiJson)
+        OpenAiJson object = OpenAiJson.scan(mapper.getFactory(), body.getBytes(), aliasJson());
         if (object == null) {
             throw invalid();
         }
-        object.put("model", alias);
-        return new Translated(object, usageOf(object));
+        return new Translated(object, object.usageReported() ? object.usage() : TokenUsage.NONE);
+    }
+
+    private byte[] aliasJson() {
+        if (aliasJson == null) {
+            aliasJson = bytes(mapper.getNodeFactory().textNode(alias)).getBytes();
+        }
+        return aliasJson;
     }
 
     @Override
@@ -75,10 +82,7 @@ public class OpenAiPassthroughTranslator implements Translator {
         if (events.isEmpty()) {
             return StreamOutput.EMPTY;
         }
-        if (aliasJson == null) {
-            aliasJson = bytes(mapper.getNodeFactory().textNode(alias)).getBytes();
-        }
-        List<StreamChunk> chunks = new ArrayList<>(events.size());
+        List<OpenAiJson> chunks = new ArrayList<>(events.size());
         TokenUsage usage = null;
         boolean done = false;
         for (SseEvent event : events) {
@@ -89,8 +93,8 @@ public class OpenAiPassthroughTranslator implements Translator {
                 done = true;
                 continue;
             }
-            // read without building a tree: only the model changes on the way to the client (StreamChunk)
-            StreamChunk chunk = StreamChunk.scan(mapper.getFactory(), event.bytes(), aliasJson);
+            // read without building a tree: only the model changes on the way to the client (OpenAiJson)
+            OpenAiJson chunk = OpenAiJson.scan(mapper.getFactory(), event.bytes(), aliasJson());
             if (chunk == null) {
                 return new StreamOutput(chunks, usage, done, invalid());
             }
@@ -109,14 +113,6 @@ public class OpenAiPassthroughTranslator implements Translator {
     @Override
     public ApiException error(int status, Buffer body, MultiMap headers) {
         return UpstreamErrors.from(mapper, deployment.providerName(), status, body, headers, "/error/message");
-    }
-
-    static TokenUsage usageOf(JsonNode object) {
-        JsonNode usage = object.path("usage");
-        if (!usage.isObject()) {
-            return TokenUsage.NONE;
-        }
-        return new TokenUsage(usage.path("prompt_tokens").asLong(), usage.path("completion_tokens").asLong(), false);
     }
 
     protected Buffer bytes(JsonNode node) {

@@ -17,12 +17,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A provider's chunk read without a tree must give exactly what the tree gives: the same JSON to the client (model
  * replaced, usage removed or added as null), the same delivered text, the same usage.
  */
-class StreamChunkTest {
+class OpenAiJsonTest {
     static final ObjectMapper MAPPER = new ObjectMapper();
     static final byte[] ALIAS = "\"my-alias\\u00e9\"".getBytes(StandardCharsets.UTF_8);
 
     static List<String> chunksOf(String resource) throws IOException {
-        try (InputStream in = StreamChunkTest.class.getResourceAsStream(resource)) {
+        try (InputStream in = OpenAiJsonTest.class.getResourceAsStream(resource)) {
             List<String> out = new ArrayList<>();
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 if (line.startsWith("data: {")) {
@@ -53,13 +53,13 @@ class StreamChunkTest {
     void rawChunksEqualTreesForTheClientTheMeterAndTheUsage() throws IOException {
         for (String json : samples()) {
             for (int variant = 0; variant < 3; variant++) {
-                StreamChunk raw = StreamChunk.scan(MAPPER.getFactory(), json.getBytes(StandardCharsets.UTF_8), ALIAS);
+                OpenAiJson raw = OpenAiJson.scan(MAPPER.getFactory(), json.getBytes(StandardCharsets.UTF_8), ALIAS);
                 assertThat(raw).as(json).isNotNull();
                 ObjectNode tree = (ObjectNode) MAPPER.readTree(json);
                 if (tree.has("model")) {
                     tree.put("model", "my-alias\u00e9");
                 }
-                StreamChunk expected = StreamChunk.of(tree);
+                OpenAiJson expected = OpenAiJson.of(tree);
                 assertThat(raw.has("usage")).isEqualTo(expected.has("usage"));
                 assertThat(raw.usageReported()).isEqualTo(expected.usageReported());
                 assertThat(raw.usage()).isEqualTo(expected.usage());
@@ -89,7 +89,7 @@ class StreamChunkTest {
     @Test
     void notAnObjectIsRefused() {
         for (String bad : List.of("[1]", "\"s\"", "{\"a\":", "{\"a\":1} x", "", "nul")) {
-            assertThat(StreamChunk.scan(MAPPER.getFactory(), bad.getBytes(StandardCharsets.UTF_8), ALIAS)).as(bad).isNull();
+            assertThat(OpenAiJson.scan(MAPPER.getFactory(), bad.getBytes(StandardCharsets.UTF_8), ALIAS)).as(bad).isNull();
         }
     }
 }

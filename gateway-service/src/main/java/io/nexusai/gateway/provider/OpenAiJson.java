@@ -13,21 +13,22 @@ import java.io.UncheckedIOException;
 import java.util.Arrays;
 
 /**
- * One OpenAI stream chunk on its way to the client ({@code model} already the alias), in one of two forms:
+ * One OpenAI response object or stream chunk on its way to the client ({@code model} already the alias), in one of
+ * two forms:
  * <ul>
- *     <li>{@link #of(ObjectNode) a tree}, for translators that build OpenAI chunks from another vendor's events;</li>
- *     <li>{@link #scan a provider's own chunk}, for OpenAI-compatible providers: its bytes are read once, without
+ *     <li>{@link #of(ObjectNode) a tree}, for translators that build OpenAI objects from another vendor's;</li>
+ *     <li>{@link #scan a provider's own object}, for OpenAI-compatible providers: its bytes are read once, without
  *     building a tree, for what the gateway needs (the top-level fields, the delivered text, the usage), and written
  *     out again as they came but for the {@code model} value and the fields the usage policy removes — parsing
- *     a tree and serialising it again was the largest cost of relaying a stream.</li>
+ *     a tree and serialising it again was the largest cost of relaying a stream, and a large one of a whole answer.</li>
  * </ul>
- * The gateway's usage policy edits the chunk ({@link #remove}, {@link #putNull}); the meter reads its text.
- * Not thread-safe; one per chunk.
+ * The gateway's usage policy edits a chunk ({@link #remove}, {@link #putNull}); the meter reads its text.
+ * Not thread-safe; one per object.
  */
-public abstract sealed class StreamChunk permits StreamChunk.Tree, StreamChunk.Raw {
+public abstract sealed class OpenAiJson permits OpenAiJson.Tree, OpenAiJson.Raw {
 
     /** A chunk built as a tree. */
-    public static StreamChunk of(ObjectNode chunk) {
+    public static OpenAiJson of(ObjectNode chunk) {
         return new Tree(chunk);
     }
 
@@ -36,7 +37,7 @@ public abstract sealed class StreamChunk permits StreamChunk.Tree, StreamChunk.R
      *
      * @param aliasJson the alias as a JSON string (quotes included) to put in place of the {@code model} value
      */
-    public static StreamChunk scan(JsonFactory json, byte[] chunk, byte[] aliasJson) {
+    public static OpenAiJson scan(JsonFactory json, byte[] chunk, byte[] aliasJson) {
         return Raw.read(json, chunk, aliasJson);
     }
 
@@ -93,7 +94,7 @@ public abstract sealed class StreamChunk permits StreamChunk.Tree, StreamChunk.R
         }
     }
 
-    static final class Tree extends StreamChunk {
+    static final class Tree extends OpenAiJson {
         private final ObjectNode chunk;
 
         Tree(ObjectNode chunk) {
@@ -164,7 +165,7 @@ public abstract sealed class StreamChunk permits StreamChunk.Tree, StreamChunk.R
      * A provider's chunk as bytes, with the offsets of its top-level fields: {@code names[i]} starts at
      * {@code starts[i]} (its opening quote), its value at {@code values[i]}, and the field ends at {@code ends[i]}.
      */
-    static final class Raw extends StreamChunk {
+    static final class Raw extends OpenAiJson {
         private static final byte[] NULL_FIELD_PREFIX = {',', '"'};
         private static final byte[] NULL_FIELD_SUFFIX = {'"', ':', 'n', 'u', 'l', 'l'};
         private final byte[] src;
