@@ -84,6 +84,27 @@ class GatewayErrorsTest {
                 .body("error.code", equalTo("request_too_large"));
     }
 
+    /**
+     * The model APIs read bodies themselves: over HTTP/2 (here cleartext, upgraded from HTTP/1.1 as java.net.http
+     * does) as over HTTP/1.1, and more than once on one connection.
+     */
+    @Test
+    void bodiesAreReadOverHttp2AndHttp11() throws Exception {
+        for (java.net.http.HttpClient.Version version : java.net.http.HttpClient.Version.values()) {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(version).build();
+            for (int i = 0; i < 3; i++) {
+                java.net.http.HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port + CHAT))
+                        .header("Content-Type", "application/json").header("Authorization", "Bearer nx-app-x")
+                        .timeout(java.time.Duration.ofSeconds(10))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(i == 1 ? "{\"model\":" : VALID)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                org.assertj.core.api.Assertions.assertThat(r.statusCode()).as(version + " request " + i).isEqualTo(i == 1 ? 400 : 503);
+                org.assertj.core.api.Assertions.assertThat(r.body()).contains("\"error\"");
+            }
+        }
+    }
+
     @Test
     void clientRequestIdIsEchoedWhenSane() {
         given().contentType(ContentType.JSON).header("x-request-id", "client-abc.123").body("{").post(CHAT).then()

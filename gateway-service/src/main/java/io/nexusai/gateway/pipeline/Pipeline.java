@@ -173,8 +173,6 @@ public final class Pipeline {
                     return;
                 }
                 over = true;
-                request.handler(null);
-                request.exceptionHandler(null);
                 Pipeline.this.start(http, body, taken, clientRequestId);
             });
             if (request.isEnded()) {

@@ -23,6 +23,14 @@ public interface MeteringConfig {
     @WithDefault("3")
     int maxInFlight();
 
+    /**
+     * After a read that returned less than a full batch, how long to wait before the next read (0 = not at all):
+     * a batch then carries what arrived meanwhile. Per event, one large batch costs PostgreSQL far less than many
+     * small ones; the price is this much more delay before usage shows in the usage API.
+     */
+    @WithDefault("200ms")
+    Duration linger();
+
     /** How long one read waits for new entries. */
     @WithDefault("2s")
     Duration blockTimeout();

@@ -240,6 +240,11 @@ public class UsageStreamConsumer {
                 storeFailure.set(f);
                 inFlight.release();
             });
+            if (batch.size() < config.batchSize() && !config.linger().isZero()) {
+                // a partial batch: let the stream fill up a little before the next read, so that under moderate
+                // load a batch is not one statement and one commit for a handful of events
+                Thread.sleep(config.linger().toMillis());
+            }
         }
     }
 
