@@ -9,9 +9,9 @@
 #                      missing, and deleted at the end if this script created it), so that a second local stack
 #                      can use the default ports beside one that already runs on this machine
 #   PROXY_CPU (1), LOAD_CPU (0), NGINX_PORT (8089), REAL_MODEL (gpt-4o-mini: the mock's model behind the demo
-#   alias), GATEWAY_MAX_IN_FLIGHT (4096: the bench gateway's in-flight bound; its default at -Xmx96m is 192) and
-#   GATEWAY_UPSTREAM_POOL (4096: upstream connections per host and event loop; default 256), both above the
-#   1,000 held streams,
+#   alias), GATEWAY_MAX_IN_FLIGHT (2048: the bench gateway's in-flight bound, above the 1,000 held streams; its
+#   default at the local stack's -Xmx128m is about 990) and GATEWAY_UPSTREAM_POOL (upstream connections per host
+#   and event loop; default: the gateway's own, which follows the in-flight bound),
 #   KEEP=1 (leave the local stack running if this script started it)
 # shellcheck shell=bash
 
@@ -20,8 +20,8 @@ PROXY_CPU=${PROXY_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 NGINX_PORT=${NGINX_PORT:-8089}
 REAL_MODEL=${REAL_MODEL:-gpt-4o-mini}
-GATEWAY_MAX_IN_FLIGHT=${GATEWAY_MAX_IN_FLIGHT:-4096}
-GATEWAY_UPSTREAM_POOL=${GATEWAY_UPSTREAM_POOL:-4096}
+GATEWAY_MAX_IN_FLIGHT=${GATEWAY_MAX_IN_FLIGHT:-2048}
+GATEWAY_UPSTREAM_POOL=${GATEWAY_UPSTREAM_POOL:-0}
 MOCK_PORT=${NEXUS_MOCK_PORT:-8090}
 MOCK_URL="http://127.0.0.1:$MOCK_PORT"
 BENCH_STATE="$ROOT/target/bench"
