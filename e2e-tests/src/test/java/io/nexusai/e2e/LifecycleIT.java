@@ -49,9 +49,12 @@ class LifecycleIT {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     /** Classes that exist once per request while it is alive, and must not outlive it. */
-    static final List<String> PER_REQUEST = List.of("io.nexusai.gateway.pipeline.ProxyContext",
-            "io.nexusai.gateway.pipeline.stage.UpstreamStage$Call", "io.nexusai.gateway.upstream.UpstreamStream",
+    /** What a request waiting for its provider's first byte holds (one each): proven live while requests are held. */
+    static final List<String> HELD_BEFORE_HEAD = List.of("io.nexusai.gateway.pipeline.ProxyContext",
+            "io.nexusai.gateway.upstream.Failover", "io.nexusai.gateway.upstream.Exchange",
             "io.nexusai.gateway.usage.UsageMeter", "io.vertx.core.http.impl.HttpClientRequestImpl");
+    static final List<String> PER_REQUEST = java.util.stream.Stream.concat(HELD_BEFORE_HEAD.stream(),
+            java.util.stream.Stream.of("io.nexusai.gateway.upstream.UpstreamStream")).toList();
 
     static String chat(String alias, boolean stream, int maxTokens) throws Exception {
         Map<String, Object> body = new HashMap<>(Map.of("model", alias, "max_tokens", maxTokens,
@@ -266,6 +269,11 @@ class LifecycleIT {
                     held.add(s);
                 }
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(metric("gateway2", "nexus_requests_in_flight")).isEqualTo(8.0));
+                // the classes the leak checks look for are the ones a request holds: eight of each while eight are held
+                Map<String, Long> whileHeld = liveInstances("gateway2");
+                for (String type : HELD_BEFORE_HEAD) {
+                    assertThat(whileHeld.getOrDefault(type, 0L)).as("live %s while 8 requests are held", type).isGreaterThanOrEqualTo(8L);
+                }
                 AtomicInteger refused = new AtomicInteger();
                 for (int i = 0; i < 20; i++) {
                     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.url("gateway2") + "/v1/chat/completions"))

@@ -3,9 +3,9 @@ package io.nexusai.gateway.pipeline;
 import io.nexusai.api.RequestIds;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorType;
+import io.nexusai.service.rest.LingeringClose;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
@@ -97,12 +97,10 @@ public final class Pipeline {
         if (overloaded) {
             response.putHeader("Retry-After", "1");
         }
-        if (!http.request().isEnded() && http.request().version() != HttpVersion.HTTP_2) {
-            // the rest of the body is not read: an HTTP/1 connection cannot carry another request (an HTTP/2 stream
-            // ends on its own)
-            response.putHeader("Connection", "close");
-        }
         response.end(envelope.slice());
+        // the rest of the body is read and dropped (bounded): closing at once would reset the connection under a
+        // client still sending, and it would never see this answer
+        LingeringClose.discardRest(http.vertx(), http.request());
     }
 
     /** Reads one request's body within the byte budget, then starts its context. */

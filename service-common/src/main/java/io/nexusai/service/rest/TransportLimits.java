@@ -186,14 +186,10 @@ public class TransportLimits implements HttpServerOptionsCustomizer {
         if (response.ended() || response.headWritten()) {
             return;
         }
-        response.setStatusCode(status)
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .putHeader(HttpHeaders.CONNECTION, "close"); // what is left of the request is not read
-        response.end(ErrorEnvelope.of(ErrorType.INVALID_REQUEST, message, null, code).toJson())
-                .onComplete(done -> {
-                    if (ctx.request().version() != HttpVersion.HTTP_2) {
-                        ctx.request().connection().close();
-                    }
-                });
+        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+        response.end(ErrorEnvelope.of(ErrorType.INVALID_REQUEST, message, null, code).toJson());
+        // the rest of the body is read and dropped: closing now would reset the connection under a client still
+        // sending it, and it would never see this answer
+        LingeringClose.discardRest(ctx.vertx(), ctx.request());
     }
 }
