@@ -57,7 +57,7 @@ public class InFlight {
         Gauge.builder("nexus.requests.in.flight", alive, AtomicInteger::get)
                 .description("Requests alive in this replica, from their first byte in to their release").register(registry);
         this.rejected = Counter.builder("nexus.overload.rejections")
-                .description("Requests refused with 503 server_overloaded because the replica was at its in-flight bound")
+                .description("Requests refused with 503 server_overloaded at the in-flight bound or the request-body byte budget")
                 .register(registry);
         LOG.infof("at most %d requests and %d MiB of request bodies in flight (nexus.gateway.max-in-flight, "
                 + "nexus.gateway.max-body-bytes-in-flight)", this.limit, this.bodyBytesLimit >> 20);
