@@ -215,8 +215,10 @@ restore_gateway() {
   tr '\0' '\n' < "/proc/$old/environ" | grep -q '^NEXUS_BENCH_PINNED=1$' || return 0
   mapfile -d '' -t env < "$BENCH_STATE/gateway.orig.environ"
   mapfile -d '' -t cmd < "$BENCH_STATE/gateway.orig.cmdline"
+  local cwd
+  cwd=$(cat "$BENCH_STATE/gateway.orig.cwd")   # read before the files go (the subshell would race the rm below)
   stop_pid "$old"
-  (cd "$(cat "$BENCH_STATE/gateway.orig.cwd")" && exec nohup env -i "${env[@]}" "${cmd[@]}" >>"$STACK/logs/gateway.log" 2>&1 </dev/null) &
+  (cd "$cwd" && exec nohup env -i "${env[@]}" "${cmd[@]}" >>"$STACK/logs/gateway.log" 2>&1 </dev/null) &
   echo $! > "$PIDS/gateway.pid"
   rm -f "$BENCH_STATE"/gateway.orig.*
   say "gateway restored unpinned (pid $!)"
