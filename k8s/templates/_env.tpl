@@ -27,6 +27,9 @@ Each helper takes (dict "ctx" $ "component" "...") and returns env entries.
 {{- define "nexusai.env.common" -}}
 {{- $values := index .ctx.Values .component }}
 {{- $jvm := .ctx.Values.global.jvmOptions }}
+{{- if .ctx.Values.global.aotCache }}
+{{- $jvm = append $jvm (printf "-XX:AOTCache=%s" .ctx.Values.global.aotCache) }}
+{{- end }}
 {{- if $values.jvm.maxHeap }}
 {{- $jvm = append $jvm (printf "-Xmx%s" $values.jvm.maxHeap) }}
 {{- end }}

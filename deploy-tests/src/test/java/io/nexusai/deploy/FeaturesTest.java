@@ -125,7 +125,21 @@ class FeaturesTest {
                 "routing", "-Xmx128m", "metering", "-Xmx256m");
         heap.forEach((component, xmx) -> assertThat(Rendered.env(rendered.container(component)).get("JAVA_OPTS").path("value").asText())
                 .isEqualTo("-XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Xss512k -XX:ReservedCodeCacheSize=64m "
-                        + "--enable-native-access=ALL-UNNAMED " + xmx));
+                        + "--enable-native-access=ALL-UNNAMED -XX:AOTCache=/deployments/app.aot " + xmx));
+    }
+
+    /** The images' AOT cache is used by default (with the images' module options, which it needs), and can be left out. */
+    @Test
+    void theJvmsUseTheAotCacheOfTheirImageUnlessToldNot() {
+        String manifest = new Helm(Chart.DIR).template().withName(Chart.RELEASE).withNamespace(Chart.NAMESPACE)
+                .withKubeVersion(Chart.KUBE_VERSION).withValuesFile(Chart.ciValues("default")).set("global.aotCache", "").call();
+        Rendered without = new Rendered("default + --set global.aotCache=", Chart.parse(manifest));
+        for (String component : Chart.COMPONENTS) {
+            assertThat(Rendered.env(render("default").container(component)).get("JAVA_OPTS").path("value").asText())
+                    .contains("--enable-native-access=ALL-UNNAMED", "-XX:AOTCache=/deployments/app.aot");
+            assertThat(Rendered.env(without.container(component)).get("JAVA_OPTS").path("value").asText())
+                    .doesNotContain("AOT").contains("-Xmx");
+        }
     }
 
     @Test

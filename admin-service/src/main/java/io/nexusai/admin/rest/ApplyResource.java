@@ -9,8 +9,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.nexusai.admin.service.ApplyService;
 import io.nexusai.admin.service.ApplySpec;
 import io.nexusai.api.openai.ApiException;
@@ -63,14 +62,21 @@ public class ApplyResource {
     private final ApplyService apply;
     private final AdminIdentity identity;
     private final Validator validator;
-    private final ObjectMapper yaml = configure(YAMLMapper.builder().build());
-    private final ObjectMapper json = configure(JsonMapper.builder(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build()).build()).build());
+    private final ObjectMapper yaml;
+    private final ObjectMapper json;
 
-    public ApplyResource(ApplyService apply, AdminIdentity identity, Validator validator) {
+    /**
+     * The document's mappers are copies of the application's ObjectMapper (its modules included: in tests, the
+     * recorder of the types Jackson binds, which checks that native executables can read ApplySpec) with a YAML
+     * and a depth-limited JSON parser, made as strict as below.
+     */
+    public ApplyResource(ApplyService apply, AdminIdentity identity, Validator validator, ObjectMapper mapper) {
         this.apply = apply;
         this.identity = identity;
         this.validator = validator;
+        this.yaml = configure(mapper.copyWith(new YAMLFactory()));
+        this.json = configure(mapper.copyWith(JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build()).build()));
     }
 
     @POST
