@@ -92,7 +92,7 @@ ensure_tools() {
 
 STARTED_STACK=0
 stack_up() {
-  if "$ROOT/deploy/local/nexus" status 2>/dev/null | grep -q '^gateway .*listening'; then
+  if "$ROOT/deploy/local/nexus" status 2>/dev/null | grep '^gateway .*listening' >/dev/null; then
     say "using the running local stack ($STACK)"
   else
     say "starting the local stack (deploy/local/nexus up) ..."
@@ -160,7 +160,7 @@ restart_gateway() {
   old=$(pid_of gateway)
   ours "$old" || die "no gateway of ours is running (target/local/pids/gateway.pid)"
   mkdir -p "$BENCH_STATE"
-  if ! tr '\0' '\n' < "/proc/$old/environ" | grep -q '^NEXUS_BENCH_PINNED=1$' || [ ! -f "$BENCH_STATE/gateway.orig.environ" ]; then
+  if ! tr '\0' '\n' < "/proc/$old/environ" | grep '^NEXUS_BENCH_PINNED=1$' >/dev/null || [ ! -f "$BENCH_STATE/gateway.orig.environ" ]; then
     # what it runs with; a gateway a bench script left behind (KEEP=1) without its original is taken as it is,
     # less the marker and the GC log
     tr '\0' '\n' < "/proc/$old/environ" | grep -v '^NEXUS_BENCH_PINNED=' | tr '\n' '\0' > "$BENCH_STATE/gateway.orig.environ"
@@ -198,7 +198,7 @@ restart_gateway() {
 ensure_bench_gateway() {
   GW=$(pid_of gateway)
   ours "$GW" || die "no gateway of ours is running"
-  if tr '\0' '\n' < "/proc/$GW/environ" | grep -q '^NEXUS_BENCH_PINNED=1$' \
+  if tr '\0' '\n' < "/proc/$GW/environ" | grep '^NEXUS_BENCH_PINNED=1$' >/dev/null \
      && [ "$(taskset -p -c "$GW" | sed 's/.*: //')" = "$PROXY_CPU" ]; then
     return 0
   fi
@@ -212,7 +212,7 @@ restore_gateway() {
   local old env=() cmd=()
   old=$(pid_of gateway)
   ours "$old" || return 0
-  tr '\0' '\n' < "/proc/$old/environ" | grep -q '^NEXUS_BENCH_PINNED=1$' || return 0
+  tr '\0' '\n' < "/proc/$old/environ" | grep '^NEXUS_BENCH_PINNED=1$' >/dev/null || return 0
   mapfile -d '' -t env < "$BENCH_STATE/gateway.orig.environ"
   mapfile -d '' -t cmd < "$BENCH_STATE/gateway.orig.cmdline"
   local cwd

@@ -19,7 +19,7 @@ CONNS=${CONNS:-16}
 command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get install -y -qq wrk >/dev/null; }
 command -v taskset >/dev/null || { echo "taskset (util-linux) is required"; exit 1; }
 
-if "$ROOT/deploy/local/nexus" status 2>/dev/null | grep -q '^gateway .*listening'; then
+if "$ROOT/deploy/local/nexus" status 2>/dev/null | grep '^gateway .*listening' >/dev/null; then
   echo "using the running local stack"
 else
   "$ROOT/deploy/local/nexus" up >/dev/null
