@@ -32,7 +32,8 @@
 # Settings: DURATION (10s), ROUNDS (3), CONNS ("1 16 64"), STREAM_CONNS (16), WARMUP_S (30), JIT_WARMUP (15s),
 # STREAM_PAIRS (2000), STREAM_WARMUP (1000), PACE_MS (20), PACED_DURATION (20s), HELD (1000), HELD_PACE_MS (400),
 # HELD_ROUNDS (2), HELD_RAMP_MS (2000), GAP (2: seconds between runs), and those of bench/lib.sh (NETNS, PROXY_CPU,
-# LOAD_CPU, NGINX_PORT, GATEWAY_MAX_IN_FLIGHT, GATEWAY_UPSTREAM_POOL, KEEP).
+# LOAD_CPU, NGINX_PORT, GATEWAY_MAX_IN_FLIGHT, GATEWAY_UPSTREAM_POOL, GATEWAY_JVM_OPTS: extra JVM options of the
+# bench gateway, e.g. GATEWAY_JVM_OPTS=-XX:CompileThresholdScaling=0.3 bench/data-plane.sh warmup, KEEP).
 # Output: the table on stdout (markdown, for docs/benchmarks.md); target/bench/data-plane-<time>/ keeps
 # rounds.csv (every figure of every round), summary.md, warmup.csv, held histograms and the raw outputs.
 set -euo pipefail

@@ -152,7 +152,7 @@ pin_stack() {
 
 # Restarts the gateway of the local stack with the environment and command line it had (read from /proc),
 # pinned to $PROXY_CPU from its start, with NEXUS_EVENT_LOOPS=1, NEXUS_GATEWAY_MAX_IN_FLIGHT and a GC log
-# ($1, optional). Waits until it answers a chat completion. Sets GW (pid) and GW_READY_S (start -> ready).
+# ($1, optional), and $GATEWAY_JVM_OPTS (extra JVM options, for experiments). Waits until it answers a chat completion. Sets GW (pid) and GW_READY_S (start -> ready).
 # The first time, the original environment and command line are kept in target/bench/gateway.orig.* so that
 # restore_gateway can put the stack's gateway back as it was.
 restart_gateway() {
@@ -171,6 +171,8 @@ restart_gateway() {
   mapfile -d '' -t cmd < "$BENCH_STATE/gateway.orig.cmdline"
   args=("${cmd[0]}")
   [ -n "$gclog" ] && args+=("-Xlog:gc:file=$gclog:uptime,level,tags")
+  # shellcheck disable=SC2206 # extra JVM options for experiments, split on blanks
+  [ -n "${GATEWAY_JVM_OPTS:-}" ] && args+=(${GATEWAY_JVM_OPTS})
   for a in "${cmd[@]:1}"; do args+=("$a"); done
   stop_pid "$old"
   t0=$(date +%s.%N)
