@@ -74,7 +74,32 @@ class GatewayErrorsTest {
         given().contentType(ContentType.TEXT).body(VALID).post(CHAT).then().statusCode(415);
         given().get(CHAT).then().statusCode(405).header("Allow", "POST").body("error.code", equalTo("method_not_allowed"));
         given().contentType(ContentType.JSON).body(VALID).post("/v1/nothing").then().statusCode(404)
+                .header("x-request-id", notNullValue())
                 .body("error.code", equalTo("unknown_url"));
+    }
+
+    /** Every answer carries an x-request-id, errors before any pipeline included, and no path gets the server's HTML page. */
+    @Test
+    void unknownUrlsAnywhereGetTheEnvelopeAndARequestId() {
+        for (String path : new String[] {"/", "/nothing", "/v2/chat/completions", "/q/metrics", "/v1"}) {
+            given().get(path).then().statusCode(404).contentType(ContentType.JSON)
+                    .header("x-request-id", org.hamcrest.Matchers.startsWith("req_"))
+                    .body("error.code", equalTo("unknown_url"))
+                    .body("error.type", equalTo("invalid_request_error"));
+        }
+        given().header("x-request-id", "client-404").delete("/nothing").then().statusCode(404)
+                .header("x-request-id", equalTo("client-404"));
+        given().get(CHAT).then().statusCode(405).header("x-request-id", notNullValue());
+    }
+
+    /** Without nexus.gateway.cors.origins a browser gets no cross-origin access: preflight refused, no allow-origin. */
+    @Test
+    void noCrossOriginAccessByDefault() {
+        given().header("Origin", "https://app.example").header("Access-Control-Request-Method", "POST")
+                .options(CHAT).then().statusCode(405).header("Access-Control-Allow-Origin", nullValue())
+                .body("error.code", equalTo("method_not_allowed"));
+        given().header("Origin", "https://app.example").contentType(ContentType.JSON).body("{").post(CHAT).then()
+                .statusCode(400).header("Access-Control-Allow-Origin", nullValue());
     }
 
     @Test

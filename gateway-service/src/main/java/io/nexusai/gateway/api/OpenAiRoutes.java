@@ -1,6 +1,7 @@
 package io.nexusai.gateway.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nexusai.api.RequestIds;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorEnvelope;
 import io.nexusai.api.openai.ErrorType;
@@ -102,8 +103,17 @@ public class OpenAiRoutes {
         router.get("/v1/models").order(order++).handler(models::handle);
         router.get("/v1/models/*").order(order++).handler(models::handle);
         router.route("/v1/models").order(order++).handler(ctx -> methodNotAllowed(ctx, "GET"));
-        router.route("/v1/*").order(order).handler(ctx -> write(ctx, new ApiException(404, ErrorType.INVALID_REQUEST,
-                "Unknown request URL: " + ctx.request().method() + " " + truncate(ctx.request().path()) + ".", null, "unknown_url")));
+        router.route("/v1/*").order(order).handler(OpenAiRoutes::unknownUrl);
+        // every other path of this port, last of all routes: the same 404 (not the server's HTML page)
+        router.route().order(UNKNOWN_URL_ORDER).handler(OpenAiRoutes::unknownUrl);
+    }
+
+    /** After every route of the gateway's port (Quarkus' own and ours). */
+    static final int UNKNOWN_URL_ORDER = 1_000_000;
+
+    private static void unknownUrl(RoutingContext ctx) {
+        write(ctx, new ApiException(404, ErrorType.INVALID_REQUEST, "Unknown request URL: " + ctx.request().method() + " "
+                + truncate(ctx.request().path()) + ".", null, "unknown_url"));
     }
 
     private static void methodNotAllowed(RoutingContext ctx, String allowed) {
@@ -124,15 +134,23 @@ public class OpenAiRoutes {
         }
     }
 
-    private static void write(RoutingContext ctx, ApiException e) {
+    /**
+     * An error answered before (or outside) a pipeline, with an {@code x-request-id} like every answer of the gateway:
+     * the client's own when it sent a sane one, else a new one.
+     */
+    static void write(RoutingContext ctx, ApiException e) {
         if (ctx.response().ended()) {
             return;
         }
         ErrorEnvelope envelope = e.toEnvelope();
+        if (!ctx.response().headers().contains(RequestIds.HEADER)) {
+            String presented = RequestIds.sanitize(ctx.request().getHeader(RequestIds.HEADER));
+            ctx.response().putHeader(RequestIds.HEADER, presented != null ? presented : RequestIds.generate());
+        }
         ctx.response().setStatusCode(e.status()).putHeader("Content-Type", "application/json").end(envelope.toJson());
     }
 
-    private static String truncate(String path) {
+    static String truncate(String path) {
         String p = path.length() > 100 ? path.substring(0, 100) + "..." : path;
         return p.replaceAll("[^\\x20-\\x7e]", "?");
     }

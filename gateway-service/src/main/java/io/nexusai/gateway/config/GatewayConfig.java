@@ -28,6 +28,24 @@ public interface GatewayConfig {
      */
     java.util.Optional<io.quarkus.runtime.configuration.MemorySize> maxBodyBytesInFlight();
 
+    /** Cross-origin access of browser apps to the model APIs ({@code nexus.gateway.cors.*}); off unless origins are set. */
+    Cors cors();
+
+    /** CORS of the {@code /v1} APIs, so that a web page can call the gateway with a (short-lived session) key. */
+    interface Cors {
+        /**
+         * Origins whose pages may call the {@code /v1} APIs ({@code NEXUS_GATEWAY_CORS_ORIGINS}, comma-separated, e.g.
+         * {@code https://app.example.com}; {@code *} for any). Unset: no cross-origin access — preflights get 405 and
+         * answers carry no {@code Access-Control-Allow-Origin}, so browsers refuse them. Credentials (cookies) are
+         * never allowed: the APIs authenticate by key.
+         */
+        java.util.Optional<java.util.List<String>> origins();
+
+        /** How long a browser may cache a preflight's answer. */
+        @WithDefault("10M")
+        Duration maxAge();
+    }
+
     /** Full route-snapshot resync period (besides change events). */
     @WithDefault("30s")
     Duration routeResync();
