@@ -24,7 +24,7 @@ import java.util.function.BiConsumer;
  *
  * <p>Usage: chat {@code prompt_tokens} are {@link TokenCounter#countMessages} of the messages, plus the tokens of
  * the compact JSON of {@code tools} when there are tools; {@code completion_tokens} are the tokens of the reply
- * text, or of the called tool's name + arguments. Legacy completions count the prompt's tokens (summed over an
+ * text, or of each called tool's name + arguments, summed over the {@code n} choices. Legacy completions count the prompt's tokens (summed over an
  * array of prompts; a token-id prompt counts its length). Embeddings count each input's tokens, summed.
  */
 final class OpenAiApi {

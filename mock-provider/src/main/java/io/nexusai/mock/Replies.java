@@ -100,7 +100,11 @@ final class Replies {
         return new Completion(text, pieces, finish, matched, List.of(), TokenCounter.count(text));
     }
 
-    /** A call of tool {@code name} with arguments built by {@link #argumentsFor} from its JSON schema. */
+    /**
+     * A call of tool {@code name} whose arguments are the properties {@code schema} requires, valued by
+     * {@link SchemaValues} — string: {@code userText}; number or integer: {@value #NUMBER_ARGUMENT}; boolean:
+     * {@code true}; object: its required properties; array: one item.
+     */
     static Completion toolCall(String id, String name, JsonNode schema, String userText) {
         return toolCalls(List.of(call(id, name, schema, userText, false)));
     }
@@ -122,15 +126,5 @@ final class Replies {
         JsonNode generated = SchemaValues.generate(schema, userText, strict);
         ObjectNode input = generated.isObject() ? (ObjectNode) generated : Json.object();
         return new ToolCall(id, name, input, Json.write(input));
-    }
-
-    /**
-     * Arguments for a tool whose parameters are the JSON schema {@code schema}: every property listed in
-     * {@code required}, valued by {@link SchemaValues} — string: {@code userText}; number or integer:
-     * {@value #NUMBER_ARGUMENT}; boolean: {@code true}; object: its required properties; array: one item; a
-     * property without a schema: {@code null}.
-     */
-    static ObjectNode argumentsFor(JsonNode schema, String userText) {
-        return call("", "", schema, userText, false).input();
     }
 }
