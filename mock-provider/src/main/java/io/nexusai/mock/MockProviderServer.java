@@ -15,7 +15,12 @@ import io.vertx.ext.web.handler.BodyHandler;
  * API under {@code /_mock}.
  *
  * <p>The reply to a chat is {@code "Mock reply from <model>: <last user text>"} ({@link #replyFor}), cut to the
- * request's token limit. Streams send one content chunk per token. Faults — error statuses, delays, hangs, cut
+ * request's token limit. Streams send one content chunk per token. OpenAI chats also honour {@code n} (that many
+ * choices, interleaved in streams), {@code logprobs}/{@code top_logprobs} (per-token entries, in each content chunk
+ * when streamed), {@code response_format} ({@code json_object}: {@code {"reply":<reply>}}; {@code json_schema}: a
+ * deterministic value valid against the schema, see {@link SchemaValues}) and parallel tool calls (one call per
+ * tool unless {@code parallel_tool_calls} is false or {@code tool_choice} names one), validated with OpenAI's 400s.
+ * Faults — error statuses, delays, hangs, cut
  * connections, inter-token delays — are asked for per request with the {@code x-mock-fault} and
  * {@code x-mock-token-delay-ms} headers, or per model with {@code POST /_mock/faults}. When an API key is
  * configured, each API demands it the way its vendor does ({@code Authorization: Bearer}, {@code api-key},

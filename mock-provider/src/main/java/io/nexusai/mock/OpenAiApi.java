@@ -13,6 +13,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.BiConsumer;
 
@@ -23,7 +24,7 @@ import java.util.function.BiConsumer;
  *
  * <p>Usage: chat {@code prompt_tokens} are {@link TokenCounter#countMessages} of the messages, plus the tokens of
  * the compact JSON of {@code tools} when there are tools; {@code completion_tokens} are the tokens of the reply
- * text, or of the called tool's name + arguments. Legacy completions count the prompt's tokens (summed over an
+ * text, or of each called tool's name + arguments, summed over the {@code n} choices. Legacy completions count the prompt's tokens (summed over an
  * array of prompts; a token-id prompt counts its length). Embeddings count each input's tokens, summed.
  */
 final class OpenAiApi {
@@ -111,87 +112,142 @@ final class OpenAiApi {
             call.invalid(e.getMessage(), "stop");
             return;
         }
-        Completion completion = chatCompletion(call, model, messages, tools, stops);
-        if (completion == null) {
+        ChatOptions options;
+        try {
+            options = ChatOptions.of(body);
+        } catch (ChatOptions.Invalid e) {
+            call.invalid(e.getMessage(), e.param);
             return;
         }
+        if (options.format() != null && !options.format().jsonSchema() && !mentionsJson(messages)) {
+            call.invalid("'messages' must contain the word 'json' in some form, to use 'response_format' of type "
+                    + "'json_object'.", "messages");
+            return;
+        }
+        List<Completion> completions = new ArrayList<>();
+        for (int i = 0; i < options.n(); i++) {
+            Completion completion = chatCompletion(call, model, messages, tools, stops, options);
+            if (completion == null) {
+                return;
+            }
+            completions.add(completion);
+        }
         int promptTokens = TokenCounter.countMessages(messages) + (tools.isEmpty() ? 0 : TokenCounter.count(Json.write(tools)));
-        ObjectNode usage = usage(promptTokens, completion.outputTokens());
+        int outputTokens = completions.stream().mapToInt(Completion::outputTokens).sum();
+        ObjectNode usage = usage(promptTokens, outputTokens);
         Envelope envelope = new Envelope(Ids.random("chatcmpl-", 29), "chat.completion.chunk", model, true,
                 includeUsage(body), variant.azure());
         if (body.path("stream").asBoolean(false)) {
-            call.stream(chatEvents(envelope, completion, usage));
+            call.stream(chatEvents(envelope, completions, options, usage));
         } else {
-            call.reply(chatObject(envelope, completion, usage));
+            call.reply(chatObject(envelope, completions, options, usage));
         }
     }
 
+    /** Whether some message's text contains "json" (any case), which OpenAI requires for {@code json_object}. */
+    private static boolean mentionsJson(JsonNode messages) {
+        for (JsonNode message : messages) {
+            if (TokenCounter.textOf(message.get("content")).toLowerCase(Locale.ROOT).contains("json")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
-     * The reply to a chat: a tool call when there are tools, the last message is the user's and
-     * {@code tool_choice} is not {@code "none"}; the tool result when the last message is a tool's; else
-     * {@link MockProviderServer#replyFor}. Returns {@code null} after a 400 for a {@code tool_choice} naming an
-     * unknown tool.
+     * The reply to a chat (one choice): tool calls when there are tools, the last message is the user's and
+     * {@code tool_choice} is not {@code "none"} — the named tool when {@code tool_choice} names one, else one call
+     * per function tool when {@code parallel_tool_calls} is not false, else the first tool; the tool result when
+     * the last message is a tool's; else {@link MockProviderServer#replyFor}. Under {@code response_format} the
+     * text is JSON instead: {@code {"reply":<text>}} for {@code json_object}, a value generated from the schema
+     * (strings being the text) for {@code json_schema}. Returns {@code null} after a 400 for a {@code tool_choice}
+     * naming an unknown tool.
      */
     private static Completion chatCompletion(ApiCall call, String model, JsonNode messages, JsonNode tools,
-                                             List<String> stops) {
+                                             List<String> stops, ChatOptions options) {
         JsonNode body = call.body();
         JsonNode last = messages.get(messages.size() - 1);
         String lastRole = last.path("role").asText();
         JsonNode toolChoice = body.path("tool_choice");
         if (!tools.isEmpty() && "user".equals(lastRole) && !"none".equals(toolChoice.asText())) {
-            JsonNode tool = tools.get(0);
+            List<JsonNode> called = new ArrayList<>();
             if (toolChoice.isObject()) {
                 String wanted = toolChoice.path("function").path("name").asText();
-                tool = null;
                 for (JsonNode candidate : tools) {
-                    if (wanted.equals(candidate.path("function").path("name").asText())) {
-                        tool = candidate;
+                    if (called.isEmpty() && wanted.equals(candidate.path("function").path("name").asText())) {
+                        called.add(candidate);
                     }
                 }
-                if (tool == null) {
+                if (called.isEmpty()) {
                     call.invalid("Invalid value for 'tool_choice': no function named '" + wanted
                             + "' was specified in the 'tools' parameter.", "tool_choice");
                     return null;
                 }
+            } else if (options.parallelToolCalls()) {
+                tools.forEach(called::add);
+            } else {
+                called.add(tools.get(0));
             }
-            JsonNode function = tool.path("function");
-            return Replies.toolCall(Ids.random("call_", 24), function.path("name").asText(),
-                    function.path("parameters"), TokenCounter.textOf(last.get("content")));
+            String userText = TokenCounter.textOf(last.get("content"));
+            List<ToolCall> calls = new ArrayList<>();
+            for (JsonNode tool : called) {
+                JsonNode function = tool.path("function");
+                calls.add(Replies.call(Ids.random("call_", 24), function.path("name").asText(),
+                        function.path("parameters"), userText, function.path("strict").asBoolean(false)));
+            }
+            return Replies.toolCalls(calls);
         }
         String text = "tool".equals(lastRole)
                 ? Replies.TOOL_RESULT_PREFIX + TokenCounter.textOf(last.get("content"))
                 : MockProviderServer.replyFor(model, messages);
+        ChatOptions.ResponseFormat format = options.format();
+        if (format != null && format.jsonSchema()) {
+            text = Json.write(SchemaValues.generate(format.schema(), text, format.strict()));
+        } else if (format != null) {
+            text = Json.write(Json.object().put("reply", text));
+        }
         int maxTokens = body.path("max_completion_tokens").asInt(body.path("max_tokens").asInt(0));
         return Replies.text(text, maxTokens, stops);
     }
 
-    private static ObjectNode chatObject(Envelope envelope, Completion completion, ObjectNode usage) {
+    private static ObjectNode chatObject(Envelope envelope, List<Completion> completions, ChatOptions options,
+                                         ObjectNode usage) {
         ObjectNode out = Json.object();
         out.put("id", envelope.id);
         out.put("object", "chat.completion");
         out.put("created", envelope.created);
         out.put("model", envelope.model);
-        ObjectNode choice = out.putArray("choices").addObject();
-        choice.put("index", 0);
-        ObjectNode message = choice.putObject("message");
-        message.put("role", "assistant");
-        if (completion.isToolCall()) {
-            message.putNull("content");
-            ToolCall call = completion.toolCall();
-            ObjectNode toolCall = message.putArray("tool_calls").addObject();
-            toolCall.put("id", call.id());
-            toolCall.put("type", "function");
-            ObjectNode function = toolCall.putObject("function");
-            function.put("name", call.name());
-            function.put("arguments", call.arguments());
-        } else {
-            message.put("content", completion.text());
-        }
-        message.putNull("refusal");
-        choice.putNull("logprobs");
-        choice.put("finish_reason", finishReason(completion.finish()));
-        if (envelope.azure) {
-            choice.putObject("content_filter_results");
+        ArrayNode choices = out.putArray("choices");
+        for (int index = 0; index < completions.size(); index++) {
+            Completion completion = completions.get(index);
+            ObjectNode choice = choices.addObject();
+            choice.put("index", index);
+            ObjectNode message = choice.putObject("message");
+            message.put("role", "assistant");
+            if (completion.isToolCall()) {
+                message.putNull("content");
+                ArrayNode toolCalls = message.putArray("tool_calls");
+                for (ToolCall call : completion.toolCalls()) {
+                    ObjectNode toolCall = toolCalls.addObject();
+                    toolCall.put("id", call.id());
+                    toolCall.put("type", "function");
+                    ObjectNode function = toolCall.putObject("function");
+                    function.put("name", call.name());
+                    function.put("arguments", call.arguments());
+                }
+            } else {
+                message.put("content", completion.text());
+            }
+            message.putNull("refusal");
+            if (options.logprobs()) {
+                choice.set("logprobs", Logprobs.of(completion.pieces(), 0, options.topLogprobs()));
+            } else {
+                choice.putNull("logprobs");
+            }
+            choice.put("finish_reason", finishReason(completion.finish()));
+            if (envelope.azure) {
+                choice.putObject("content_filter_results");
+            }
         }
         out.set("usage", usage);
         out.put("system_fingerprint", FINGERPRINT);
@@ -201,52 +257,91 @@ final class OpenAiApi {
         return out;
     }
 
-    private static List<Event> chatEvents(Envelope envelope, Completion completion, ObjectNode usage) {
+    /**
+     * The chunks of a streamed chat: each choice's chunks (carrying its {@code index}) interleaved round-robin,
+     * as OpenAI interleaves the choices of {@code n > 1}, then the usage chunk and {@code [DONE]}.
+     */
+    private static List<Event> chatEvents(Envelope envelope, List<Completion> completions, ChatOptions options,
+                                          ObjectNode usage) {
         List<Event> events = new ArrayList<>();
         if (envelope.azure) {
             events.add(Event.data(envelope.promptFilter(), false));
         }
-        ObjectNode first = Json.object();
-        first.put("role", "assistant");
-        if (completion.isToolCall()) {
-            ToolCall call = completion.toolCall();
-            first.putNull("content");
-            ObjectNode toolCall = first.putArray("tool_calls").addObject();
-            toolCall.put("index", 0);
-            toolCall.put("id", call.id());
-            toolCall.put("type", "function");
-            ObjectNode function = toolCall.putObject("function");
-            function.put("name", call.name());
-            function.put("arguments", "");
-            first.putNull("refusal");
-            events.add(Event.data(envelope.withChoice(chatChoice(first, null, envelope.azure)), false));
-            for (String piece : call.argumentPieces()) {
-                ObjectNode delta = Json.object();
-                ObjectNode argument = delta.putArray("tool_calls").addObject();
-                argument.put("index", 0);
-                argument.putObject("function").put("arguments", piece);
-                events.add(Event.data(envelope.withChoice(chatChoice(delta, null, envelope.azure)), true));
-            }
-        } else {
-            first.put("content", "");
-            first.putNull("refusal");
-            events.add(Event.data(envelope.withChoice(chatChoice(first, null, envelope.azure)), false));
-            for (String piece : completion.pieces()) {
-                ObjectNode delta = Json.object().put("content", piece);
-                events.add(Event.data(envelope.withChoice(chatChoice(delta, null, envelope.azure)), true));
+        List<List<Event>> perChoice = new ArrayList<>();
+        for (int index = 0; index < completions.size(); index++) {
+            perChoice.add(choiceEvents(envelope, index, completions.get(index), options));
+        }
+        while (perChoice.stream().anyMatch(choiceEvents -> !choiceEvents.isEmpty())) {
+            for (List<Event> choiceEvents : perChoice) {
+                if (!choiceEvents.isEmpty()) {
+                    events.add(choiceEvents.removeFirst());
+                }
             }
         }
-        events.add(Event.data(envelope.withChoice(
-                chatChoice(Json.object(), finishReason(completion.finish()), envelope.azure)), false));
         finishStream(events, envelope, usage);
         return events;
     }
 
-    private static ObjectNode chatChoice(ObjectNode delta, String finishReason, boolean azure) {
+    /** The chunks of choice {@code index}: the role, the content or tool calls, the finish reason. */
+    private static List<Event> choiceEvents(Envelope envelope, int index, Completion completion, ChatOptions options) {
+        List<Event> events = new ArrayList<>();
+        ObjectNode first = Json.object();
+        first.put("role", "assistant");
+        if (completion.isToolCall()) {
+            first.putNull("content");
+            List<ToolCall> calls = completion.toolCalls();
+            for (int c = 0; c < calls.size(); c++) {
+                ToolCall call = calls.get(c);
+                ObjectNode delta = c == 0 ? first : Json.object();
+                ObjectNode toolCall = delta.putArray("tool_calls").addObject();
+                toolCall.put("index", c);
+                toolCall.put("id", call.id());
+                toolCall.put("type", "function");
+                ObjectNode function = toolCall.putObject("function");
+                function.put("name", call.name());
+                function.put("arguments", "");
+                if (c == 0) {
+                    first.putNull("refusal");
+                }
+                events.add(Event.data(envelope.withChoice(chatChoice(index, delta, null, null, envelope.azure)),
+                        false));
+                for (String piece : call.argumentPieces()) {
+                    ObjectNode argumentDelta = Json.object();
+                    ObjectNode argument = argumentDelta.putArray("tool_calls").addObject();
+                    argument.put("index", c);
+                    argument.putObject("function").put("arguments", piece);
+                    events.add(Event.data(envelope.withChoice(
+                            chatChoice(index, argumentDelta, null, null, envelope.azure)), true));
+                }
+            }
+        } else {
+            first.put("content", "");
+            first.putNull("refusal");
+            events.add(Event.data(envelope.withChoice(chatChoice(index, first, null, null, envelope.azure)), false));
+            List<String> pieces = completion.pieces();
+            for (int p = 0; p < pieces.size(); p++) {
+                ObjectNode delta = Json.object().put("content", pieces.get(p));
+                ObjectNode logprobs = options.logprobs()
+                        ? Logprobs.of(List.of(pieces.get(p)), p, options.topLogprobs()) : null;
+                events.add(Event.data(envelope.withChoice(chatChoice(index, delta, logprobs, null, envelope.azure)),
+                        true));
+            }
+        }
+        events.add(Event.data(envelope.withChoice(
+                chatChoice(index, Json.object(), null, finishReason(completion.finish()), envelope.azure)), false));
+        return events;
+    }
+
+    private static ObjectNode chatChoice(int index, ObjectNode delta, ObjectNode logprobs, String finishReason,
+                                         boolean azure) {
         ObjectNode choice = Json.object();
-        choice.put("index", 0);
+        choice.put("index", index);
         choice.set("delta", delta);
-        choice.putNull("logprobs");
+        if (logprobs != null) {
+            choice.set("logprobs", logprobs);
+        } else {
+            choice.putNull("logprobs");
+        }
         choice.put("finish_reason", finishReason);
         if (azure) {
             choice.putObject("content_filter_results");

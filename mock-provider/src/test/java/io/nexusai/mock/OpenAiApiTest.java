@@ -241,7 +241,7 @@ class OpenAiApiTest extends MockServerTestBase {
 
     @Test
     void toolCallRoundTrip() {
-        String first = "{\"model\":\"gpt-4o\"," + WEATHER_TOOLS
+        String first = "{\"model\":\"gpt-4o\",\"parallel_tool_calls\":false," + WEATHER_TOOLS
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]}";
         JsonNode call = json(openAi("/v1/chat/completions", first).body());
         JsonNode choice = call.at("/choices/0");
@@ -256,7 +256,7 @@ class OpenAiApiTest extends MockServerTestBase {
         assertThat(toolCall.at("/function/name").asText()).isEqualTo("get_weather");
         String arguments = toolCall.at("/function/arguments").asText();
         assertThat(json(arguments)).isEqualTo(json(
-                "{\"city\":\"Weather in Paris?\",\"days\":42,\"metric\":true,\"extra\":null}"));
+                "{\"city\":\"Weather in Paris?\",\"days\":42,\"metric\":true,\"extra\":{}}"));
         assertThat(call.at("/usage/completion_tokens").asInt()).isEqualTo(TokenCounter.count("get_weather" + arguments));
 
         String second = "{\"model\":\"gpt-4o\"," + WEATHER_TOOLS + ",\"messages\":["
@@ -292,7 +292,7 @@ class OpenAiApiTest extends MockServerTestBase {
 
     @Test
     void streamedToolCall() {
-        String request = "{\"model\":\"gpt-4o\",\"stream\":true," + WEATHER_TOOLS
+        String request = "{\"model\":\"gpt-4o\",\"stream\":true,\"parallel_tool_calls\":false," + WEATHER_TOOLS
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]}";
         String plainArguments = json(openAi("/v1/chat/completions", request.replace("\"stream\":true,", "")).body())
                 .at("/choices/0/message/tool_calls/0/function/arguments").asText();
