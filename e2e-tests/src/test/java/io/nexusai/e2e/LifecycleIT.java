@@ -182,7 +182,7 @@ class LifecycleIT {
 
     @Test
     void everyWayARequestEndsReleasesEverythingItHeld() throws Exception {
-        // one alias at a time: each is set up by an apply of its own, which replaces the previous test configuration
+        // one alias at a time: each is set up by an apply of its own with prune, which replaces the previous test configuration
         String g = "gateway";
         // complete: streams back to back (the case that was retained until the heap was full) and plain requests
         ResilienceIT.Alias plain = ResilienceIT.alias(Map.of(), List.of(ResilienceIT.dep()));
@@ -248,7 +248,7 @@ class LifecycleIT {
         stack.stopService("gateway2");
         stack.startService("gateway2", Map.of("NEXUS_GATEWAY_MAX_IN_FLIGHT", "8"));
         try {
-            // one alias: served first, then its provider hangs to hold requests open (an apply replaces the last one)
+            // one alias: served first, then its provider hangs to hold requests open (an apply with prune replaces the last one)
             ResilienceIT.Alias plain = ResilienceIT.alias(Map.of("first_byte_timeout_ms", 60_000), List.of(ResilienceIT.dep()));
             await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
                     assertThat(post("gateway2", plain.key(), chat(plain.name(), false, 5)).statusCode()).isEqualTo(200));

@@ -73,7 +73,11 @@ class ResilienceIT {
         return m;
     }
 
-    /** Creates the alias's policy, then its providers and routes in one apply, a tenant and key; waits for the gateway. */
+    /**
+     * Creates the alias's policy, then its providers and routes in one apply, a tenant and key; waits for the gateway.
+     * The apply prunes: it replaces the previous test configuration, so the routing table holds only this alias's
+     * deployments (LifecycleIT sets up one alias at a time on that basis); apply keeps what a file omits by default.
+     */
     static Alias alias(Map<String, Object> policy, List<Map<String, Object>> deployments) throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String alias = "res-" + suffix;
@@ -99,7 +103,7 @@ class ResilienceIT {
                     "rate_limit", 0, "models", List.of(route)));
             names.add(new String[]{provider, model});
         }
-        Fixtures.admin().body(Map.of("providers", providers)).post("/admin/v1/apply").then().statusCode(200);
+        Fixtures.admin().queryParam("prune", true).body(Map.of("providers", providers)).post("/admin/v1/apply").then().statusCode(200);
         JsonPath routes = Fixtures.admin().queryParam("alias", alias).get("/admin/v1/routes").then().statusCode(200).extract().jsonPath();
         List<Dep> deps = new ArrayList<>();
         for (String[] n : names) {

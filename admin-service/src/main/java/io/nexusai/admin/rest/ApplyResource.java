@@ -46,8 +46,11 @@ import java.util.Set;
 /**
  * {@code POST /admin/v1/apply}: declarative configuration in the product README's YAML format (a list of
  * providers, each with its {@code models}), or the same as JSON, or {@code {"providers": [...]}}.
- * {@code ?dryRun=true} (or {@code dry_run}) returns the diff without writing; {@code ?prune=false} keeps objects the
- * file omits. A dry run refuses exactly what a real run refuses: both read, check and validate the same way.
+ * {@code ?dryRun=true} (or {@code dry_run}) returns the diff without writing. By default apply only creates and
+ * updates: providers and routes the file omits are kept, and listed in the diff as {@code delete} changes with
+ * {@code applied: false}; {@code ?prune=true} deletes them. Keeping is the default because a partial file (one
+ * provider, say) must not wipe the rest of the configuration unless the caller asks for it. A dry run refuses
+ * exactly what a real run refuses: both read, check and validate the same way.
  *
  * <p>The document is read as strictly as the REST bodies ({@link StrictJson}: exact types, no repeated keys, no NUL,
  * exact decimals). YAML is plain data: one document, no tags, anchors, aliases or directives, at most
@@ -85,7 +88,7 @@ public class ApplyResource {
                                           @QueryParam("dryRun") List<String> dryRun, @QueryParam("dry_run") List<String> dryRunSnake,
                                           @QueryParam("prune") List<String> prune) throws JsonProcessingException {
         boolean isDryRun = flag(dryRun, "dryRun", false) | flag(dryRunSnake, "dry_run", false);
-        boolean isPrune = flag(prune, "prune", true);
+        boolean isPrune = flag(prune, "prune", false);
         if (body == null || body.isBlank()) {
             throw ApiException.badRequest("The body is empty: send the configuration as YAML or JSON.", null);
         }

@@ -26,8 +26,12 @@ import java.util.function.Supplier;
  * Declarative configuration: makes the providers and routes in the database equal to an {@link ApplySpec}.
  * First a plan is computed (create / update with the changed fields / delete, per object); a dry run returns
  * it, a real run executes it in one transaction with one audit entry per object. Applying the same file twice
- * changes nothing the second time. With {@code prune} (the default) providers and routes absent from the file
- * are deleted.
+ * changes nothing the second time.
+ *
+ * <p>Only with {@code prune} are providers and routes absent from the file deleted. Without it (the default) apply
+ * creates and updates only, so a file with one provider cannot wipe the others by accident; the deletions the file
+ * implies are still planned and reported, with {@code applied: false}, so that a dry run shows what
+ * {@code prune=true} would remove. Alias policies are not part of the file: apply never deletes them.
  */
 @ApplicationScoped
 public class ApplyService {
@@ -46,16 +50,28 @@ public class ApplyService {
         this.writer = writer;
     }
 
-    /** One planned change. {@code name} identifies the object: a provider name, or {@code alias -> provider/real model}. */
-    public record Change(String action, String type, String name, List<String> fields) {
+    /**
+     * One planned change. {@code name} identifies the object: a provider name, or {@code alias -> provider/real model}.
+     * {@code applied} is false only for a {@code delete} left out because the run is without {@code prune}: the object
+     * stays as it is (and a dry run shows it would stay); every other change is made (a dry run: would be made).
+     */
+    public record Change(String action, String type, String name, List<String> fields, boolean applied) {
+        Change(String action, String type, String name, List<String> fields) {
+            this(action, type, name, fields, true);
+        }
     }
 
-    /** The result of an apply or a dry run. */
-    public record Result(boolean dryRun, boolean changed, List<Change> changes, Map<String, Integer> summary) {
-        static Result of(boolean dryRun, List<Change> changes) {
-            Map<String, Integer> summary = new LinkedHashMap<>(Map.of("create", 0, "update", 0, "delete", 0));
-            changes.forEach(c -> summary.merge(c.action(), 1, Integer::sum));
-            return new Result(dryRun, !changes.isEmpty(), List.copyOf(changes), summary);
+    /**
+     * The result of an apply or a dry run. {@code changed} and the {@code create}/{@code update}/{@code delete} counts
+     * of {@code summary} cover the applied changes only; {@code not_deleted} counts the deletions left out without
+     * {@code prune}, so that {@code changed} stays false when the same file is applied again.
+     */
+    public record Result(boolean dryRun, boolean prune, boolean changed, List<Change> changes, Map<String, Integer> summary) {
+        static Result of(boolean dryRun, boolean prune, List<Change> changes) {
+            Map<String, Integer> summary = new LinkedHashMap<>();
+            List.of("create", "update", "delete", "not_deleted").forEach(action -> summary.put(action, 0));
+            changes.forEach(c -> summary.merge(c.applied() ? c.action() : "not_deleted", 1, Integer::sum));
+            return new Result(dryRun, prune, changes.stream().anyMatch(Change::applied), List.copyOf(changes), summary);
         }
     }
 
@@ -66,12 +82,13 @@ public class ApplyService {
     public Uni<Result> apply(Actor actor, ApplySpec spec, boolean dryRun, boolean prune) {
         checkUnique(spec);
         if (dryRun) {
-            return plan(spec, prune).map(steps -> Result.of(true, steps.stream().map(Step::change).toList()));
+            return plan(spec, prune).map(steps -> Result.of(true, prune, steps.stream().map(Step::change).toList()));
         }
         return writer.write(actor, () -> plan(spec, prune).flatMap(steps -> {
-            Result result = Result.of(false, steps.stream().map(Step::change).toList());
+            Result result = Result.of(false, prune, steps.stream().map(Step::change).toList());
             Outcome<Result> outcome = Outcome.of(result);
-            if (steps.isEmpty()) {
+            // nothing to write (deletions left out without prune are no write): no audit entry, no new config version
+            if (!result.changed()) {
                 return Uni.createFrom().item(outcome);
             }
             return Multi.createFrom().iterable(steps)
@@ -102,11 +119,9 @@ public class ApplyService {
                     planProviderUpdate(steps, ps, current, routesByProvider.getOrDefault(current.id, List.of()), prune);
                 }
             }
-            if (prune) {
-                for (Provider p : existingProviders) {
-                    if (!named.contains(p.name)) {
-                        steps.add(new Step(new Change("delete", "provider", p.name, List.of()), () -> providerService.deleteInTx(p)));
-                    }
+            for (Provider p : existingProviders) {
+                if (!named.contains(p.name)) {
+                    steps.add(deletion(new Change("delete", "provider", p.name, List.of(), prune), () -> providerService.deleteInTx(p)));
                 }
             }
             return steps;
@@ -177,14 +192,17 @@ public class ApplyService {
                         () -> routeService.updateInTx(r, routeFields(m, current.id))));
             }
         }
-        if (prune) {
-            for (ModelRoute r : currentRoutes) {
-                if (!wanted.contains(r.modelAlias + "\u0000" + r.realModelName)) {
-                    steps.add(new Step(new Change("delete", "route", routeName(r.modelAlias, ps.name(), r.realModelName), List.of()),
-                            () -> routeService.deleteInTx(r)));
-                }
+        for (ModelRoute r : currentRoutes) {
+            if (!wanted.contains(r.modelAlias + "\u0000" + r.realModelName)) {
+                steps.add(deletion(new Change("delete", "route", routeName(r.modelAlias, ps.name(), r.realModelName), List.of(), prune),
+                        () -> routeService.deleteInTx(r)));
             }
         }
+    }
+
+    /** A deletion the file implies: run only when applied (with prune), otherwise only reported. */
+    private static Step deletion(Change change, Supplier<Uni<? extends Outcome<?>>> run) {
+        return new Step(change, change.applied() ? run : null);
     }
 
     private static ProviderService.Fields providerFields(ApplySpec.ProviderSpec ps, boolean create) {
