@@ -138,11 +138,16 @@ final class GeminiWire {
      * Google's {@code {"error":{"code","message","status"}}} envelope, normalised. A request error the client can
      * fix keeps Google's {@code status} as its code ({@code invalid_argument}, ...); a 429 without
      * {@code Retry-After} takes the wait from the {@code RetryInfo} detail's {@code retryDelay} ({@code "31s"}).
+     * Google answers a wrong API key with 400 (reason {@code API_KEY_INVALID}): that is the gateway's credentials
+     * failing, not the client's request, so it is treated as a 401.
      */
     static ApiException error(ObjectMapper mapper, Deployment deployment, int status, Buffer body, MultiMap headers) {
-        ApiException normalised = UpstreamErrors.from(mapper, deployment.providerName(), status, body, headers, "/error/message");
         ObjectNode json = parseObject(mapper, body.getBytes());
         JsonNode error = json == null ? mapper.missingNode() : json.path("error");
+        if (status == 400 && hasReason(error.path("details"), "API_KEY_INVALID")) {
+            status = 401;
+        }
+        ApiException normalised = UpstreamErrors.from(mapper, deployment.providerName(), status, body, headers, "/error/message");
         if (normalised.status() == 429 && normalised.retryAfterSeconds() == null) {
             Long delay = retryDelay(error.path("details"));
             return delay == null ? normalised : new ApiException(429, normalised.type(), normalised.getMessage(), null,
@@ -153,6 +158,15 @@ final class GeminiWire {
         }
         return new ApiException(status, ErrorType.INVALID_REQUEST.wire(), normalised.getMessage(), null,
                 error.get("status").asText().toLowerCase(Locale.ROOT), List.of(), null);
+    }
+
+    private static boolean hasReason(JsonNode details, String reason) {
+        for (JsonNode detail : details) {
+            if (reason.equals(detail.path("reason").asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whole seconds (rounded up) of a {@code google.rpc.RetryInfo} detail's {@code retryDelay}, or {@code null}. */

@@ -338,6 +338,9 @@ class OpenAiToGeminiChatTranslatorTest {
         ApiException denied = translator().error(403, Recorded.buffer("gemini/error-403.json"), none);
         assertThat(denied.status()).isEqualTo(502);
         assertThat(denied.code()).isEqualTo("upstream_auth_failed");
+        ApiException wrongKey = translator().error(400, Recorded.buffer("gemini/error-400-api-key.json"), none);
+        assertThat(wrongKey.status()).isEqualTo(502);
+        assertThat(wrongKey.code()).isEqualTo("upstream_auth_failed");
 
         ApiException limited = translator().error(429, Recorded.buffer("gemini/error-429.json"),
                 MultiMap.caseInsensitiveMultiMap().add("Retry-After", "20"));
