@@ -11,7 +11,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * summaries, {@code "thought": true}, left out: chat completions have no place for them), {@code functionCall}
  * parts as {@code tool_calls} with the arguments as a JSON string. Gemini gives calls no id unless the model
  * does, so the id is made from the response id, the candidate and the call's position: the same in a whole
- * response and in every cut of its stream, and unique within the conversation.
+ * response and in every cut of its stream, and unique within the conversation. A signed call's
+ * {@code thoughtSignature} is appended to its id ({@link ThoughtSignatures}).
  */
 final class GeminiCandidates {
     private GeminiCandidates() {
@@ -35,7 +36,9 @@ final class GeminiCandidates {
     static ObjectNode toolCall(ObjectMapper mapper, JsonNode part, String responseId, int candidate, int call) {
         JsonNode function = part.get("functionCall");
         ObjectNode out = mapper.createObjectNode();
-        out.put("id", id(function, responseId, candidate, call));
+        JsonNode signature = part.get("thoughtSignature");
+        out.put("id", ThoughtSignatures.id(id(function, responseId, candidate, call), signature != null && signature.isTextual()
+                ? signature.asText() : null));
         out.put("type", "function");
         ObjectNode f = out.putObject("function");
         f.put("name", function.path("name").asText());

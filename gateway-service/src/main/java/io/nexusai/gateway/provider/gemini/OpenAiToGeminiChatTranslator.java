@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * {@code contents} of role {@code user} and {@code model}; image parts given as base64 data URLs
  * {@code inlineData} (Gemini does not fetch arbitrary URLs, so others are refused); assistant {@code tool_calls}
  * {@code functionCall} parts and {@code tool} messages {@code functionResponse} parts, named after the call they
- * answer, with the content as {@code {"content": <text>}} or, when it is a JSON object, that object. Consecutive
+ * answer, with the content as {@code {"content": <text>}} or, when it is a JSON object, that object; a call's
+ * {@code thoughtSignature} comes back from its id ({@link ThoughtSignatures}). Consecutive
  * turns of one role are merged (the responses to parallel calls then share one turn, as Gemini expects).
  * {@code max_completion_tokens}/{@code max_tokens}, {@code stop}, {@code n}, {@code temperature}, {@code top_p},
  * {@code seed}, the penalties and {@code response_format} go to {@code generationConfig}; {@code tools} and
@@ -233,7 +234,11 @@ public final class OpenAiToGeminiChatTranslator implements Translator {
         }
         JsonNode toolCalls = message.get("tool_calls");
         for (int k = 0; toolCalls != null && toolCalls.isArray() && k < toolCalls.size(); k++) {
-            parts.add(functionCall(toolCalls.get(k), at + ".tool_calls[" + k + "]", callNames));
+            ObjectNode part = functionCall(toolCalls.get(k), at + ".tool_calls[" + k + "]", callNames);
+            if (k == 0 && !part.has("thoughtSignature") && ThoughtSignatures.required(deployment.realModel())) {
+                part.put("thoughtSignature", ThoughtSignatures.SKIP_VALIDATOR);
+            }
+            parts.add(part);
         }
         return parts;
     }
@@ -270,6 +275,10 @@ public final class OpenAiToGeminiChatTranslator implements Translator {
         ObjectNode out = part.putObject("functionCall");
         out.put("name", name);
         out.set("args", args);
+        String signature = ThoughtSignatures.signature(call.get("id").asText());
+        if (signature != null) {
+            part.put("thoughtSignature", signature);
+        }
         return part;
     }
 

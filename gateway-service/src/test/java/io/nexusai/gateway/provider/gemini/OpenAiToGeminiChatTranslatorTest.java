@@ -151,6 +151,34 @@ class OpenAiToGeminiChatTranslatorTest {
     }
 
     @Test
+    void thoughtSignaturesComeBackFromTheToolCallIdAndGemini3GetsThePlaceholderForUnsignedCalls() {
+        Translated first = translator().response(Recorded.buffer("gemini/generate-function-call.json"));
+        String conversation = """
+                {"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","content":null,"tool_calls":%s},
+                  {"role":"tool","tool_call_id":%s,"content":"sunny"}]}""".formatted(
+                first.body().at("/choices/0/message/tool_calls"), first.body().at("/choices/0/message/tool_calls/0/id"));
+        ObjectNode body = upstreamBody(conversation);
+        assertThat(body.at("/contents/1/parts/0/thoughtSignature").asText()).isEqualTo("CiQB0e2K+6d3Zq0X9p/nTn8m1lZ3hL8S0tC2yq7mJ1mE2J4Q2Vw=");
+        assertThat(body.at("/contents/1/parts/1").has("thoughtSignature")).isFalse();
+        assertThat(body.at("/contents/2/parts/0/functionResponse/name").asText()).isEqualTo("get_weather");
+        assertThat(first.body().at("/choices/0/message/tool_calls/0/id").asText()).matches("[A-Za-z0-9_-]+");
+
+        String unsigned = """
+                {"messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[
+                   {"id":"toolu_01","type":"function","function":{"name":"f","arguments":"{}"}},
+                   {"id":"toolu_02","type":"function","function":{"name":"f","arguments":"{}"}}]},
+                  {"role":"tool","tool_call_id":"toolu_01","content":"a"},{"role":"tool","tool_call_id":"toolu_02","content":"b"}]}""";
+        assertThat(upstreamBody(unsigned).at("/contents/1/parts/0").has("thoughtSignature")).isFalse();
+        Deployment gemini3 = Recorded.deployment(ProviderKind.GEMINI, "https://generativelanguage.googleapis.com", "gemini-3-pro-preview", Map.of());
+        ObjectNode toGemini3 = json(new OpenAiToGeminiChatTranslator(Recorded.MAPPER, gemini3, ALIAS).request(json(unsigned), false).body());
+        assertThat(toGemini3.at("/contents/1/parts/0/thoughtSignature").asText()).isEqualTo("skip_thought_signature_validator");
+        assertThat(toGemini3.at("/contents/1/parts/1").has("thoughtSignature")).isFalse();
+        assertThat(ThoughtSignatures.required("gemini-2.5-flash")).isFalse();
+        assertThat(ThoughtSignatures.required("gemini-3-flash")).isTrue();
+        assertThat(ThoughtSignatures.required("models/gemini-10-ultra")).isTrue();
+    }
+
+    @Test
     void invalidToolArgumentsAndUnknownToolCallIdsAre400() {
         rejected("""
                 {"messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[
@@ -185,7 +213,7 @@ class OpenAiToGeminiChatTranslatorTest {
         ObjectNode body = translator().response(Recorded.buffer("gemini/generate-function-call.json")).body();
         assertThat(body.at("/choices/0/message/content").asText()).isEqualTo("Let me check both cities.");
         assertThat(body.at("/choices/0/message/tool_calls")).isEqualTo(json("""
-                {"t":[{"id":"call_0ZE8aJ2xKbCc1dkPxO2UqQw_0_0","type":"function",
+                {"t":[{"id":"call_0ZE8aJ2xKbCc1dkPxO2UqQw_0_0__sig_CiQB0e2K-6d3Zq0X9p_nTn8m1lZ3hL8S0tC2yq7mJ1mE2J4Q2Vw","type":"function",
                        "function":{"name":"get_weather","arguments":"{\\"location\\":\\"Zürich\\",\\"unit\\":\\"celsius\\"}"}},
                       {"id":"call_0ZE8aJ2xKbCc1dkPxO2UqQw_0_1","type":"function",
                        "function":{"name":"get_weather","arguments":"{\\"location\\":\\"São Paulo\\",\\"unit\\":\\"celsius\\"}"}}]}""").get("t"));
@@ -279,6 +307,8 @@ class OpenAiToGeminiChatTranslatorTest {
         assertThat(run.json()).contains(chunk("{\"tool_calls\":[{\"index\":1,\"id\":\"call_" + id + "_0_1\",\"type\":\"function\","
                 + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"location\\\":\\\"São Paulo\\\",\\\"unit\\\":\\\"celsius\\\"}\"}}]}",
                 null, id));
+        assertThat(run.chunks()).anySatisfy(c -> assertThat(c.at("/choices/0/delta/tool_calls/0/id").asText())
+                .isEqualTo("call_" + id + "_0_0__sig_CiQB0e2K-6d3Zq0X9p_nTn8m1lZ3hL8S0tC2yq7mJ1mE2J4Q2Vw"));
         assertThat(run.json().get(run.json().size() - 2)).isEqualTo(chunk("{}", "tool_calls", id));
         assertThat(run.json().get(run.json().size() - 1)).isEqualTo(usageChunk(id, "{\"prompt_tokens\":96,\"completion_tokens\":72,"
                 + "\"total_tokens\":168,\"prompt_tokens_details\":{\"cached_tokens\":64},\"completion_tokens_details\":{\"reasoning_tokens\":30}}"));
