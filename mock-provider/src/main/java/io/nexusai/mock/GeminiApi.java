@@ -9,9 +9,13 @@ import io.nexusai.mock.SseStream.Event;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Google's Gemini API, {@code POST /v1beta/models/{model}:generateContent} and
@@ -26,7 +30,10 @@ import java.util.Set;
  * parts and a calling mode other than {@code NONE}, the answer is a {@code functionCall} of the first declaration
  * (or the first of {@code allowedFunctionNames}) with arguments from {@link SchemaValues}; a last user content with
  * {@code functionResponse} parts is answered {@code "Tool result: <their response.content, or the response as
- * compact JSON, joined with \n>"}.
+ * compact JSON, joined with \n>"}. A function call is signed with a {@code thoughtSignature} (random base64), as
+ * thinking models sign theirs; like Gemini 3, models named {@code gemini-3…} (or later) refuse a history whose
+ * first function call of a model turn comes back unsigned (Google's {@code skip_thought_signature_validator}
+ * placeholder is accepted) or with a signature that is not base64.
  *
  * <p>Usage: {@code promptTokenCount} = tokens(text parts of {@code systemInstruction}) + Σ over contents of
  * tokens(its text parts and functionResponse texts, in order); images and function calls count nothing.
@@ -38,6 +45,8 @@ final class GeminiApi {
     private static final Set<String> ROLES = Set.of("user", "model");
     private static final Set<String> PART_KINDS = Set.of("text", "inlineData", "fileData", "functionCall", "functionResponse",
             "executableCode", "codeExecutionResult");
+    private static final Pattern MAJOR = Pattern.compile("^gemini-(\\d+)");
+    private static final String SKIP_SIGNATURE = "skip_thought_signature_validator";
     private static final Set<String> MODES = Set.of("AUTO", "ANY", "NONE", "VALIDATED", "MODE_UNSPECIFIED");
 
     private final MockState mock;
@@ -79,6 +88,9 @@ final class GeminiApi {
     private void answer(ApiCall call, String model, boolean stream, boolean sse) {
         JsonNode body = call.body();
         String problem = validate(body);
+        if (problem == null) {
+            problem = validateSignatures(body.get("contents"), model);
+        }
         if (problem != null) {
             call.invalid(problem, null);
             return;
@@ -170,6 +182,7 @@ final class GeminiApi {
      */
     private static ObjectNode response(String model, String responseId, Completion completion, int candidates, int promptTokens,
                                        String piece, boolean last) {
+        String signature = Base64.getEncoder().encodeToString(Ids.random("", 48).getBytes(StandardCharsets.UTF_8));
         ObjectNode out = Json.object();
         ArrayNode list = out.putArray("candidates");
         for (int c = 0; c < candidates; c++) {
@@ -177,9 +190,11 @@ final class GeminiApi {
             ObjectNode content = candidate.putObject("content");
             ArrayNode parts = content.putArray("parts");
             if (completion.isToolCall()) {
-                ObjectNode call = parts.addObject().putObject("functionCall");
+                ObjectNode part = parts.addObject();
+                ObjectNode call = part.putObject("functionCall");
                 call.put("name", completion.toolCall().name());
                 call.set("args", completion.toolCall().input());
+                part.put("thoughtSignature", signature);
             } else {
                 parts.addObject().put("text", piece == null ? completion.text() : piece);
             }
@@ -261,6 +276,35 @@ final class GeminiApi {
         }
         String problem = validateConfig(body.path("generationConfig"));
         return problem != null ? problem : validateTools(body);
+    }
+
+    /** Gemini 3's rule: the first function call of each model turn carries its (base64) thought signature. */
+    private static String validateSignatures(JsonNode contents, String model) {
+        Matcher major = MAJOR.matcher(model);
+        if (!major.find() || Integer.parseInt(major.group(1)) < 3) {
+            return null;
+        }
+        for (int i = 0; i < contents.size(); i++) {
+            for (JsonNode part : contents.get(i).path("parts")) {
+                if (!part.has("functionCall")) {
+                    continue;
+                }
+                String signature = part.path("thoughtSignature").asText("");
+                if (signature.isEmpty()) {
+                    return "Function call `" + part.at("/functionCall/name").asText() + "` in the " + (i + 1)
+                            + ". content block is missing a `thought_signature`.";
+                }
+                if (!signature.equals(SKIP_SIGNATURE)) {
+                    try {
+                        Base64.getDecoder().decode(signature);
+                    } catch (IllegalArgumentException e) {
+                        return "Corrupted thought signature.";
+                    }
+                }
+                break; // only the first call of a turn is signed
+            }
+        }
+        return null;
     }
 
     private static String validateParts(JsonNode parts, String at) {

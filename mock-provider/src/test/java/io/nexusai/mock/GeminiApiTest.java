@@ -125,6 +125,27 @@ class GeminiApiTest extends MockServerTestBase {
     }
 
     @Test
+    void gemini3RefusesFunctionCallsThatLostTheirThoughtSignature() {
+        String path = "/v1beta/models/gemini-3-flash:generateContent";
+        String ask = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Weather in Oslo?\"}]}]," + TOOLS + "}";
+        JsonNode part = json(gemini(path, ask).body()).at("/candidates/0/content/parts/0");
+        String signature = part.path("thoughtSignature").asText();
+        assertThat(signature).isNotEmpty();
+        String history = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Weather in Oslo?\"}]},"
+                + "{\"role\":\"model\",\"parts\":[%s]},"
+                + "{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"get_weather\",\"response\":{\"content\":\"cloudy\"}}}]}],"
+                + TOOLS + "}";
+        String call = "{\"functionCall\":" + part.get("functionCall") + ",\"thoughtSignature\":\"%s\"}";
+        assertThat(gemini(path, history.formatted(call.formatted(signature))).statusCode()).isEqualTo(200);
+        assertThat(gemini(path, history.formatted(call.formatted("skip_thought_signature_validator"))).statusCode()).isEqualTo(200);
+        HttpResponse<String> unsigned = gemini(path, history.formatted("{\"functionCall\":" + part.get("functionCall") + "}"));
+        assertThat(unsigned.statusCode()).isEqualTo(400);
+        assertThat(json(unsigned.body()).at("/error/message").asText()).contains("missing a `thought_signature`");
+        assertThat(gemini(path, history.formatted(call.formatted("not base64!"))).statusCode()).isEqualTo(400);
+        assertThat(gemini(GENERATE, history.formatted("{\"functionCall\":" + part.get("functionCall") + "}")).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void errorsUseGooglesEnvelope() {
         HttpResponse<String> noKey = post(GENERATE, "{" + HELLO + "}");
         assertThat(noKey.statusCode()).isEqualTo(403);
