@@ -220,6 +220,26 @@ class ApplyTest {
     }
 
     @Test
+    void aProviderWithoutKindGetsItFromItsEndpointGeminiIncluded() {
+        String name = unique("gemini");
+        apply("""
+                - name: "%s"
+                  endpoint: "https://generativelanguage.googleapis.com"
+                  api_key: "sk-gemini-0001"
+                - name: "%s-compat"
+                  endpoint: "https://generativelanguage.googleapis.com/v1beta/openai"
+                  api_key: "sk-gemini-0002"
+                - name: "%s-claude"
+                  endpoint: "https://api.anthropic.com"
+                  api_key: "sk-gemini-0003"
+                """.formatted(name, name, name), false, false);
+        admin().get("/admin/v1/providers").then()
+                .body("find { it.name == '" + name + "' }.kind", equalTo("gemini"))
+                .body("find { it.name == '" + name + "-compat' }.kind", equalTo("openai"))
+                .body("find { it.name == '" + name + "-claude' }.kind", equalTo("anthropic"));
+    }
+
+    @Test
     void badDocumentsAreRefusedWithPaths() {
         admin().contentType("application/yaml").body("- name: [unclosed").post("/admin/v1/apply").then().statusCode(400)
                 .body("error.code", equalTo("invalid_document"));

@@ -82,7 +82,7 @@ class HostileInputTest {
     static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}");
     static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     static final Pattern HTTP_URL = Pattern.compile("https?://[^\\s/@?#]+(/[^\\s]*)?");
-    static final Pattern KIND = Pattern.compile("openai|azure|anthropic");
+    static final Pattern KIND = Pattern.compile("openai|azure|anthropic|gemini");
     static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
     static final Pattern STRATEGY = Pattern.compile("weighted|latency");
 

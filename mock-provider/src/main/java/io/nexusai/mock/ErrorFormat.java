@@ -9,7 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *     <li>Azure OpenAI: its front door (authentication, unknown path or API version, rate limits) answers
  *     {@code {"error":{"code":"<status>","message"}}}, while request validation and server errors come from the
  *     model service in OpenAI's envelope;</li>
- *     <li>Anthropic: {@code {"type":"error","error":{"type","message"}}}.</li>
+ *     <li>Anthropic: {@code {"type":"error","error":{"type","message"}}};</li>
+ *     <li>Google Gemini: {@code {"error":{"code":<status>,"message","status":"<canonical code>"}}}.</li>
  * </ul>
  */
 enum ErrorFormat {
@@ -84,6 +85,34 @@ enum ErrorFormat {
         ObjectNode invalidRequest(String message, String param) {
             return anthropic("invalid_request_error", message);
         }
+    },
+
+    GEMINI {
+        @Override
+        ObjectNode fault(int status, Integer retryAfter) {
+            String message = switch (status) {
+                case 400 -> "Request contains an invalid argument.";
+                case 401 -> "Request had invalid authentication credentials.";
+                case 403 -> "The caller does not have permission";
+                case 404 -> "Requested entity was not found.";
+                case 429 -> "You exceeded your current quota, please check your plan and billing details.";
+                case 500 -> "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting";
+                case 503 -> "The model is overloaded. Please try again later.";
+                case 504 -> "Deadline expired before operation could complete.";
+                default -> "Mock fault: HTTP " + status;
+            };
+            ObjectNode envelope = gemini(status, message);
+            if (status == 429) {
+                ((ObjectNode) envelope.get("error")).putArray("details").addObject()
+                        .put("@type", "type.googleapis.com/google.rpc.RetryInfo").put("retryDelay", seconds(retryAfter) + "s");
+            }
+            return envelope;
+        }
+
+        @Override
+        ObjectNode invalidRequest(String message, String param) {
+            return gemini(400, message);
+        }
     };
 
     /** The body of an injected error answer with HTTP {@code status}, as this vendor words it. */
@@ -117,6 +146,32 @@ enum ErrorFormat {
         error.put("type", type);
         error.put("message", message);
         return envelope;
+    }
+
+    static ObjectNode gemini(int status, String message) {
+        ObjectNode envelope = Json.object();
+        ObjectNode error = envelope.putObject("error");
+        error.put("code", status);
+        error.put("message", message);
+        error.put("status", googleStatus(status));
+        return envelope;
+    }
+
+    /** Google's canonical error code ({@code google.rpc.Code} name) for an HTTP status. */
+    static String googleStatus(int status) {
+        return switch (status) {
+            case 400 -> "INVALID_ARGUMENT";
+            case 401 -> "UNAUTHENTICATED";
+            case 403 -> "PERMISSION_DENIED";
+            case 404 -> "NOT_FOUND";
+            case 409 -> "ABORTED";
+            case 429 -> "RESOURCE_EXHAUSTED";
+            case 499 -> "CANCELLED";
+            case 501 -> "UNIMPLEMENTED";
+            case 503 -> "UNAVAILABLE";
+            case 504 -> "DEADLINE_EXCEEDED";
+            default -> status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+        };
     }
 
     /** Anthropic's error {@code type} for an HTTP status. */

@@ -10,8 +10,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * A fake LLM vendor speaking the real wire formats of OpenAI ({@code /v1/chat/completions}, {@code /v1/completions},
- * {@code /v1/embeddings}), Azure OpenAI ({@code /openai/deployments/{deployment}/…?api-version=…}) and Anthropic
- * ({@code /v1/messages}), streamed or not, with real o200k_base token counts, plus fault injection and a small test
+ * {@code /v1/embeddings}), Azure OpenAI ({@code /openai/deployments/{deployment}/…?api-version=…}), Anthropic
+ * ({@code /v1/messages}) and Google Gemini ({@code /v1beta/models/{model}:generateContent} and
+ * {@code :streamGenerateContent}), streamed or not, with real o200k_base token counts, plus fault injection and a small test
  * API under {@code /_mock}.
  *
  * <p>The reply to a chat is {@code "Mock reply from <model>: <last user text>"} ({@link #replyFor}), cut to the
@@ -24,7 +25,7 @@ import io.vertx.ext.web.handler.BodyHandler;
  * connections, inter-token delays — are asked for per request with the {@code x-mock-fault} and
  * {@code x-mock-token-delay-ms} headers, or per model with {@code POST /_mock/faults}. When an API key is
  * configured, each API demands it the way its vendor does ({@code Authorization: Bearer}, {@code api-key},
- * {@code x-api-key}).
+ * {@code x-api-key}, {@code x-goog-api-key}).
  *
  * <p>Use it in-process ({@code new MockProviderServer(vertx, key).start(host, 0)}) or as a process
  * ({@link MockProviderMain}).
@@ -73,8 +74,10 @@ public final class MockProviderServer {
         BodyHandler bodies = BodyHandler.create().setBodyLimit(BODY_LIMIT);
         router.route("/v1/*").handler(bodies);
         router.route("/openai/*").handler(bodies);
+        router.route("/v1beta/*").handler(bodies);
         router.route("/_mock/*").handler(bodies);
         new AdminApi(state).register(router);
+        new GeminiApi(state).register(router);
         OpenAiApi openAi = new OpenAiApi(state);
         openAi.register(router);
         new AzureApi(state, openAi).register(router);

@@ -41,7 +41,7 @@ public final class Requests {
     /** {@code POST /admin/v1/providers}. {@code api_key} is write-only. */
     public record NewProvider(
             @NotNull @Name @Size(max = 100) String name,
-            @Pattern(regexp = "openai|azure|anthropic", message = "must be one of openai, azure, anthropic") String kind,
+            @Pattern(regexp = "openai|azure|anthropic|gemini", message = "must be one of openai, azure, anthropic, gemini") String kind,
             @NotBlank @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = Rules.HTTP_URL_MESSAGE) String endpoint,
             @NotBlank @Size(max = 4096) String apiKey,
             @PositiveOrZero @Max(1_000_000) Integer weight,
@@ -54,7 +54,7 @@ public final class Requests {
     /** {@code PATCH /admin/v1/providers/{id}}. A new {@code api_key} replaces the stored one. */
     public record ProviderPatch(
             @Name @Size(max = 100) String name,
-            @Pattern(regexp = "openai|azure|anthropic", message = "must be one of openai, azure, anthropic") String kind,
+            @Pattern(regexp = "openai|azure|anthropic|gemini", message = "must be one of openai, azure, anthropic, gemini") String kind,
             @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = Rules.HTTP_URL_MESSAGE) String endpoint,
             @Size(min = 1, max = 4096) String apiKey,
             @PositiveOrZero @Max(1_000_000) Integer weight,

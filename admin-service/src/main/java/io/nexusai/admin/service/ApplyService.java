@@ -221,7 +221,10 @@ public class ApplyService {
                 m.isActive() == null || m.isActive());
     }
 
-    /** Azure and Anthropic endpoints are recognised by host; anything else is OpenAI-compatible. */
+    /**
+     * Azure, Anthropic and Gemini endpoints are recognised by host; anything else is OpenAI-compatible. Gemini's
+     * OpenAI-compatible path ({@code .../v1beta/openai}) stays {@code openai}: it speaks OpenAI's format.
+     */
     static String inferKind(String endpoint) {
         String e = endpoint.toLowerCase();
         if (e.contains(".openai.azure.com") || e.contains(".cognitiveservices.azure.com")) {
@@ -229,6 +232,9 @@ public class ApplyService {
         }
         if (e.contains("anthropic.com")) {
             return "anthropic";
+        }
+        if (e.contains("generativelanguage.googleapis.com") && !e.contains("/openai")) {
+            return "gemini";
         }
         return "openai";
     }

@@ -35,7 +35,7 @@ public record ApplySpec(@NotNull @Size(max = 1000) List<@NotNull @Valid Provider
             @NotNull @Name @Size(max = 100) String name,
             @NotBlank @Size(max = 2048) @Pattern(regexp = Rules.HTTP_URL, message = Rules.HTTP_URL_MESSAGE) String endpoint,
             @Size(max = 4096) String apiKey,
-            @Pattern(regexp = "openai|azure|anthropic", message = "must be one of openai, azure, anthropic") String kind,
+            @Pattern(regexp = "openai|azure|anthropic|gemini", message = "must be one of openai, azure, anthropic, gemini") String kind,
             @PositiveOrZero @Max(1_000_000) Integer weight,
             @PositiveOrZero @Max(100_000_000) Integer rateLimit,
             @Size(max = 64) String region,

@@ -10,7 +10,9 @@ public enum ProviderKind {
     /** Azure OpenAI: deployment URLs, {@code api-version}, {@code api-key} header. */
     AZURE("azure"),
     /** Anthropic Messages API: {@code x-api-key}, {@code anthropic-version}. */
-    ANTHROPIC("anthropic");
+    ANTHROPIC("anthropic"),
+    /** Google Gemini API ({@code v1beta} {@code generateContent}): {@code x-goog-api-key}. */
+    GEMINI("gemini");
 
     private final String wire;
 
@@ -30,6 +32,6 @@ public enum ProviderKind {
                 return kind;
             }
         }
-        throw new IllegalArgumentException("unknown provider kind '" + value + "' (expected openai, azure or anthropic)");
+        throw new IllegalArgumentException("unknown provider kind '" + value + "' (expected openai, azure, anthropic or gemini)");
     }
 }

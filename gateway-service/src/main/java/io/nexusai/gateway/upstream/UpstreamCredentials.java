@@ -13,6 +13,7 @@ public final class UpstreamCredentials {
             case OPENAI -> request.putHeader("Authorization", "Bearer " + target.apiKey());
             case AZURE -> request.putHeader("api-key", target.apiKey());
             case ANTHROPIC -> request.putHeader("x-api-key", target.apiKey());
+            case GEMINI -> request.putHeader("x-goog-api-key", target.apiKey());
         }
     }
 }
