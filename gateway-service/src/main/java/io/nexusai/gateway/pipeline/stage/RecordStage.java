@@ -78,8 +78,7 @@ public final class RecordStage implements Stage {
         }
         TokenUsage tokens = recorded.tokens();
         if (tokens.promptTokens() + tokens.completionTokens() > 0 && selection != null && selection.target() != null) {
-            metrics.metered(series, tokens.promptTokens(), tokens.completionTokens(),
-                    selection.target().cost(tokens));
+            metrics.metered(series, tokens, selection.target().cost(tokens));
         }
         ParsedRequest parsed = ctx.get(ParsedRequest.class);
         if (logRequests && REQUESTS.isInfoEnabled()) {
