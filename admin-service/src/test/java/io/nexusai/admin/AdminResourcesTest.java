@@ -222,6 +222,24 @@ class AdminResourcesTest {
                 .then().statusCode(200).body("currency", equalTo("EUR"));
         admin().body(Map.of("input_per_million", -1)).put("/admin/v1/prices/" + model).then().statusCode(400)
                 .body("error.details.param", hasItems("input_per_million", "output_per_million"));
+        // cache rates: optional, non-negative decimals with at most 10 fraction digits
+        admin().body(Map.of("input_per_million", 3, "output_per_million", 15, "cached_input_per_million", 0.3,
+                "cache_write_per_million", 3.75)).put("/admin/v1/prices/" + model).then().statusCode(200)
+                .body("cached_input_per_million", equalTo(0.3f)).body("cache_write_per_million", equalTo(3.75f))
+                .body("currency", equalTo("USD"));
+        admin().get("/admin/v1/prices/" + model).then().statusCode(200)
+                .body("cached_input_per_million", equalTo(0.3f)).body("cache_write_per_million", equalTo(3.75f));
+        admin().body(Map.of("input_per_million", 3, "output_per_million", 15, "cached_input_per_million", -0.1,
+                "cache_write_per_million", 0.00000000001)).put("/admin/v1/prices/" + model).then().statusCode(400)
+                .body("error.details.param", hasItems("cached_input_per_million", "cache_write_per_million"));
+        // replaced without them: no cache rates (the input rate applies)
+        admin().body(Map.of("input_per_million", 3, "output_per_million", 15)).put("/admin/v1/prices/" + model).then()
+                .statusCode(200).body("cached_input_per_million", nullValue()).body("cache_write_per_million", nullValue());
+        // the preloaded prices carry the published cache rates
+        admin().get("/admin/v1/prices/gpt-4o").then().statusCode(200).body("cached_input_per_million", equalTo(1.25f))
+                .body("cache_write_per_million", nullValue());
+        admin().get("/admin/v1/prices/claude-3-5-haiku-latest").then().statusCode(200)
+                .body("cached_input_per_million", equalTo(0.08f)).body("cache_write_per_million", equalTo(1.0f));
         admin().delete("/admin/v1/prices/" + model).then().statusCode(204);
         admin().get("/admin/v1/prices/" + model).then().statusCode(404);
     }

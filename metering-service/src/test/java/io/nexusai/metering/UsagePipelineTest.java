@@ -113,6 +113,76 @@ class UsagePipelineTest {
                 assertThat(redis.stream(String.class).xpending(stream(), "metering").getPendingCount()).isZero());
     }
 
+    static UsageEvent withCache(UsageEvent e, long cached, long cacheWrite, long reasoning) {
+        return new UsageEvent(e.requestId(), e.clientRequestId(), e.timestampMs(), e.tenantId(), e.keyId(), e.endpoint(), e.alias(),
+                e.providerId(), e.provider(), e.deploymentId(), e.realModel(), e.stream(), e.status(), e.promptTokens(),
+                e.completionTokens(), e.estimated(), e.latencyMs(), e.costMultiplier(), e.traceId(), cached, cacheWrite, reasoning);
+    }
+
+    /**
+     * Cached and cache-write tokens are priced at their own rates (the preloaded ones), reasoning tokens once, as
+     * output; all three are stored per event, summed in the rollups and shown by the usage API.
+     */
+    @Test
+    void cachedAndReasoningTokensArePricedAtTheirOwnRatesAndReported() throws Exception {
+        String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
+        String openAi = UUID.randomUUID().toString();
+        // OpenAI: 2000 prompt tokens of which 1536 cached, 700 completion tokens of which 512 reasoning
+        publish(withCache(event(tenant, openAi, "gpt-4o", 2000, 700, "1.5"), 1536, 0, 512));
+        // Anthropic: input_tokens 37 + cache read 3000 + cache creation 1200 = prompt 4237
+        publish(withCache(event(tenant, UUID.randomUUID().toString(), "claude-3-5-haiku-latest", 4237, 333, "1"), 3000, 1200, 0));
+        // gpt-4-turbo has no cached-input rate: its cached tokens cost the input rate
+        publish(withCache(event(tenant, UUID.randomUUID().toString(), "gpt-4-turbo", 100, 10, "1"), 50, 0, 0));
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(usage.totals(tenantFilter(tenant), null).await().indefinitely().get(0).requests()).isEqualTo(3));
+        List<UsageRepository.StoredEvent> events = usage.events(new UsageRepository.Filter(tenant, Instant.now().minusSeconds(3600),
+                Instant.now().plusSeconds(60), null, null, null, null, openAi), 10).await().indefinitely();
+        assertThat(events).hasSize(1);
+        UsageRepository.StoredEvent e = events.get(0);
+        assertThat(e.cachedTokens()).isEqualTo(1536);
+        assertThat(e.cacheWriteTokens()).isZero();
+        assertThat(e.reasoningTokens()).isEqualTo(512);
+        assertThat(e.totalTokens()).isEqualTo(2700);
+        // gpt-4o: 2.50 input, 1.25 cached input, 10.00 output: (464 × 2.50 + 1536 × 1.25 + 700 × 10) / 1M × 1.5
+        //       = (1160 + 1920 + 7000) / 1M × 1.5 = 0.01512
+        assertThat(e.cost()).isEqualByComparingTo("0.01512");
+        assertThat(e.cost().stripTrailingZeros().toPlainString()).isEqualTo("0.01512");
+
+        // haiku: 0.80 input, 0.08 cache read, 1.00 cache write, 4.00 output:
+        //   (37 × 0.80 + 3000 × 0.08 + 1200 × 1.00 + 333 × 4.00) / 1M = (29.6 + 240 + 1200 + 1332) / 1M = 0.0028016
+        // gpt-4-turbo: (100 × 10 + 10 × 30) / 1M = 0.0013
+        String expected = "0.0192216"; // 0.01512 + 0.0028016 + 0.0013
+        for (UsageRepository.Source source : UsageRepository.Source.values()) {
+            UsageRepository.Totals t = usage.totals(tenantFilter(tenant), null, source).await().indefinitely().get(0);
+            assertThat(t.cost()).as(source.name()).isEqualByComparingTo(expected);
+            assertThat(t.promptTokens()).isEqualTo(2000 + 4237 + 100);
+            assertThat(t.cachedTokens()).isEqualTo(1536 + 3000 + 50);
+            assertThat(t.cacheWriteTokens()).isEqualTo(1200);
+            assertThat(t.reasoningTokens()).isEqualTo(512);
+        }
+        // the rollups (a whole-minute window) agree with the events
+        Instant minute = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+        UsageRepository.Filter wholeMinutes = new UsageRepository.Filter(tenant, minute.minus(Duration.ofHours(1)),
+                minute.plus(Duration.ofMinutes(1)), null, null, null, null, null);
+        List<UsageRepository.Totals> byHour = usage.totals(wholeMinutes, "hour").await().indefinitely();
+        assertThat(byHour.stream().mapToLong(UsageRepository.Totals::cachedTokens).sum()).isEqualTo(4586);
+        assertThat(byHour.stream().map(UsageRepository.Totals::cost).reduce(BigDecimal.ZERO, BigDecimal::add))
+                .isEqualByComparingTo(expected);
+
+        // what /v1/usage and /v1/usage/events answer with
+        var totals = mapper.valueToTree(io.nexusai.metering.rest.UsageResource.Totals.of(
+                usage.totals(tenantFilter(tenant), null).await().indefinitely().get(0)));
+        assertThat(totals.path("cached_tokens").asLong()).isEqualTo(4586);
+        assertThat(totals.path("cache_write_tokens").asLong()).isEqualTo(1200);
+        assertThat(totals.path("reasoning_tokens").asLong()).isEqualTo(512);
+        assertThat(totals.path("total_tokens").asLong()).isEqualTo(2000 + 4237 + 100 + 700 + 333 + 10);
+        assertThat(totals.path("cost").decimalValue()).isEqualByComparingTo(expected);
+        var stored = mapper.valueToTree(e);
+        assertThat(stored.path("cached_tokens").asLong()).isEqualTo(1536);
+        assertThat(stored.path("reasoning_tokens").asLong()).isEqualTo(512);
+    }
+
     /**
      * What a gateway does after a crash: it sends again the events whose acknowledgement from Redis it had not yet
      * recorded, long after metering stored them (another batch, another transaction). They are skipped: one row, and

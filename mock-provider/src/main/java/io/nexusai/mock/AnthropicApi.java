@@ -29,6 +29,13 @@ import java.util.Set;
  * or the concatenation, in order, of its {@code text} blocks' text and its {@code tool_result} blocks' content
  * text (string, or text blocks concatenated); images and {@code tool_use} blocks count nothing, nor does any
  * per-message overhead. {@code output_tokens} = tokens of the reply text, or of the tool's name + compact JSON input.
+ *
+ * <p>Prompt caching: a request with {@code cache_control} on a system block or on a block of a message has a cached
+ * prefix — the system text and every message up to the last one with a breakpoint (a breakpoint in the system only:
+ * the system text). The first request with a given prefix (same model, same system and messages up to there) writes
+ * it: {@code cache_creation_input_tokens} = its tokens; later ones read it: {@code cache_read_input_tokens}; either
+ * way {@code input_tokens} is the rest, as at Anthropic. The cache lives as long as the mock process, with no
+ * minimum length and no expiry. Requests without {@code cache_control} report no cache fields.
  */
 final class AnthropicApi {
     static final String VERSION_HEADER = "anthropic-version";
@@ -37,6 +44,8 @@ final class AnthropicApi {
     private static final Set<String> UNCHECKED_BLOCKS = Set.of("document", "thinking", "redacted_thinking");
 
     private final MockState mock;
+    /** Prompt prefixes written to the cache: model, system and the messages up to the last breakpoint, as JSON. */
+    private final Set<String> cachedPrefixes = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     AnthropicApi(MockState mock) {
         this.mock = mock;
@@ -77,16 +86,61 @@ final class AnthropicApi {
         for (JsonNode message : messages) {
             inputTokens += TokenCounter.count(messageText(message.get("content")));
         }
+        Cache cache = cache(model, body.get("system"), messages);
         String id = Ids.random("msg_01", 22);
         if (body.path("stream").asBoolean(false)) {
-            call.stream(events(id, model, completion, inputTokens));
+            call.stream(events(id, model, completion, inputTokens, cache));
         } else {
             ObjectNode block = completion.isToolCall() ? toolUseBlock(completion.toolCall(), true)
                     : textBlock(completion.text());
             ObjectNode out = message(id, model, block, stopReason(completion.finish()), completion.stopSequence(),
-                    inputTokens, completion.outputTokens());
+                    inputTokens, completion.outputTokens(), cache);
             call.reply(out);
         }
+    }
+
+    /**
+     * The prompt-cache part of a request's input: tokens written to and read from the cache ({@code null} when the
+     * request has no {@code cache_control} breakpoint).
+     */
+    record Cache(int creationTokens, int readTokens) {
+        int tokens() {
+            return creationTokens + readTokens;
+        }
+    }
+
+    /** The cached prefix of a request, written on first sight and read afterwards — see the type's documentation. */
+    private Cache cache(String model, JsonNode system, JsonNode messages) {
+        boolean systemMarked = hasBreakpoint(system);
+        int last = -1;
+        for (int i = 0; i < messages.size(); i++) {
+            if (hasBreakpoint(messages.get(i).get("content"))) {
+                last = i;
+            }
+        }
+        if (!systemMarked && last < 0) {
+            return null;
+        }
+        int tokens = TokenCounter.count(systemText(system));
+        ArrayNode prefix = Json.array();
+        for (int i = 0; i <= last; i++) {
+            tokens += TokenCounter.count(messageText(messages.get(i).get("content")));
+            prefix.add(messages.get(i));
+        }
+        String key = model + "\n" + (system == null ? "" : Json.write(system)) + "\n" + Json.write(prefix);
+        return cachedPrefixes.add(key) ? new Cache(tokens, 0) : new Cache(0, tokens);
+    }
+
+    private static boolean hasBreakpoint(JsonNode content) {
+        if (content == null || !content.isArray()) {
+            return false;
+        }
+        for (JsonNode block : content) {
+            if (block.hasNonNull("cache_control")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Tool use, tool result, or the mock reply — see the type's documentation. */
@@ -125,10 +179,10 @@ final class AnthropicApi {
         return Replies.text(text, body.get("max_tokens").asInt(), stops);
     }
 
-    private static List<Event> events(String id, String model, Completion completion, int inputTokens) {
+    private static List<Event> events(String id, String model, Completion completion, int inputTokens, Cache cache) {
         List<Event> events = new ArrayList<>();
         ObjectNode start = Json.object().put("type", "message_start");
-        ObjectNode message = message(id, model, null, null, null, inputTokens, 1);
+        ObjectNode message = message(id, model, null, null, null, inputTokens, 1, cache);
         start.set("message", message);
         events.add(Event.named("message_start", start, false));
 
@@ -162,7 +216,7 @@ final class AnthropicApi {
 
     /** A message object; {@code block} {@code null} gives the empty content of a stream's {@code message_start}. */
     private static ObjectNode message(String id, String model, ObjectNode block, String stopReason,
-                                      String stopSequence, int inputTokens, int outputTokens) {
+                                      String stopSequence, int inputTokens, int outputTokens, Cache cache) {
         ObjectNode message = Json.object();
         message.put("id", id);
         message.put("type", "message");
@@ -174,7 +228,15 @@ final class AnthropicApi {
         }
         message.put("stop_reason", stopReason);
         message.put("stop_sequence", stopSequence);
-        message.putObject("usage").put("input_tokens", inputTokens).put("output_tokens", outputTokens);
+        ObjectNode usage = message.putObject("usage");
+        if (cache == null) {
+            usage.put("input_tokens", inputTokens);
+        } else {
+            usage.put("input_tokens", inputTokens - cache.tokens())
+                    .put("cache_creation_input_tokens", cache.creationTokens())
+                    .put("cache_read_input_tokens", cache.readTokens());
+        }
+        usage.put("output_tokens", outputTokens);
         return message;
     }
 

@@ -26,12 +26,22 @@ import java.util.function.BiConsumer;
  * the compact JSON of {@code tools} when there are tools; {@code completion_tokens} are the tokens of the reply
  * text, or of each called tool's name + arguments, summed over the {@code n} choices. Legacy completions count the prompt's tokens (summed over an
  * array of prompts; a token-id prompt counts its length). Embeddings count each input's tokens, summed.
+ *
+ * <p>Cache and reasoning, deterministically, from real OpenAI request fields: a chat request with a
+ * {@code prompt_cache_key} is answered as if its prompt prefix were cached — every message but the last —
+ * {@code usage.prompt_tokens_details.cached_tokens} = {@link TokenCounter#countMessages} of those messages (part of
+ * {@code prompt_tokens}, as at OpenAI); a chat request with {@code reasoning_effort} {@code minimal|low|medium|high}
+ * spends {@value #REASONING_PER_EFFORT_UNIT} × 0/1/4/16 reasoning tokens per choice, reported in
+ * {@code usage.completion_tokens_details.reasoning_tokens} and included in {@code completion_tokens} (not in the
+ * text). The details objects appear only then.
  */
 final class OpenAiApi {
     /** The {@code system_fingerprint} of every chat answer. */
     static final String FINGERPRINT = "fp_nexus_mock";
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
     private static final int MAX_EMBEDDING_INPUTS = 2048;
+    /** Reasoning tokens per choice at {@code reasoning_effort: low}; medium is 4×, high 16×, minimal none. */
+    static final int REASONING_PER_EFFORT_UNIT = 16;
 
     private final MockState mock;
 
@@ -132,9 +142,27 @@ final class OpenAiApi {
             }
             completions.add(completion);
         }
+        int reasoningPerChoice;
+        try {
+            reasoningPerChoice = reasoningTokens(body.get("reasoning_effort"));
+        } catch (IllegalArgumentException e) {
+            call.invalid(e.getMessage(), "reasoning_effort");
+            return;
+        }
         int promptTokens = TokenCounter.countMessages(messages) + (tools.isEmpty() ? 0 : TokenCounter.count(Json.write(tools)));
-        int outputTokens = completions.stream().mapToInt(Completion::outputTokens).sum();
+        int reasoning = reasoningPerChoice * options.n();
+        int outputTokens = completions.stream().mapToInt(Completion::outputTokens).sum() + reasoning;
         ObjectNode usage = usage(promptTokens, outputTokens);
+        if (body.path("prompt_cache_key").isTextual() && messages.size() > 1) {
+            ArrayNode prefix = Json.array();
+            for (int i = 0; i < messages.size() - 1; i++) {
+                prefix.add(messages.get(i));
+            }
+            usage.putObject("prompt_tokens_details").put("cached_tokens", Math.min(promptTokens, TokenCounter.countMessages(prefix)));
+        }
+        if (body.hasNonNull("reasoning_effort")) {
+            usage.putObject("completion_tokens_details").put("reasoning_tokens", reasoning);
+        }
         Envelope envelope = new Envelope(Ids.random("chatcmpl-", 29), "chat.completion.chunk", model, true,
                 includeUsage(body), variant.azure());
         if (body.path("stream").asBoolean(false)) {
@@ -619,6 +647,21 @@ final class OpenAiApi {
             case STOP, STOP_SEQUENCE -> "stop";
             case LENGTH -> "length";
             case TOOL_CALL -> "tool_calls";
+        };
+    }
+
+    /** Reasoning tokens per choice for a {@code reasoning_effort}; 0 when absent. */
+    static int reasoningTokens(JsonNode effort) {
+        if (effort == null || effort.isNull()) {
+            return 0;
+        }
+        return switch (effort.isTextual() ? effort.asText() : "") {
+            case "minimal" -> 0;
+            case "low" -> REASONING_PER_EFFORT_UNIT;
+            case "medium" -> 4 * REASONING_PER_EFFORT_UNIT;
+            case "high" -> 16 * REASONING_PER_EFFORT_UNIT;
+            default -> throw new IllegalArgumentException("Invalid value for 'reasoning_effort': expected one of 'minimal', "
+                    + "'low', 'medium', 'high'.");
         };
     }
 

@@ -194,4 +194,31 @@ class AnthropicApiTest extends MockServerTestBase {
         assertThat(error.at("/error/type").asText()).isEqualTo("invalid_request_error");
         assertThat(error.at("/error/message").asText()).contains(messagePart);
     }
+
+    @Test
+    void cacheControlWritesThePrefixOnceThenReadsIt() {
+        String manual = "You know the whole manual " + java.util.UUID.randomUUID() + ".";
+        String system = "\"system\":[{\"type\":\"text\",\"text\":\"" + manual + "\",\"cache_control\":{\"type\":\"ephemeral\"}}],";
+        String messages = """
+                [{"role":"user","content":[{"type":"text","text":"Chapter one, verbatim.","cache_control":{"type":"ephemeral"}}]},
+                 {"role":"assistant","content":"Noted."},
+                 {"role":"user","content":"Summarise it."}]""";
+        JsonNode first = json(anthropic(request(system, messages)).body()).path("usage");
+        int prefix = TokenCounter.count(manual) + TokenCounter.count("Chapter one, verbatim.");
+        int rest = TokenCounter.count("Noted.") + TokenCounter.count("Summarise it.");
+        assertThat(first.path("cache_creation_input_tokens").asInt()).isEqualTo(prefix);
+        assertThat(first.path("cache_read_input_tokens").asInt()).isZero();
+        assertThat(first.path("input_tokens").asInt()).isEqualTo(rest);
+
+        // the same prefix again, streamed: read from the cache (message_start carries the input counts)
+        HttpResponse<String> r = anthropic(request(system + "\"stream\":true,", messages));
+        JsonNode start = sse(r.body()).get(0).json().at("/message/usage");
+        assertThat(start.path("cache_creation_input_tokens").asInt()).isZero();
+        assertThat(start.path("cache_read_input_tokens").asInt()).isEqualTo(prefix);
+        assertThat(start.path("input_tokens").asInt()).isEqualTo(rest);
+
+        // without a breakpoint: no cache fields
+        JsonNode plain = json(anthropic(request("", "[{\"role\":\"user\",\"content\":\"Hi\"}]")).body()).path("usage");
+        assertThat(plain.has("cache_read_input_tokens")).isFalse();
+    }
 }

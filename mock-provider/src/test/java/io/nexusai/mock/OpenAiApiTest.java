@@ -343,4 +343,30 @@ class OpenAiApiTest extends MockServerTestBase {
         assertThat(entry.at("/body/model").asText()).isEqualTo("journal-model");
         assertThat(entry.at("/headers/authorization").asText()).isEqualTo("Bearer " + KEY);
     }
+
+    @Test
+    void aPromptCacheKeyReportsThePrefixAsCachedAndReasoningEffortSpendsReasoningTokens() {
+        JsonNode plain = json(openAi("/v1/chat/completions", chat("o3-mini", "What is 2 + 2?", "")).body());
+        assertThat(plain.path("usage").has("prompt_tokens_details")).isFalse();
+        assertThat(plain.path("usage").has("completion_tokens_details")).isFalse();
+
+        String extra = "\"prompt_cache_key\":\"k1\",\"reasoning_effort\":\"medium\",";
+        JsonNode cached = json(openAi("/v1/chat/completions", chat("o3-mini", "What is 2 + 2?", extra)).body());
+        JsonNode usage = cached.path("usage");
+        int systemOnly = TokenCounter.countMessages(json("[{\"role\":\"system\",\"content\":\"Be brief.\"}]"));
+        assertThat(usage.path("prompt_tokens").asInt()).isEqualTo(plain.at("/usage/prompt_tokens").asInt());
+        assertThat(usage.at("/prompt_tokens_details/cached_tokens").asInt()).isEqualTo(systemOnly).isPositive();
+        assertThat(usage.at("/completion_tokens_details/reasoning_tokens").asInt()).isEqualTo(4 * OpenAiApi.REASONING_PER_EFFORT_UNIT);
+        assertThat(usage.path("completion_tokens").asInt())
+                .isEqualTo(plain.at("/usage/completion_tokens").asInt() + 4 * OpenAiApi.REASONING_PER_EFFORT_UNIT);
+        assertThat(usage.path("total_tokens").asInt()).isEqualTo(usage.path("prompt_tokens").asInt() + usage.path("completion_tokens").asInt());
+
+        // the stream's usage chunk says the same
+        HttpResponse<String> r = openAi("/v1/chat/completions", chat("o3-mini", "What is 2 + 2?",
+                extra + "\"stream\":true,\"stream_options\":{\"include_usage\":true},"));
+        List<SseEvent> events = sse(r.body());
+        assertThat(events.get(events.size() - 2).json().path("usage")).isEqualTo(usage);
+
+        assertThat(openAi("/v1/chat/completions", chat("o3-mini", "x", "\"reasoning_effort\":\"extreme\",")).statusCode()).isEqualTo(400);
+    }
 }

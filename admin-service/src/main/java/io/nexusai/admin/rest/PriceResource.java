@@ -42,7 +42,10 @@ public class PriceResource {
         return prices.get(model).map(PriceView::of);
     }
 
-    /** Creates or replaces a model's price. */
+    /**
+     * Creates or replaces a model's price. The cache rates are optional; omitted, the model has none and its cached
+     * (or cache-write) input tokens cost the input rate.
+     */
     @PUT
     @Path("/{model: .+}")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -50,7 +53,8 @@ public class PriceResource {
         if (!model.matches(Rules.MODEL_NAME)) {
             throw ApiException.badRequest("The model name " + Rules.MODEL_NAME_MESSAGE + ".", "model");
         }
-        return prices.put(identity.actor(), model, body.inputPerMillion(), body.outputPerMillion(), body.currency()).map(PriceView::of);
+        return prices.put(identity.actor(), model, body.inputPerMillion(), body.outputPerMillion(), body.currency(),
+                body.cachedInputPerMillion(), body.cacheWritePerMillion()).map(PriceView::of);
     }
 
     @DELETE

@@ -146,7 +146,11 @@ public final class Requests {
             BigDecimal inputPerMillion,
             @NotNull @DecimalMin("0") @DecimalMax(value = "1e10", inclusive = false) @Digits(integer = 10, fraction = 10)
             BigDecimal outputPerMillion,
-            @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as USD") String currency) {
+            @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as USD") String currency,
+            @DecimalMin("0") @DecimalMax(value = "1e10", inclusive = false) @Digits(integer = 10, fraction = 10)
+            BigDecimal cachedInputPerMillion,
+            @DecimalMin("0") @DecimalMax(value = "1e10", inclusive = false) @Digits(integer = 10, fraction = 10)
+            BigDecimal cacheWritePerMillion) {
     }
 
     /**

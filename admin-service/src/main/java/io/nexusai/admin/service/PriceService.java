@@ -24,18 +24,25 @@ public class PriceService {
         this.writer = writer;
     }
 
-    /** Creates or replaces the price of a model. */
-    public Uni<ModelPrice> put(Actor actor, String model, BigDecimal input, BigDecimal output, String currency) {
-        return writer.write(actor, () -> putInTx(model, input, output, currency));
+    /**
+     * Creates or replaces the price of a model; a {@code null} cache rate (omitted) means the model has none and
+     * its cached or cache-write tokens cost the input rate.
+     */
+    public Uni<ModelPrice> put(Actor actor, String model, BigDecimal input, BigDecimal output, String currency,
+                               BigDecimal cachedInput, BigDecimal cacheWrite) {
+        return writer.write(actor, () -> putInTx(model, input, output, currency, cachedInput, cacheWrite));
     }
 
-    Uni<Outcome<ModelPrice>> putInTx(String model, BigDecimal input, BigDecimal output, String currency) {
+    Uni<Outcome<ModelPrice>> putInTx(String model, BigDecimal input, BigDecimal output, String currency,
+                                     BigDecimal cachedInput, BigDecimal cacheWrite) {
         return prices.findById(model).flatMap(existing -> {
             PriceView before = existing == null ? null : PriceView.of(existing);
             ModelPrice p = existing == null ? new ModelPrice() : existing;
             p.model = model;
             p.inputPerMillion = input;
             p.outputPerMillion = output;
+            p.cachedInputPerMillion = cachedInput;
+            p.cacheWritePerMillion = cacheWrite;
             p.currency = currency == null ? "USD" : currency;
             Uni<ModelPrice> saved = existing == null ? prices.persist(p) : prices.flush().replaceWith(p);
             return saved.map(s -> Outcome.of(s)

@@ -3,6 +3,8 @@ package io.nexusai.api.routing;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
+import io.nexusai.api.pricing.TokenPrices;
+
 import java.math.BigDecimal;
 import java.util.Map;
 
@@ -43,9 +45,23 @@ public record Deployment(
         Map<String, String> settings,
         Price price) {
 
-    /** Price per 1M input and output tokens (currency of the price table), as metering charges it. */
+    /**
+     * Price per 1M tokens (currency of the price table), as metering charges it. The cache rates are {@code null}
+     * when the price table has none (and in snapshots of routing-services that predate them): the input rate
+     * applies, see {@link TokenPrices}.
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Price(BigDecimal inputPerMillion, BigDecimal outputPerMillion, String currency) {
+    public record Price(BigDecimal inputPerMillion, BigDecimal outputPerMillion, String currency,
+                        BigDecimal cachedInputPerMillion, BigDecimal cacheWritePerMillion) {
+
+        /** A price without cache rates. */
+        public Price(BigDecimal inputPerMillion, BigDecimal outputPerMillion, String currency) {
+            this(inputPerMillion, outputPerMillion, currency, null, null);
+        }
+
+        public TokenPrices rates() {
+            return new TokenPrices(inputPerMillion, cachedInputPerMillion, cacheWritePerMillion, outputPerMillion);
+        }
     }
 
     public Deployment {

@@ -114,7 +114,9 @@ public abstract sealed class OpenAiJson permits OpenAiJson.Tree, OpenAiJson.Raw 
         @Override
         public TokenUsage usage() {
             JsonNode usage = chunk.path("usage");
-            return usage.isObject() ? new TokenUsage(usage.path("prompt_tokens").asLong(), usage.path("completion_tokens").asLong(), false)
+            return usage.isObject() ? new TokenUsage(usage.path("prompt_tokens").asLong(), usage.path("completion_tokens").asLong(),
+                    usage.path("prompt_tokens_details").path("cached_tokens").asLong(), 0,
+                    usage.path("completion_tokens_details").path("reasoning_tokens").asLong(), false)
                     : null;
         }
 
@@ -181,6 +183,8 @@ public abstract sealed class OpenAiJson permits OpenAiJson.Tree, OpenAiJson.Raw 
         private boolean usageObject;
         private long promptTokens;
         private long completionTokens;
+        private long cachedTokens;
+        private long reasoningTokens;
         private boolean noChoices = true;
         private StringBuilder text;
 
@@ -250,6 +254,10 @@ public abstract sealed class OpenAiJson permits OpenAiJson.Tree, OpenAiJson.Raw 
                     promptTokens = p.getLongValue();
                 } else if (v == JsonToken.VALUE_NUMBER_INT && "completion_tokens".equals(field)) {
                     completionTokens = p.getLongValue();
+                } else if (v == JsonToken.START_OBJECT && "prompt_tokens_details".equals(field)) {
+                    cachedTokens = detail(p, "cached_tokens");
+                } else if (v == JsonToken.START_OBJECT && "completion_tokens_details".equals(field)) {
+                    reasoningTokens = detail(p, "reasoning_tokens");
                 } else if (v.isStructStart()) {
                     p.skipChildren();
                 } else {
@@ -323,6 +331,23 @@ public abstract sealed class OpenAiJson permits OpenAiJson.Tree, OpenAiJson.Raw 
             }
         }
 
+        /** The integer {@code name} of the details object the parser is in (0 when absent); reads to its end. */
+        private static long detail(JsonParser p, String name) throws IOException {
+            long value = 0;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                if (v == JsonToken.VALUE_NUMBER_INT && name.equals(field)) {
+                    value = p.getLongValue();
+                } else if (v.isStructStart()) {
+                    p.skipChildren();
+                } else {
+                    p.finishToken();
+                }
+            }
+            return value;
+        }
+
         private StringBuilder text() {
             if (text == null) {
                 text = new StringBuilder();
@@ -351,7 +376,7 @@ public abstract sealed class OpenAiJson permits OpenAiJson.Tree, OpenAiJson.Raw 
 
         @Override
         public TokenUsage usage() {
-            return usageObject ? new TokenUsage(promptTokens, completionTokens, false) : null;
+            return usageObject ? new TokenUsage(promptTokens, completionTokens, cachedTokens, 0, reasoningTokens, false) : null;
         }
 
         @Override

@@ -17,6 +17,8 @@ public final class Target {
     /** Price per token (input, output) times the cost multiplier, in currency units; 0 when unpriced. For metrics. */
     private final double inputPerToken;
     private final double outputPerToken;
+    private final double cachedPerToken;
+    private final double cacheWritePerToken;
 
     Target(Deployment deployment, String apiKey, double weight) {
         this.deployment = deployment;
@@ -26,6 +28,8 @@ public final class Target {
         double multiplier = deployment.costMultiplier() == null ? 1 : deployment.costMultiplier().doubleValue();
         this.inputPerToken = price == null ? 0 : price.inputPerMillion().doubleValue() * multiplier / 1e6;
         this.outputPerToken = price == null ? 0 : price.outputPerMillion().doubleValue() * multiplier / 1e6;
+        this.cachedPerToken = price == null ? 0 : price.rates().cachedInputPerMillion().doubleValue() * multiplier / 1e6;
+        this.cacheWritePerToken = price == null ? 0 : price.rates().cacheWritePerMillion().doubleValue() * multiplier / 1e6;
         this.key = deployment.region() == null || deployment.regionWeights().isEmpty()
                 ? Long.toString(deployment.id()) : deployment.id() + "@" + deployment.region();
     }
@@ -51,6 +55,14 @@ public final class Target {
      */
     public double cost(long promptTokens, long completionTokens) {
         return promptTokens * inputPerToken + completionTokens * outputPerToken;
+    }
+
+    /** The same for a response's usage, its cache reads and writes at their own rates (as metering prices them). */
+    public double cost(io.nexusai.gateway.provider.TokenUsage usage) {
+        long read = Math.max(0, Math.min(usage.cachedTokens(), usage.promptTokens()));
+        long written = Math.max(0, Math.min(usage.cacheWriteTokens(), usage.promptTokens() - read));
+        return (usage.promptTokens() - read - written) * inputPerToken + read * cachedPerToken + written * cacheWritePerToken
+                + usage.completionTokens() * outputPerToken;
     }
 
     /** Stable identity across snapshots: the route id, and {@code @region} for a regional share. */

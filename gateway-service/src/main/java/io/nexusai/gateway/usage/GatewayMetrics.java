@@ -1,6 +1,7 @@
 package io.nexusai.gateway.usage;
 
 import io.micrometer.core.instrument.Counter;
+import io.nexusai.gateway.provider.TokenUsage;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -28,6 +29,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 @Singleton
 public class GatewayMetrics {
+    /** The {@code type} label of {@code nexus_tokens_total}, by index. */
+    private static final String[] TOKEN_TYPES = {"prompt", "completion", "cached", "cache_write", "reasoning"};
     private static final Duration[] BUCKETS = {
             Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
             Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
@@ -59,8 +62,7 @@ public class GatewayMetrics {
         private final AtomicReferenceArray<StatusMeters> byStatus = new AtomicReferenceArray<>(STATUSES);
         private volatile Timer upstream;
         private volatile Timer firstToken;
-        private volatile Counter promptTokens;
-        private volatile Counter completionTokens;
+        private final AtomicReferenceArray<Counter> tokens = new AtomicReferenceArray<>(TOKEN_TYPES.length);
         private volatile Counter cost;
 
         Series(String provider, String model) {
@@ -105,17 +107,13 @@ public class GatewayMetrics {
             return t;
         }
 
-        private Counter tokens(boolean prompt) {
-            Counter c = prompt ? promptTokens : completionTokens;
+        private Counter tokens(int type) {
+            Counter c = tokens.get(type);
             if (c == null) {
-                c = Counter.builder("nexus.tokens").description("Tokens metered, by type (prompt or completion)")
-                        .tag("provider", provider).tag("model", model).tag("type", prompt ? "prompt" : "completion")
-                        .register(registry);
-                if (prompt) {
-                    promptTokens = c;
-                } else {
-                    completionTokens = c;
-                }
+                c = Counter.builder("nexus.tokens")
+                        .description("Tokens metered, by type (prompt, completion; parts of them: cached, cache_write, reasoning)")
+                        .tag("provider", provider).tag("model", model).tag("type", TOKEN_TYPES[type]).register(registry);
+                tokens.compareAndSet(type, null, c); // registering twice returns the same counter
             }
             return c;
         }
@@ -186,11 +184,20 @@ public class GatewayMetrics {
 
     /** What a request was metered with: tokens and their cost in currency units (0 when unpriced). */
     public void metered(Series s, long promptTokens, long completionTokens, double cost) {
-        if (promptTokens > 0) {
-            s.tokens(true).increment(promptTokens);
-        }
-        if (completionTokens > 0) {
-            s.tokens(false).increment(completionTokens);
+        metered(s, new TokenUsage(promptTokens, completionTokens, false), cost);
+    }
+
+    /**
+     * The same with the parts of the counts: cached and cache-write tokens (of the prompt) and reasoning tokens (of
+     * the completion) are counted under their own types too.
+     */
+    public void metered(Series s, TokenUsage usage, double cost) {
+        long[] counts = {usage.promptTokens(), usage.completionTokens(), usage.cachedTokens(), usage.cacheWriteTokens(),
+                usage.reasoningTokens()};
+        for (int type = 0; type < counts.length; type++) {
+            if (counts[type] > 0) {
+                s.tokens(type).increment(counts[type]);
+            }
         }
         if (cost > 0) {
             s.cost().increment(cost);

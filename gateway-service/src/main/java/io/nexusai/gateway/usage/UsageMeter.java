@@ -51,8 +51,8 @@ public final class UsageMeter {
 
     /**
      * The usage to bill: nothing when no successful response began; the provider's report for a complete
-     * response; otherwise (no report, or a stream cut short) the prompt as reported or counted, and the
-     * delivered text counted, marked as estimated.
+     * response; otherwise (no report, or a stream cut short) the prompt as reported (with its cache reads and
+     * writes) or counted, and the delivered text counted (no reasoning tokens known), marked as estimated.
      */
     public TokenUsage finalUsage() {
         if (!started) {
@@ -62,8 +62,10 @@ public final class UsageMeter {
         if (hasReport && !cut) {
             return reported;
         }
-        long prompt = hasReport && reported.promptTokens() > 0 ? reported.promptTokens()
-                : estimator.prompt(request.endpoint().usageName(), request.body());
-        return new TokenUsage(prompt, estimator.count(delivered), true);
+        if (hasReport && reported.promptTokens() > 0) {
+            return new TokenUsage(reported.promptTokens(), estimator.count(delivered), reported.cachedTokens(),
+                    reported.cacheWriteTokens(), 0, true);
+        }
+        return new TokenUsage(estimator.prompt(request.endpoint().usageName(), request.body()), estimator.count(delivered), true);
     }
 }

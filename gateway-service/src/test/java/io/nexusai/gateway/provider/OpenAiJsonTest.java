@@ -92,4 +92,14 @@ class OpenAiJsonTest {
             assertThat(OpenAiJson.scan(MAPPER.getFactory(), bad.getBytes(StandardCharsets.UTF_8), ALIAS)).as(bad).isNull();
         }
     }
+
+    @Test
+    void cacheAndReasoningDetailsAreReadAlikeFromRawChunksAndTrees() throws IOException {
+        String json = "{\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens_details\":{\"audio_tokens\":0,"
+                + "\"nested\":{\"cached_tokens\":99},\"cached_tokens\":40},\"prompt_tokens\":50,\"completion_tokens\":20,"
+                + "\"completion_tokens_details\":{\"reasoning_tokens\":12,\"accepted_prediction_tokens\":0},\"total_tokens\":70}}";
+        TokenUsage expected = new TokenUsage(50, 20, 40, 0, 12, false);
+        assertThat(OpenAiJson.scan(MAPPER.getFactory(), json.getBytes(StandardCharsets.UTF_8), ALIAS).usage()).isEqualTo(expected);
+        assertThat(OpenAiJson.of((ObjectNode) MAPPER.readTree(json)).usage()).isEqualTo(expected);
+    }
 }

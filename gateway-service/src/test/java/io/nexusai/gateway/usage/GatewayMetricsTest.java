@@ -64,6 +64,21 @@ class GatewayMetricsTest {
     }
 
     @Test
+    void cacheAndReasoningPartsAreCountedUnderTheirOwnTypes() {
+        GatewayMetrics.Series s = metrics.series("openai", "alias-c");
+        metrics.metered(s, new io.nexusai.gateway.provider.TokenUsage(2000, 700, 1536, 0, 512, false), 0.01);
+        metrics.metered(s, new io.nexusai.gateway.provider.TokenUsage(4237, 333, 3000, 1200, 0, false), 0);
+        assertThat(registry.get("nexus.tokens").tags("model", "alias-c", "type", "prompt").counter().count()).isEqualTo(6237);
+        assertThat(registry.get("nexus.tokens").tags("model", "alias-c", "type", "cached").counter().count()).isEqualTo(4536);
+        assertThat(registry.get("nexus.tokens").tags("model", "alias-c", "type", "cache_write").counter().count()).isEqualTo(1200);
+        assertThat(registry.get("nexus.tokens").tags("model", "alias-c", "type", "reasoning").counter().count()).isEqualTo(512);
+        // parts that never occurred export nothing
+        GatewayMetrics.Series plain = metrics.series("openai", "alias-d");
+        metrics.metered(plain, 10, 5, 0);
+        assertThat(registry.find("nexus.tokens").tags("model", "alias-d", "type", "cached").counter()).isNull();
+    }
+
+    @Test
     void activeStreamsGoBackToZero() {
         var gauge = registry.get("nexus.active.streams").gauge();
         assertThat(gauge.value()).isZero();

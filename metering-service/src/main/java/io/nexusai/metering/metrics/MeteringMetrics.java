@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code nexus_metering_lag_events} — entries of the stream the group has not acknowledged yet (pending plus
  *       not delivered), refreshed periodically;</li>
  *   <li>{@code nexus_metering_cost_total{tenant,model}} and {@code nexus_metering_tokens_total{tenant,model,type}} —
- *       what was inserted.</li>
+ *       what was inserted; {@code type} prompt and completion, and their parts cached and cache_write (of the
+ *       prompt) and reasoning (of the completion), which are not to be added to them.</li>
  * </ul>
  * Labels are tenant ids and model aliases — configuration, never key ids or request data — and at most
  * {@code nexus.metering.metrics-max-series} pairs of them; the rest is counted under {@code other}.
@@ -45,7 +46,8 @@ public class MeteringMetrics {
     private record Series(String tenant, String model) {
     }
 
-    private record SeriesCounters(Counter cost, Counter prompt, Counter completion) {
+    private record SeriesCounters(Counter cost, Counter prompt, Counter completion, Counter cached, Counter cacheWrite,
+                                  Counter reasoning) {
     }
 
     public MeteringMetrics(MeterRegistry registry, MeteringConfig config) {
@@ -83,15 +85,21 @@ public class MeteringMetrics {
         for (UsageRecord r : insertedRecords) {
             UsageEvent e = r.event();
             Series s = new Series(e.tenantId(), e.alias());
-            long[] t = tokens.computeIfAbsent(s, k -> new long[2]);
+            long[] t = tokens.computeIfAbsent(s, k -> new long[5]);
             t[0] += e.promptTokens();
             t[1] += e.completionTokens();
+            t[2] += e.cachedTokens();
+            t[3] += e.cacheWriteTokens();
+            t[4] += e.reasoningTokens();
             cost.merge(s, r.cost().amount(), java.math.BigDecimal::add);
         }
         tokens.forEach((s, t) -> {
             SeriesCounters c = counters(s);
             c.prompt.increment(t[0]);
             c.completion.increment(t[1]);
+            c.cached.increment(t[2]);
+            c.cacheWrite.increment(t[3]);
+            c.reasoning.increment(t[4]);
             c.cost.increment(cost.get(s).doubleValue());
         });
     }
@@ -115,7 +123,8 @@ public class MeteringMetrics {
         return series.computeIfAbsent(key, k -> new SeriesCounters(
                 Counter.builder("nexus.metering.cost").tags("tenant", k.tenant(), "model", k.model())
                         .description("Cost of the usage inserted, in the price's currency").register(registry),
-                tokenCounter(k, "prompt"), tokenCounter(k, "completion")));
+                tokenCounter(k, "prompt"), tokenCounter(k, "completion"), tokenCounter(k, "cached"),
+                tokenCounter(k, "cache_write"), tokenCounter(k, "reasoning")));
     }
 
     private Counter tokenCounter(Series k, String type) {

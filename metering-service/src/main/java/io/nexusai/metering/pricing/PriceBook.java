@@ -1,6 +1,8 @@
 package io.nexusai.metering.pricing;
 
 import io.nexusai.api.events.ConfigChange;
+import io.nexusai.api.events.UsageEvent;
+import io.nexusai.api.pricing.TokenPrices;
 import io.nexusai.metering.config.MeteringConfig;
 import io.nexusai.service.events.ConfigResync;
 import io.quarkus.runtime.StartupEvent;
@@ -26,8 +28,8 @@ public class PriceBook {
     private static final Logger LOG = Logger.getLogger(PriceBook.class);
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
 
-    /** Input and output price per 1M tokens. */
-    public record Price(BigDecimal inputPerMillion, BigDecimal outputPerMillion, String currency) {
+    /** A model's rates per 1M tokens (cache rates already fallen back to the input rate) and their currency. */
+    public record Price(TokenPrices rates, String currency) {
     }
 
     /** A priced request: the cost, its currency, and whether a price was known at all. */
@@ -62,12 +64,14 @@ public class PriceBook {
     }
 
     public Uni<Void> reload() {
-        return pool.query("SELECT model, input_per_million, output_per_million, currency FROM public.model_prices").execute()
+        return pool.query("SELECT model, input_per_million, output_per_million, cached_input_per_million,"
+                        + " cache_write_per_million, currency FROM public.model_prices").execute()
                 .map(rows -> {
                     Map<String, Price> next = new HashMap<>();
                     for (Row row : rows) {
-                        next.put(row.getString("model"), new Price(row.getBigDecimal("input_per_million"),
-                                row.getBigDecimal("output_per_million"), row.getString("currency")));
+                        next.put(row.getString("model"), new Price(new TokenPrices(row.getBigDecimal("input_per_million"),
+                                row.getBigDecimal("cached_input_per_million"), row.getBigDecimal("cache_write_per_million"),
+                                row.getBigDecimal("output_per_million")), row.getString("currency")));
                     }
                     prices = Map.copyOf(next);
                     loaded = true;
@@ -86,14 +90,28 @@ public class PriceBook {
         return loaded;
     }
 
-    /** (prompt × input price + completion × output price) / 1M × multiplier; zero and unpriced for unknown models. */
+    /** The cost of a usage event: its tokens, cache reads and writes at their own rates, and its multiplier. */
+    public Cost cost(UsageEvent e) {
+        return cost(e.realModel(), e.promptTokens(), e.cachedTokens(), e.cacheWriteTokens(), e.completionTokens(),
+                e.costMultiplier());
+    }
+
+    /** Tokens without cache reads or writes. */
     public Cost cost(String realModel, long promptTokens, long completionTokens, BigDecimal multiplier) {
+        return cost(realModel, promptTokens, 0, 0, completionTokens, multiplier);
+    }
+
+    /**
+     * {@link TokenPrices#perMillionSum} / 1M × multiplier, exact (uncached prompt × input + cached × cached input +
+     * cache writes × cache write + completion × output); zero and unpriced for unknown models.
+     */
+    public Cost cost(String realModel, long promptTokens, long cachedTokens, long cacheWriteTokens, long completionTokens,
+                     BigDecimal multiplier) {
         Price price = realModel == null ? null : prices.get(realModel);
         if (price == null) {
             return new Cost(BigDecimal.ZERO, "USD", false);
         }
-        BigDecimal amount = price.inputPerMillion().multiply(BigDecimal.valueOf(promptTokens))
-                .add(price.outputPerMillion().multiply(BigDecimal.valueOf(completionTokens)))
+        BigDecimal amount = price.rates().perMillionSum(promptTokens, cachedTokens, cacheWriteTokens, completionTokens)
                 .divide(MILLION, MathContext.UNLIMITED)
                 .multiply(multiplier == null ? BigDecimal.ONE : multiplier);
         return new Cost(amount, price.currency(), true);

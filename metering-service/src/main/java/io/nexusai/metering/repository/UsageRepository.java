@@ -26,7 +26,7 @@ import java.util.Map;
 @ApplicationScoped
 public class UsageRepository {
     private static final String ROLLUP_COLUMNS = "bucket, tenant_id, key_id, model_alias, real_model, provider,"
-            + " requests, prompt_tokens, completion_tokens, cost";
+            + " requests, prompt_tokens, completion_tokens, cost, cached_tokens, cache_write_tokens, reasoning_tokens";
     private static final String ROLLUP_KEY = "bucket, tenant_id, key_id, model_alias, real_model, provider";
 
     /**
@@ -41,30 +41,38 @@ public class UsageRepository {
                 INSERT INTO metering.usage_events (request_id, client_request_id, occurred_at, tenant_id, key_id, endpoint,
                     model_alias, provider_id, provider, deployment_id, real_model, stream, status, prompt_tokens,
                     completion_tokens, total_tokens, estimated, latency_ms, cost_multiplier, cost, currency, priced, trace_id,
-                    stream_entry_id)
+                    stream_entry_id, cached_tokens, cache_write_tokens, reasoning_tokens)
                 SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
                     $8::int8[], $9::text[], $10::int8[], $11::text[], $12::bool[], $13::int4[], $14::int8[], $15::int8[],
                     $16::int8[], $17::bool[], $18::int8[], $19::numeric[], $20::numeric[], $21::text[], $22::bool[],
-                    $23::text[], $24::text[])
+                    $23::text[], $24::text[], $25::int8[], $26::int8[], $27::int8[])
                 ON CONFLICT (request_id) DO NOTHING
                 RETURNING request_id, occurred_at, tenant_id, key_id, model_alias, real_model, provider, prompt_tokens,
-                    completion_tokens, cost
+                    completion_tokens, cost, cached_tokens, cache_write_tokens, reasoning_tokens
             ), minute AS (
                 INSERT INTO metering.usage_minute AS r (%1$s)
                 SELECT date_trunc('minute', occurred_at, 'UTC'), tenant_id, key_id, model_alias, real_model, provider,
-                    count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost)
+                    count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost), sum(cached_tokens),
+                    sum(cache_write_tokens), sum(reasoning_tokens)
                 FROM ins GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
                 ON CONFLICT (%2$s) DO UPDATE SET requests = r.requests + EXCLUDED.requests,
                     prompt_tokens = r.prompt_tokens + EXCLUDED.prompt_tokens,
-                    completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens, cost = r.cost + EXCLUDED.cost
+                    completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens, cost = r.cost + EXCLUDED.cost,
+                    cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
+                    cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
+                    reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens
             ), daily AS (
                 INSERT INTO metering.usage_daily AS r (%1$s)
                 SELECT date_trunc('day', occurred_at, 'UTC'), tenant_id, key_id, model_alias, real_model, provider,
-                    count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost)
+                    count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost), sum(cached_tokens),
+                    sum(cache_write_tokens), sum(reasoning_tokens)
                 FROM ins GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
                 ON CONFLICT (%2$s) DO UPDATE SET requests = r.requests + EXCLUDED.requests,
                     prompt_tokens = r.prompt_tokens + EXCLUDED.prompt_tokens,
-                    completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens, cost = r.cost + EXCLUDED.cost
+                    completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens, cost = r.cost + EXCLUDED.cost,
+                    cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
+                    cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
+                    reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens
             )
             SELECT request_id FROM ins
             """.formatted(ROLLUP_COLUMNS, ROLLUP_KEY);
@@ -105,7 +113,8 @@ public class UsageRepository {
                 currency = new String[n], traceId = new String[n], entryId = new String[n];
         OffsetDateTime[] occurredAt = new OffsetDateTime[n];
         Long[] providerId = new Long[n], deploymentId = new Long[n], prompt = new Long[n], completion = new Long[n],
-                total = new Long[n], latency = new Long[n];
+                total = new Long[n], latency = new Long[n], cached = new Long[n], cacheWrite = new Long[n],
+                reasoning = new Long[n];
         Boolean[] stream = new Boolean[n], estimated = new Boolean[n], priced = new Boolean[n];
         Integer[] status = new Integer[n];
         BigDecimal[] multiplier = new BigDecimal[n], cost = new BigDecimal[n];
@@ -136,10 +145,13 @@ public class UsageRepository {
             priced[i] = r.cost().priced();
             traceId[i] = nullToEmpty(io.nexusai.api.TraceIds.sanitize(e.traceId()));
             entryId[i] = r.streamEntryId();
+            cached[i] = e.cachedTokens();
+            cacheWrite[i] = e.cacheWriteTokens();
+            reasoning[i] = e.reasoningTokens();
         }
         Tuple params = Tuple.tuple(java.util.Arrays.asList(requestId, clientRequestId, occurredAt, tenant, key, endpoint, alias,
                 providerId, provider, deploymentId, realModel, stream, status, prompt, completion, total, estimated, latency,
-                multiplier, cost, currency, priced, traceId, entryId));
+                multiplier, cost, currency, priced, traceId, entryId, cached, cacheWrite, reasoning));
         return pool.preparedQuery(INSERT).execute(params).map(rows -> {
             List<UsageRecord> inserted = new ArrayList<>(rows.size());
             for (Row row : rows) {
@@ -154,8 +166,12 @@ public class UsageRepository {
                          String provider, String requestId) {
     }
 
-    /** Totals over a filter, optionally per time bucket. */
-    public record Totals(Instant bucket, long requests, long promptTokens, long completionTokens, BigDecimal cost) {
+    /**
+     * Totals over a filter, optionally per time bucket. Cached and cache-write tokens are parts of the prompt
+     * tokens, reasoning tokens part of the completion tokens.
+     */
+    public record Totals(Instant bucket, long requests, long promptTokens, long completionTokens, BigDecimal cost,
+                         long cachedTokens, long cacheWriteTokens, long reasoningTokens) {
         public long totalTokens() {
             return promptTokens + completionTokens;
         }
@@ -181,7 +197,8 @@ public class UsageRepository {
             for (Row row : rows) {
                 OffsetDateTime b = bucketUnit == null ? null : row.getOffsetDateTime(0);
                 out.add(new Totals(b == null ? null : b.toInstant(), row.getLong("requests"), row.getLong("prompt"),
-                        row.getLong("completion"), row.getBigDecimal("cost")));
+                        row.getLong("completion"), row.getBigDecimal("cost"), row.getLong("cached"),
+                        row.getLong("cache_write"), row.getLong("reasoning")));
             }
             return out;
         });
@@ -288,7 +305,9 @@ public class UsageRepository {
         }
         StringBuilder sql = new StringBuilder("SELECT ").append(outerGroups)
                 .append("COALESCE(sum(requests), 0)::bigint AS requests, COALESCE(sum(prompt), 0)::bigint AS prompt,"
-                        + " COALESCE(sum(completion), 0)::bigint AS completion, COALESCE(sum(cost), 0) AS cost FROM (");
+                        + " COALESCE(sum(completion), 0)::bigint AS completion, COALESCE(sum(cost), 0) AS cost,"
+                        + " COALESCE(sum(cached), 0)::bigint AS cached, COALESCE(sum(cache_write), 0)::bigint AS cache_write,"
+                        + " COALESCE(sum(reasoning), 0)::bigint AS reasoning FROM (");
         for (int s = 0; s < segments.size(); s++) {
             Segment seg = segments.get(s);
             boolean events = seg.table().equals(EVENTS);
@@ -301,7 +320,8 @@ public class UsageRepository {
                 sql.append(groups.get(i).formatted(time)).append(" AS g").append(i).append(", ");
             }
             sql.append(events ? "count(*)" : "sum(requests)").append(" AS requests, sum(prompt_tokens) AS prompt,"
-                    + " sum(completion_tokens) AS completion, sum(cost) AS cost FROM ").append(seg.table());
+                    + " sum(completion_tokens) AS completion, sum(cost) AS cost, sum(cached_tokens) AS cached,"
+                    + " sum(cache_write_tokens) AS cache_write, sum(reasoning_tokens) AS reasoning FROM ").append(seg.table());
             params.add(OffsetDateTime.ofInstant(seg.from(), ZoneOffset.UTC));
             sql.append(" WHERE ").append(time).append(" >= $").append(params.size());
             params.add(OffsetDateTime.ofInstant(seg.to(), ZoneOffset.UTC));
@@ -325,7 +345,8 @@ public class UsageRepository {
     public record StoredEvent(String requestId, String clientRequestId, Instant occurredAt, String tenantId, String keyId, String endpoint,
                               String model, String provider, String realModel, boolean stream, int status,
                               long promptTokens, long completionTokens, long totalTokens, boolean estimated,
-                              long latencyMs, BigDecimal cost, String currency, String traceId) {
+                              long latencyMs, BigDecimal cost, String currency, String traceId, long cachedTokens,
+                              long cacheWriteTokens, long reasoningTokens) {
     }
 
     public Uni<List<StoredEvent>> events(Filter f, int limit) {
@@ -340,7 +361,8 @@ public class UsageRepository {
                         emptyToNull(r.getString("provider")), emptyToNull(r.getString("real_model")), r.getBoolean("stream"),
                         r.getInteger("status"), r.getLong("prompt_tokens"), r.getLong("completion_tokens"),
                         r.getLong("total_tokens"), r.getBoolean("estimated"), r.getLong("latency_ms"),
-                        r.getBigDecimal("cost"), r.getString("currency"), emptyToNull(r.getString("trace_id"))));
+                        r.getBigDecimal("cost"), r.getString("currency"), emptyToNull(r.getString("trace_id")),
+                        r.getLong("cached_tokens"), r.getLong("cache_write_tokens"), r.getLong("reasoning_tokens")));
             }
             return out;
         });

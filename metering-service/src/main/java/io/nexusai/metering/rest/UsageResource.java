@@ -43,11 +43,16 @@ public class UsageResource {
                               Totals totals, List<Totals> buckets) {
     }
 
-    /** Requests, tokens and cost over a period or a bucket. */
+    /**
+     * Requests, tokens and cost over a period or a bucket. {@code cachedTokens} (read from the provider's prompt
+     * cache) and {@code cacheWriteTokens} (written to it) are parts of {@code promptTokens}, {@code reasoningTokens}
+     * part of {@code completionTokens}: they are not added to the total.
+     */
     public record Totals(Instant start, long requests, long promptTokens, long completionTokens, long totalTokens,
-                         BigDecimal cost) {
-        static Totals of(UsageRepository.Totals t) {
-            return new Totals(t.bucket(), t.requests(), t.promptTokens(), t.completionTokens(), t.totalTokens(), t.cost());
+                         BigDecimal cost, long cachedTokens, long cacheWriteTokens, long reasoningTokens) {
+        public static Totals of(UsageRepository.Totals t) {
+            return new Totals(t.bucket(), t.requests(), t.promptTokens(), t.completionTokens(), t.totalTokens(), t.cost(),
+                    t.cachedTokens(), t.cacheWriteTokens(), t.reasoningTokens());
         }
     }
 

@@ -313,7 +313,7 @@ public class UsageStreamConsumer {
             UsageEvent event = parse(m);
             if (event != null) {
                 records.add(new UsageRecord(event,
-                        prices.cost(event.realModel(), event.promptTokens(), event.completionTokens(), event.costMultiplier()),
+                        prices.cost(event),
                         m.id()));
             }
         }

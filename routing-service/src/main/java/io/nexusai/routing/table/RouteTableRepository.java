@@ -31,7 +31,8 @@ public class RouteTableRepository {
                    extract(epoch FROM r.created_at)::bigint AS created,
                    COALESCE(r.weight, p.weight) AS weight, COALESCE(r.rate_limit, p.rate_limit) AS rate_limit,
                    p.id AS provider_id, p.name AS provider_name, p.kind, p.endpoint, p.api_key, p.region, p.settings,
-                   mp.input_per_million, mp.output_per_million, mp.currency
+                   mp.input_per_million, mp.output_per_million, mp.currency, mp.cached_input_per_million,
+                   mp.cache_write_per_million
               FROM model_routes r
               JOIN service_providers p ON p.id = r.provider_id
               LEFT JOIN model_prices mp ON mp.model = r.real_model_name
@@ -95,7 +96,8 @@ public class RouteTableRepository {
                 row.getBigDecimal("cost_multiplier"),
                 stringMap(row.getJsonObject("settings")),
                 row.getBigDecimal("input_per_million") == null ? null : new Deployment.Price(row.getBigDecimal("input_per_million"),
-                        row.getBigDecimal("output_per_million"), row.getString("currency")));
+                        row.getBigDecimal("output_per_million"), row.getString("currency"),
+                        row.getBigDecimal("cached_input_per_million"), row.getBigDecimal("cache_write_per_million")));
     }
 
     private static Map<String, Integer> intMap(JsonObject json) {

@@ -70,7 +70,7 @@ public final class AdmitStage implements Stage {
             long output = maxOutput(parsed);
             long cost = 0;
             for (int i = 0; i < reachable; i++) {
-                cost = Math.max(cost, Pricing.nanos(selection.candidates().get(i).deployment(), prompt, output));
+                cost = Math.max(cost, Pricing.reservationNanos(selection.candidates().get(i).deployment(), prompt, output));
             }
             charge.reserve(prompt + output, cost, ctx.startMillis() + selection.route().policy().totalTimeoutMs() + 60_000);
         }

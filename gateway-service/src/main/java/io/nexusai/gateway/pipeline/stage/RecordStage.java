@@ -78,8 +78,7 @@ public final class RecordStage implements Stage {
         }
         TokenUsage tokens = recorded.tokens();
         if (tokens.promptTokens() + tokens.completionTokens() > 0 && selection != null && selection.target() != null) {
-            metrics.metered(series, tokens.promptTokens(), tokens.completionTokens(),
-                    selection.target().cost(tokens.promptTokens(), tokens.completionTokens()));
+            metrics.metered(series, tokens, selection.target().cost(tokens));
         }
         ParsedRequest parsed = ctx.get(ParsedRequest.class);
         if (logRequests && REQUESTS.isInfoEnabled()) {
@@ -112,13 +111,14 @@ public final class RecordStage implements Stage {
         if (settle && charge != null && charge.quotaLimited()) {
             // the quota counters get the real usage, and the reservation is released (counters are kept only
             // for keys and tenants that have a quota or budget: nothing else reads them)
-            settlement = charge.settlement(tokens.totalTokens(), Pricing.nanos(d, tokens.promptTokens(), tokens.completionTokens()));
+            settlement = charge.settlement(tokens.totalTokens(), Pricing.nanos(d, tokens));
         }
         usage.emit(new UsageEvent(ctx.requestId(), ctx.clientRequestId(), ctx.startMillis(), principal.tenantId(),
                 principal.keyId(), parsed.endpoint().usageName(), route.alias(), d == null ? 0 : d.providerId(),
                 d == null ? "none" : d.providerName(), d == null ? 0 : d.id(), d == null ? null : d.realModel(), parsed.stream(),
                 ctx.status(), tokens.promptTokens(), tokens.completionTokens(), tokens.estimated(), nanos / 1_000_000,
-                d == null ? BigDecimal.ONE : d.costMultiplier(), ctx.traceId()), settlement);
+                d == null ? BigDecimal.ONE : d.costMultiplier(), ctx.traceId(), tokens.cachedTokens(), tokens.cacheWriteTokens(),
+                tokens.reasoningTokens()), settlement);
         return recorded;
     }
 

@@ -164,7 +164,8 @@ final class AnthropicEventStream {
     }
 
     private TokenUsage usage() {
-        return new TokenUsage(inputTokens + cacheCreationTokens + cacheReadTokens, outputTokens, false);
+        return new TokenUsage(inputTokens + cacheCreationTokens + cacheReadTokens, outputTokens, cacheReadTokens,
+                cacheCreationTokens, 0, false);
     }
 
     private static long count(JsonNode usage, String field, long previous) {

@@ -115,7 +115,11 @@ final class AnthropicWire {
         };
     }
 
-    /** Input tokens as OpenAI counts them (cache writes and reads included) and output tokens. */
+    /**
+     * Input tokens as OpenAI counts them: Anthropic's {@code input_tokens} excludes the cache reads and writes,
+     * OpenAI's {@code prompt_tokens} includes them (and the usage the gateway reports says how many were cache
+     * reads, in {@code prompt_tokens_details.cached_tokens}).
+     */
     static long promptTokens(JsonNode usage) {
         return usage.path("input_tokens").asLong() + usage.path("cache_creation_input_tokens").asLong()
                 + usage.path("cache_read_input_tokens").asLong();
@@ -127,6 +131,9 @@ final class AnthropicWire {
         u.put("prompt_tokens", usage.promptTokens());
         u.put("completion_tokens", usage.completionTokens());
         u.put("total_tokens", usage.totalTokens());
+        if (usage.cachedTokens() > 0) {
+            u.putObject("prompt_tokens_details").put("cached_tokens", usage.cachedTokens());
+        }
     }
 
     /** A whole Messages response, or a 502 when it is not one. */
@@ -143,7 +150,8 @@ final class AnthropicWire {
         if (!usage.isObject()) {
             return TokenUsage.NONE;
         }
-        return new TokenUsage(promptTokens(usage), usage.path("output_tokens").asLong(), false);
+        return new TokenUsage(promptTokens(usage), usage.path("output_tokens").asLong(),
+                usage.path("cache_read_input_tokens").asLong(), usage.path("cache_creation_input_tokens").asLong(), 0, false);
     }
 
     /** The text blocks of a Messages response, joined; {@code null} when there are none. */

@@ -256,8 +256,9 @@ class OpenAiToAnthropicChatTranslatorTest {
                    "tool_calls":[{"id":"toolu_01A09q90qw90lq917835lq9","type":"function",
                      "function":{"name":"get_weather","arguments":"{\\"location\\":\\"Zürich, CH\\",\\"unit\\":\\"celsius\\"}"}}]},
                    "logprobs":null,"finish_reason":"tool_calls"}],
-                 "usage":{"prompt_tokens":2448,"completion_tokens":77,"total_tokens":2525}}"""));
-        assertThat(translated.usage()).isEqualTo(new TokenUsage(384 + 16 + 2048, 77, false));
+                 "usage":{"prompt_tokens":2448,"completion_tokens":77,"total_tokens":2525,"prompt_tokens_details":{"cached_tokens":2048}}}"""));
+        // input_tokens excludes the cache: the prompt is input + cache creation + cache read, the reads are the cached tokens
+        assertThat(translated.usage()).isEqualTo(new TokenUsage(384 + 16 + 2048, 77, 2048, 16, 0, false));
     }
 
     @Test
@@ -269,7 +270,7 @@ class OpenAiToAnthropicChatTranslatorTest {
         assertThat(onlyTool.body().at("/choices/0/message/tool_calls/0/function/arguments").asText()).isEqualTo("{}");
         Translated truncated = translator().response(Recorded.buffer("anthropic/message-max-tokens.json"));
         assertThat(truncated.body().at("/choices/0/finish_reason").asText()).isEqualTo("length");
-        assertThat(truncated.usage()).isEqualTo(new TokenUsage(39, 16, false));
+        assertThat(truncated.usage()).isEqualTo(new TokenUsage(39, 16, 8, 0, 0, false));
     }
 
     @Test
@@ -331,8 +332,8 @@ class OpenAiToAnthropicChatTranslatorTest {
                         + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}", null, id),
                 chunk("{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{\\\"location\\\":\"}}]}", null, id));
         assertThat(run.json().get(run.json().size() - 2)).isEqualTo(chunk("{}", "tool_calls", id));
-        assertThat(run.json().get(run.json().size() - 1)).isEqualTo(usageChunk(id, 472 + 100 + 1200, 89));
-        assertThat(run.usage()).isEqualTo(new TokenUsage(1772, 89, false));
+        assertThat(run.json().get(run.json().size() - 1)).isEqualTo(usageChunk(id, 472 + 100 + 1200, 89, 1200));
+        assertThat(run.usage()).isEqualTo(new TokenUsage(1772, 89, 1200, 100, 0, false));
         assertThat(run.done()).isTrue();
     }
 
@@ -350,7 +351,7 @@ class OpenAiToAnthropicChatTranslatorTest {
         StreamReplay.Run run = StreamReplay.replay(OpenAiToAnthropicChatTranslatorTest::translator, Recorded.bytes("anthropic/messages-max-tokens.sse"));
         assertThat(content(run.chunks())).isEqualTo("Il était une fois, à Montréal, un café où l’on");
         assertThat(run.json().get(run.json().size() - 2)).isEqualTo(chunk("{}", "length", "msg_01HcR5yEw2fN7xKq9TzM4vJp"));
-        assertThat(run.usage()).isEqualTo(new TokenUsage(39, 16, false));
+        assertThat(run.usage()).isEqualTo(new TokenUsage(39, 16, 8, 0, 0, false));
     }
 
     @Test
@@ -415,8 +416,13 @@ class OpenAiToAnthropicChatTranslatorTest {
     }
 
     static String usageChunk(String messageId, long prompt, long completion) {
+        return usageChunk(messageId, prompt, completion, 0);
+    }
+
+    static String usageChunk(String messageId, long prompt, long completion, long cached) {
         return "{\"id\":\"chatcmpl-" + messageId + "\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"" + ALIAS + "\","
                 + "\"choices\":[],\"usage\":{\"prompt_tokens\":" + prompt + ",\"completion_tokens\":" + completion
-                + ",\"total_tokens\":" + (prompt + completion) + "}}";
+                + ",\"total_tokens\":" + (prompt + completion)
+                + (cached > 0 ? ",\"prompt_tokens_details\":{\"cached_tokens\":" + cached + "}" : "") + "}}";
     }
 }

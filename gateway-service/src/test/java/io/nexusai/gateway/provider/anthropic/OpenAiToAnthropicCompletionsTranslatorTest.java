@@ -62,8 +62,8 @@ class OpenAiToAnthropicCompletionsTranslatorTest {
         assertThat(Recorded.reparse(body)).isEqualTo(json("""
                 {"id":"cmpl-msg_01Bx7mZ2q3Ld8Kc4Hn6Tv9Ws","object":"text_completion","created":0,"model":"nexus-instruct",
                  "choices":[{"text":"Il était une fois, à Montréal, un café où l’on","index":0,"logprobs":null,"finish_reason":"length"}],
-                 "usage":{"prompt_tokens":39,"completion_tokens":16,"total_tokens":55}}"""));
-        assertThat(translated.usage()).isEqualTo(new TokenUsage(39, 16, false));
+                 "usage":{"prompt_tokens":39,"completion_tokens":16,"total_tokens":55,"prompt_tokens_details":{"cached_tokens":8}}}"""));
+        assertThat(translated.usage()).isEqualTo(new TokenUsage(39, 16, 8, 0, 0, false));
         Translated text = translator().response(Recorded.buffer("anthropic/message-text.json"));
         assertThat(text.body().at("/choices/0/finish_reason").asText()).isEqualTo("stop");
         assertThat(text.body().at("/choices/0/text").asText()).isEqualTo("Hi! My name is Claude. ¿Cómo estás?");
@@ -80,8 +80,8 @@ class OpenAiToAnthropicCompletionsTranslatorTest {
                 chunk(id, "un café où l’on", null),
                 chunk(id, "", "length"),
                 "{\"id\":\"cmpl-" + id + "\",\"object\":\"text_completion\",\"created\":0,\"model\":\"nexus-instruct\",\"choices\":[],"
-                        + "\"usage\":{\"prompt_tokens\":39,\"completion_tokens\":16,\"total_tokens\":55}}");
-        assertThat(run.usage()).isEqualTo(new TokenUsage(39, 16, false));
+                        + "\"usage\":{\"prompt_tokens\":39,\"completion_tokens\":16,\"total_tokens\":55,\"prompt_tokens_details\":{\"cached_tokens\":8}}}");
+        assertThat(run.usage()).isEqualTo(new TokenUsage(39, 16, 8, 0, 0, false));
         assertThat(run.done()).isTrue();
         assertThat(run.error()).isNull();
     }

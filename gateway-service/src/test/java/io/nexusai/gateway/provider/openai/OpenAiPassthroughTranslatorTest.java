@@ -61,6 +61,30 @@ class OpenAiPassthroughTranslatorTest {
     }
 
     @Test
+    void cachedAndReasoningTokensAreReadFromTheUsageDetails() {
+        Translated translated = chat().response(Buffer.buffer("""
+                {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"o3-mini",
+                 "choices":[{"index":0,"message":{"role":"assistant","content":"4"},"finish_reason":"stop"}],
+                 "usage":{"prompt_tokens":2006,"completion_tokens":300,"total_tokens":2306,
+                   "prompt_tokens_details":{"cached_tokens":1920,"audio_tokens":0},
+                   "completion_tokens_details":{"reasoning_tokens":256,"audio_tokens":0}}}"""));
+        assertThat(translated.usage()).isEqualTo(new TokenUsage(2006, 300, 1920, 0, 256, false));
+    }
+
+    @Test
+    void streamUsageChunkCarriesCachedAndReasoningTokens() {
+        byte[] sse = ("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"o3-mini\","
+                + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"4\"},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n"
+                + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"o3-mini\",\"choices\":[],"
+                + "\"usage\":{\"prompt_tokens\":1500,\"completion_tokens\":90,\"total_tokens\":1590,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":1024},\"completion_tokens_details\":{\"reasoning_tokens\":64}}}\n\n"
+                + "data: [DONE]\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        StreamReplay.Run run = StreamReplay.replay(OpenAiPassthroughTranslatorTest::chat, sse);
+        assertThat(run.usage()).isEqualTo(new TokenUsage(1500, 90, 1024, 0, 64, false));
+        assertThat(run.chunks().get(run.chunks().size() - 1).at("/usage/prompt_tokens_details/cached_tokens").asInt()).isEqualTo(1024);
+    }
+
+    @Test
     void aResponseThatIsNotJsonIs502() {
         assertThatThrownBy(() -> chat().response(Buffer.buffer("<html>Bad gateway</html>")))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
