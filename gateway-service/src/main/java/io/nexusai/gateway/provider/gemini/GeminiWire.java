@@ -71,14 +71,17 @@ final class GeminiWire {
     /**
      * Tokens of {@code usageMetadata}: the prompt ({@code promptTokenCount}, cached tokens included, plus
      * {@code toolUsePromptTokenCount}) and the completion ({@code candidatesTokenCount} + {@code thoughtsTokenCount},
-     * as OpenAI counts reasoning among completion tokens).
+     * as OpenAI counts reasoning among completion tokens); of the prompt, {@code cachedContentTokenCount} read from
+     * the context cache (priced at the cached-input rate), of the completion the thoughts as reasoning tokens.
      */
     static TokenUsage usage(JsonNode usage) {
         if (usage == null || !usage.isObject()) {
             return null;
         }
+        long thoughts = usage.path("thoughtsTokenCount").asLong();
         return new TokenUsage(usage.path("promptTokenCount").asLong() + usage.path("toolUsePromptTokenCount").asLong(),
-                usage.path("candidatesTokenCount").asLong() + usage.path("thoughtsTokenCount").asLong(), false);
+                usage.path("candidatesTokenCount").asLong() + thoughts, usage.path("cachedContentTokenCount").asLong(), 0,
+                thoughts, false);
     }
 
     /**

@@ -205,7 +205,7 @@ class OpenAiToGeminiChatTranslatorTest {
         assertThat(Recorded.reparse(body).get("usage")).isEqualTo(json("""
                 {"prompt_tokens":21,"completion_tokens":67,"total_tokens":88,"prompt_tokens_details":{"cached_tokens":8},
                  "completion_tokens_details":{"reasoning_tokens":50}}"""));
-        assertThat(t.usage()).isEqualTo(new TokenUsage(21, 67, false));
+        assertThat(t.usage()).isEqualTo(new TokenUsage(21, 67, 8, 0, 50, false));
     }
 
     @Test
@@ -312,7 +312,7 @@ class OpenAiToGeminiChatTranslatorTest {
         assertThat(run.json().get(run.json().size() - 2)).isEqualTo(chunk("{}", "tool_calls", id));
         assertThat(run.json().get(run.json().size() - 1)).isEqualTo(usageChunk(id, "{\"prompt_tokens\":96,\"completion_tokens\":72,"
                 + "\"total_tokens\":168,\"prompt_tokens_details\":{\"cached_tokens\":64},\"completion_tokens_details\":{\"reasoning_tokens\":30}}"));
-        assertThat(run.usage()).isEqualTo(new TokenUsage(96, 72, false));
+        assertThat(run.usage()).isEqualTo(new TokenUsage(96, 72, 64, 0, 30, false));
         assertThat(run.done()).isTrue();
     }
 
@@ -323,7 +323,7 @@ class OpenAiToGeminiChatTranslatorTest {
         assertThat(content(run.chunks())).isEqualTo("27 × 453 = 12,231");
         assertThat(run.json()).noneMatch(j -> j.contains("Multiplying"));
         assertThat(run.json().get(run.json().size() - 2)).isEqualTo(chunk("{}", "length", "t8c8aO7QFb6i1dkPk7-WsQo"));
-        assertThat(run.usage()).isEqualTo(new TokenUsage(14, 71, false));
+        assertThat(run.usage()).isEqualTo(new TokenUsage(14, 71, 0, 0, 60, false));
         assertThat(run.done()).isTrue();
     }
 
