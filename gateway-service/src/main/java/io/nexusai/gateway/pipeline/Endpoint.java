@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.gateway.pipeline.wire.OpenAiChatWire;
+import io.nexusai.gateway.pipeline.wire.ResponsesWire;
 
 /**
  * The model APIs the gateway serves — its ingress APIs — with the checks a request body must pass before anything is
@@ -83,6 +84,22 @@ public enum Endpoint {
         @Override
         public long maxOutputTokens(JsonNode body, long unspecified) {
             return 0;
+        }
+    },
+    /**
+     * The OpenAI Responses API ({@code POST /v1/responses}): its shape is checked here (types, ranges, the item
+     * types and tools it knows); what a provider cannot serve is refused by its translator.
+     */
+    RESPONSES("responses", "responses", true, ResponsesWire.INSTANCE) {
+        @Override
+        void validateBody(ObjectNode body) {
+            ResponsesValidation.validate(body);
+        }
+
+        @Override
+        public long maxOutputTokens(JsonNode body, long unspecified) {
+            JsonNode max = body.get("max_output_tokens");
+            return max != null && max.canConvertToLong() && max.asLong() >= 0 ? max.asLong() : unspecified;
         }
     };
 

@@ -8,6 +8,7 @@ import io.nexusai.gateway.provider.anthropic.OpenAiToAnthropicCompletionsTransla
 import io.nexusai.gateway.provider.azure.OpenAiToAzureTranslator;
 import io.nexusai.gateway.provider.gemini.OpenAiToGeminiChatTranslator;
 import io.nexusai.gateway.provider.openai.OpenAiPassthroughTranslator;
+import io.nexusai.gateway.provider.responses.ResponsesOverChatTranslator;
 import io.nexusai.gateway.snapshot.Target;
 import jakarta.inject.Singleton;
 
@@ -30,7 +31,17 @@ public class Translators {
     public Translator create(Endpoint endpoint, Target target, String alias) {
         return switch (endpoint) {
             case CHAT, COMPLETIONS, EMBEDDINGS -> openAi(endpoint, target, alias);
+            case RESPONSES -> responses(target, alias, null);
         };
+    }
+
+    /**
+     * A Responses API translator for this target: over the provider's chat translator.
+     *
+     * @param history the items of the previous response(s), or {@code null}
+     */
+    public Translator responses(Target target, String alias, com.fasterxml.jackson.databind.node.ArrayNode history) {
+        return new ResponsesOverChatTranslator(mapper, chat(target, alias), alias, history);
     }
 
     /** A new chat completions translator for this target: what ingress adapters wrap. */

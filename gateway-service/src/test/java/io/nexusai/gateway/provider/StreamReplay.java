@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,6 +50,11 @@ public final class StreamReplay {
 
     /** One run with the given cut positions (sorted, duplicates mean empty pieces). */
     public static Run feed(Translator translator, byte[] bytes, int[] cuts, boolean emptyFinalPiece) {
+        return feed(translator, bytes, cuts, emptyFinalPiece, UnaryOperator.identity());
+    }
+
+    /** The same, each chunk's JSON text passed through {@code normalise} (e.g. to blank generated ids). */
+    public static Run feed(Translator translator, byte[] bytes, int[] cuts, boolean emptyFinalPiece, UnaryOperator<String> normalise) {
         List<ObjectNode> chunks = new ArrayList<>();
         TokenUsage usage = null;
         boolean done = false;
@@ -78,7 +84,7 @@ public final class StreamReplay {
                 copy.put("created", 0);
             }
             try {
-                json.add(Recorded.MAPPER.writeValueAsString(copy));
+                json.add(normalise.apply(Recorded.MAPPER.writeValueAsString(copy)));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
@@ -91,21 +97,29 @@ public final class StreamReplay {
      * the uncut run for the caller's content assertions.
      */
     public static Run replay(Supplier<Translator> translators, byte[] bytes) {
-        Run whole = feed(translators.get(), bytes, new int[0], true);
-        assertSame(whole, feed(translators.get(), bytes, new int[0], false), "uncut, end flag on the data");
+        return replay(translators, bytes, UnaryOperator.identity());
+    }
+
+    /**
+     * The same, comparing the chunks' JSON after {@code normalise} (for translators that generate ids or
+     * timestamps of their own).
+     */
+    public static Run replay(Supplier<Translator> translators, byte[] bytes, UnaryOperator<String> normalise) {
+        Run whole = feed(translators.get(), bytes, new int[0], true, normalise);
+        assertSame(whole, feed(translators.get(), bytes, new int[0], false, normalise), "uncut, end flag on the data");
         int n = bytes.length;
         if (n <= EVERY_POSITION_LIMIT) {
             for (int p = 0; p <= n; p++) {
                 int[] cut = {p};
-                assertSame(whole, feed(translators.get(), bytes, cut, p % 2 == 0), "cut at " + p);
+                assertSame(whole, feed(translators.get(), bytes, cut, p % 2 == 0, normalise), "cut at " + p);
             }
         }
         int[] everyByte = new int[Math.max(0, n - 1)];
         for (int i = 0; i < everyByte.length; i++) {
             everyByte[i] = i + 1;
         }
-        assertSame(whole, feed(translators.get(), bytes, everyByte, true), "1-byte pieces");
-        assertSame(whole, feed(translators.get(), bytes, everyByte, false), "1-byte pieces, end flag on the last");
+        assertSame(whole, feed(translators.get(), bytes, everyByte, true, normalise), "1-byte pieces");
+        assertSame(whole, feed(translators.get(), bytes, everyByte, false, normalise), "1-byte pieces, end flag on the last");
         Random random = new Random(SEED);
         for (int plan = 0; plan < RANDOM_PLANS; plan++) {
             int[] cuts = new int[1 + random.nextInt(24)];
@@ -113,7 +127,7 @@ public final class StreamReplay {
                 cuts[i] = random.nextInt(n + 1);
             }
             Arrays.sort(cuts);
-            assertSame(whole, feed(translators.get(), bytes, cuts, random.nextBoolean()), "cuts " + Arrays.toString(cuts));
+            assertSame(whole, feed(translators.get(), bytes, cuts, random.nextBoolean(), normalise), "cuts " + Arrays.toString(cuts));
         }
         return whole;
     }
