@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  *
  * <p>The reply is {@code "Mock reply from <model>: <text parts of the last user content>"}, cut before a
  * {@code stopSequences} match and at {@code maxOutputTokens}, repeated for each of {@code candidateCount}
- * candidates. With {@code functionDeclarations}, a last content from the user without {@code functionResponse}
+ * candidates; under {@code responseMimeType: application/json} it is JSON instead: a value of the
+ * {@code responseSchema} (strings being that text, every property given), or {@code {"reply": <text>}}. With {@code functionDeclarations}, a last content from the user without {@code functionResponse}
  * parts and a calling mode other than {@code NONE}, the answer is a {@code functionCall} of the first declaration
  * (or the first of {@code allowedFunctionNames}) with arguments from {@link SchemaValues}; a last user content with
  * {@code functionResponse} parts is answered {@code "Tool result: <their response.content, or the response as
@@ -157,6 +158,11 @@ final class GeminiApi {
                 ? MockProviderServer.REPLY_PREFIX + model + ": " + userText
                 : Replies.TOOL_RESULT_PREFIX + String.join("\n", toolResults);
         JsonNode config = body.path("generationConfig");
+        if (toolResults.isEmpty() && "application/json".equals(config.path("responseMimeType").asText())) {
+            // JSON mode: a value of the response schema (strings being the text), else {"reply": text}
+            text = config.hasNonNull("responseSchema") ? Json.write(SchemaValues.generate(config.get("responseSchema"), text, true))
+                    : Json.write(Json.object().put("reply", text));
+        }
         List<String> stops = new ArrayList<>();
         config.path("stopSequences").forEach(stop -> stops.add(stop.asText()));
         return Replies.text(text, config.path("maxOutputTokens").asInt(0), stops);

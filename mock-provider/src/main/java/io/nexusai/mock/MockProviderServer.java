@@ -80,6 +80,7 @@ public final class MockProviderServer {
         new GeminiApi(state).register(router);
         OpenAiApi openAi = new OpenAiApi(state);
         openAi.register(router);
+        new ResponsesApi(openAi).register(router);
         new AzureApi(state, openAi).register(router);
         new AnthropicApi(state).register(router);
         router.route().last().handler(ctx -> Json.send(ctx.response(), 404, ErrorFormat.openAi(

@@ -69,7 +69,8 @@ final class OpenAiApi {
         router.post("/v1/embeddings").handler(ctx -> handle(ctx, this::embeddings));
     }
 
-    private void handle(RoutingContext ctx, BiConsumer<ApiCall, Variant> answer) {
+    /** Opens, authenticates (OpenAI's Bearer key) and runs one call of an OpenAI API, faults applied. */
+    void handle(RoutingContext ctx, BiConsumer<ApiCall, Variant> answer) {
         ApiCall call = ApiCall.open(ctx, mock, ErrorFormat.OPENAI, null);
         if (call == null) {
             return;
@@ -91,28 +92,52 @@ final class OpenAiApi {
         if (model == null) {
             return;
         }
+        ChatAnswer answer = answer(call, body, model);
+        if (answer == null) {
+            return;
+        }
+        Envelope envelope = new Envelope(Ids.random("chatcmpl-", 29), "chat.completion.chunk", model, true,
+                includeUsage(body), variant.azure());
+        if (body.path("stream").asBoolean(false)) {
+            call.stream(chatEvents(envelope, answer.completions(), answer.options(), answer.usage()));
+        } else {
+            call.reply(chatObject(envelope, answer.completions(), answer.options(), answer.usage()));
+        }
+    }
+
+    /**
+     * What the mock answers to a chat body, before it is written in any API's format (the Responses API shares it).
+     *
+     * @param completions one per choice
+     * @param usage       OpenAI's chat usage object ({@code prompt_tokens}, details when they apply)
+     */
+    record ChatAnswer(List<Completion> completions, ChatOptions options, ObjectNode usage) {
+    }
+
+    /** The answer to a chat-completions body, or {@code null} after a 400 (sent on {@code call}). */
+    static ChatAnswer answer(ApiCall call, JsonNode body, String model) {
         JsonNode messages = body.get("messages");
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
             call.invalid("'messages' must be a non-empty array", "messages");
-            return;
+            return null;
         }
         for (int i = 0; i < messages.size(); i++) {
             if (!ROLES.contains(messages.get(i).path("role").asText())) {
                 call.invalid("Invalid value for 'messages[" + i + "].role': supported values are 'system', "
                         + "'developer', 'user', 'assistant', 'tool' and 'function'.", "messages[" + i + "].role");
-                return;
+                return null;
             }
         }
         JsonNode tools = body.path("tools");
         if (!tools.isMissingNode() && !tools.isNull() && !tools.isArray()) {
             call.invalid("Invalid type for 'tools': expected an array.", "tools");
-            return;
+            return null;
         }
         for (int i = 0; i < tools.size(); i++) {
             if (!tools.get(i).path("function").path("name").isTextual()) {
                 call.invalid("Missing required parameter: 'tools[" + i + "].function.name'.",
                         "tools[" + i + "].function.name");
-                return;
+                return null;
             }
         }
         List<String> stops;
@@ -120,25 +145,25 @@ final class OpenAiApi {
             stops = stopSequences(body.get("stop"));
         } catch (IllegalArgumentException e) {
             call.invalid(e.getMessage(), "stop");
-            return;
+            return null;
         }
         ChatOptions options;
         try {
             options = ChatOptions.of(body);
         } catch (ChatOptions.Invalid e) {
             call.invalid(e.getMessage(), e.param);
-            return;
+            return null;
         }
         if (options.format() != null && !options.format().jsonSchema() && !mentionsJson(messages)) {
             call.invalid("'messages' must contain the word 'json' in some form, to use 'response_format' of type "
                     + "'json_object'.", "messages");
-            return;
+            return null;
         }
         List<Completion> completions = new ArrayList<>();
         for (int i = 0; i < options.n(); i++) {
-            Completion completion = chatCompletion(call, model, messages, tools, stops, options);
+            Completion completion = chatCompletion(call, body, model, messages, tools, stops, options);
             if (completion == null) {
-                return;
+                return null;
             }
             completions.add(completion);
         }
@@ -147,7 +172,7 @@ final class OpenAiApi {
             reasoningPerChoice = reasoningTokens(body.get("reasoning_effort"));
         } catch (IllegalArgumentException e) {
             call.invalid(e.getMessage(), "reasoning_effort");
-            return;
+            return null;
         }
         int promptTokens = TokenCounter.countMessages(messages) + (tools.isEmpty() ? 0 : TokenCounter.count(Json.write(tools)));
         int reasoning = reasoningPerChoice * options.n();
@@ -163,13 +188,7 @@ final class OpenAiApi {
         if (body.hasNonNull("reasoning_effort")) {
             usage.putObject("completion_tokens_details").put("reasoning_tokens", reasoning);
         }
-        Envelope envelope = new Envelope(Ids.random("chatcmpl-", 29), "chat.completion.chunk", model, true,
-                includeUsage(body), variant.azure());
-        if (body.path("stream").asBoolean(false)) {
-            call.stream(chatEvents(envelope, completions, options, usage));
-        } else {
-            call.reply(chatObject(envelope, completions, options, usage));
-        }
+        return new ChatAnswer(completions, options, usage);
     }
 
     /** Whether some message's text contains "json" (any case), which OpenAI requires for {@code json_object}. */
@@ -191,9 +210,8 @@ final class OpenAiApi {
      * (strings being the text) for {@code json_schema}. Returns {@code null} after a 400 for a {@code tool_choice}
      * naming an unknown tool.
      */
-    private static Completion chatCompletion(ApiCall call, String model, JsonNode messages, JsonNode tools,
+    private static Completion chatCompletion(ApiCall call, JsonNode body, String model, JsonNode messages, JsonNode tools,
                                              List<String> stops, ChatOptions options) {
-        JsonNode body = call.body();
         JsonNode last = messages.get(messages.size() - 1);
         String lastRole = last.path("role").asText();
         JsonNode toolChoice = body.path("tool_choice");

@@ -189,4 +189,18 @@ class GeminiApiTest extends MockServerTestBase {
         assertThat(error.path("status").asText()).isEqualTo("INVALID_ARGUMENT");
         assertThat(error.path("message").asText()).contains(messagePart);
     }
+
+    @Test
+    void jsonModeAnswersAValueOfTheResponseSchema() {
+        JsonNode out = json(gemini(GENERATE, "{" + HELLO + ",\"generationConfig\":{\"responseMimeType\":\"application/json\","
+                + "\"responseSchema\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},"
+                + "\"temperature\":{\"type\":\"integer\"}},\"required\":[\"city\"]}}}").body());
+        JsonNode answer = json(out.at("/candidates/0/content/parts/0/text").asText());
+        assertThat(answer.get("city").asText()).isEqualTo(MockProviderServer.REPLY_PREFIX + MODEL + ": Hello, Gemini 👋");
+        assertThat(answer.get("temperature").asInt()).isEqualTo(Replies.NUMBER_ARGUMENT);
+
+        JsonNode plain = json(gemini(GENERATE, "{" + HELLO + ",\"generationConfig\":{\"responseMimeType\":\"application/json\"}}").body());
+        assertThat(json(plain.at("/candidates/0/content/parts/0/text").asText()).get("reply").asText())
+                .isEqualTo(MockProviderServer.REPLY_PREFIX + MODEL + ": Hello, Gemini 👋");
+    }
 }
