@@ -31,6 +31,11 @@ final class Fixtures {
 
     /** A tenant, an app key, and an alias served by the mock speaking the given provider kind's format. */
     static Tenant tenantWithAlias(String kind, String realModel) {
+        return tenantWithAlias(kind, realModel, Map.of());
+    }
+
+    /** The same, the provider created with these settings (e.g. {@code responses_api: native}). */
+    static Tenant tenantWithAlias(String kind, String realModel, Map<String, String> settings) {
         E2eStack stack = E2eStack.get();
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String tenant = "t-" + suffix;
@@ -38,7 +43,7 @@ final class Fixtures {
         admin().body(Map.of("id", tenant, "name", "Tenant " + suffix)).post("/admin/v1/tenants").then().statusCode(201);
         String endpoint = "openai".equals(kind) ? stack.mockEndpoint() : stack.mockBase();
         int provider = admin().body(Map.of("name", "mock-" + suffix, "kind", kind, "endpoint", endpoint, "api_key", E2eStack.MOCK_API_KEY,
-                        "rate_limit", 0))
+                        "rate_limit", 0, "settings", settings))
                 .post("/admin/v1/providers").then().statusCode(201).extract().path("id");
         admin().body(Map.of("model_alias", alias, "provider_id", provider, "real_model_name", realModel))
                 .post("/admin/v1/routes").then().statusCode(201);

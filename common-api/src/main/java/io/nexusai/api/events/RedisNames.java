@@ -81,4 +81,9 @@ public record RedisNames(String namespace) {
     public String configChannel() {
         return prefix() + "config";
     }
+
+    /** A stored Responses API response of a tenant (the gateway's {@code store: true}); expires with its retention. */
+    public String storedResponse(String tenantId, String responseId) {
+        return prefix() + "resp:" + tenantId + ":" + responseId;
+    }
 }

@@ -15,6 +15,10 @@ import io.nexusai.gateway.pipeline.Pipeline;
 import io.nexusai.gateway.pipeline.Stage;
 import io.nexusai.gateway.pipeline.wire.OpenAiChatWire;
 import io.nexusai.gateway.pipeline.stage.AdmitStage;
+import io.nexusai.gateway.pipeline.stage.ResponsesQueryStage;
+import io.nexusai.gateway.pipeline.stage.StoredResponsesStage;
+import io.nexusai.gateway.pipeline.wire.ResponsesWire;
+import io.nexusai.gateway.responses.ResponseStore;
 import io.nexusai.gateway.pipeline.stage.AuthenticateStage;
 import io.nexusai.gateway.pipeline.stage.ListModelsStage;
 import io.nexusai.gateway.pipeline.stage.NormaliseStage;
@@ -42,6 +46,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +64,8 @@ public class OpenAiRoutes {
     /** The ingress format of each model API's path: its errors, 405s included, are written in it. */
     private final Map<String, ClientWire> wires = new LinkedHashMap<>();
     private final Pipeline models;
+    /** {@code GET}/{@code DELETE /v1/responses/{id}} and its {@code input_items}: the tenant's stored responses. */
+    private final Pipeline storedResponses;
     private final GatewayConfig config;
     private final AnomalyDetector anomalies;
 
@@ -69,7 +76,7 @@ public class OpenAiRoutes {
                         AnomalyDetector anomalies, InFlight inFlight,
                         @ConfigProperty(name = "nexus.log.requests", defaultValue = "true")
                         boolean logRequests,
-                        TracingConfig tracing) {
+                        TracingConfig tracing, ResponseStore responses) {
         boolean sdkSpans = tracing.export();
         this.config = config;
         this.anomalies = anomalies;
@@ -82,13 +89,21 @@ public class OpenAiRoutes {
         Stage normalise = new NormaliseStage(mapper);
         Stage call = new UpstreamStage(upstream, new Failover.Services(translators, health, mapper, metrics), estimator);
         long maxBody = config.maxBodySize().asLongValue();
+        Stage stored = new StoredResponsesStage(responses);
         for (Endpoint endpoint : Endpoint.values()) {
-            modelApis.put("/v1/" + endpoint.openAiPath(), new Pipeline(List.of(record, anomaly, new ParseStage(mapper, endpoint),
-                    authenticate, resolve, select, admit, normalise, call), sdkSpans, inFlight, maxBody, anomalies::refusedEarly,
+            List<Stage> stages = new ArrayList<>(List.of(record, anomaly, new ParseStage(mapper, endpoint), authenticate));
+            if (endpoint == Endpoint.RESPONSES) {
+                // previous_response_id is resolved before the model (its items count for limits); answers are stored
+                stages.add(stored);
+            }
+            stages.addAll(List.of(resolve, select, admit, normalise, call));
+            modelApis.put("/v1/" + endpoint.openAiPath(), new Pipeline(stages, sdkSpans, inFlight, maxBody, anomalies::refusedEarly,
                     endpoint.wire()));
             wires.put("/v1/" + endpoint.openAiPath(), endpoint.wire());
         }
         this.models = new Pipeline(List.of(anomaly, authenticate, new ListModelsStage(routes, mapper)), sdkSpans, inFlight);
+        this.storedResponses = new Pipeline(List.of(anomaly, authenticate, new ResponsesQueryStage(responses, mapper)), sdkSpans,
+                inFlight);
     }
 
     void register(@Observes Router router) {
@@ -109,6 +124,12 @@ public class OpenAiRoutes {
         router.get("/v1/models").order(order++).handler(models::handle);
         router.get("/v1/models/*").order(order++).handler(models::handle);
         router.route("/v1/models").order(order++).handler(ctx -> methodNotAllowed(ctx, "GET", OpenAiChatWire.INSTANCE));
+        router.get("/v1/responses/:id").order(order++).handler(storedResponses::handle);
+        router.delete("/v1/responses/:id").order(order++).handler(storedResponses::handle);
+        router.get("/v1/responses/:id/input_items").order(order++).handler(storedResponses::handle);
+        router.route("/v1/responses/:id").order(order++).handler(ctx -> methodNotAllowed(ctx, "GET, DELETE", ResponsesWire.INSTANCE));
+        router.route("/v1/responses/:id/input_items").order(order++)
+                .handler(ctx -> methodNotAllowed(ctx, "GET", ResponsesWire.INSTANCE));
         router.route("/v1/*").order(order).handler(OpenAiRoutes::unknownUrl);
         // every other path of this port, last of all routes: the same 404 (not the server's HTML page)
         router.route().order(UNKNOWN_URL_ORDER).handler(OpenAiRoutes::unknownUrl);

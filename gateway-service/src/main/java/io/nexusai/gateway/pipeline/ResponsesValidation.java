@@ -48,7 +48,12 @@ final class ResponsesValidation {
                         + "set 'background' to false or leave it out.", "background");
             }
         }
-        JsonNode max = body.get("max_output_tokens");
+        JsonNode conversation = body.get("conversation");
+        if (!absent(conversation)) {
+            throw ApiException.badRequest("Conversations are not supported by this gateway: chain responses with "
+                    + "'previous_response_id' instead.", "conversation");
+        }
+                JsonNode max = body.get("max_output_tokens");
         if (!absent(max)) {
             if (!max.isIntegralNumber()) {
                 throw invalidType("max_output_tokens", "an integer", max);

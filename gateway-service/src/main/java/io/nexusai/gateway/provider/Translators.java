@@ -8,6 +8,7 @@ import io.nexusai.gateway.provider.anthropic.OpenAiToAnthropicCompletionsTransla
 import io.nexusai.gateway.provider.azure.OpenAiToAzureTranslator;
 import io.nexusai.gateway.provider.gemini.OpenAiToGeminiChatTranslator;
 import io.nexusai.gateway.provider.openai.OpenAiPassthroughTranslator;
+import io.nexusai.gateway.provider.openai.OpenAiResponsesPassthroughTranslator;
 import io.nexusai.gateway.provider.responses.ResponsesOverChatTranslator;
 import io.nexusai.gateway.snapshot.Target;
 import jakarta.inject.Singleton;
@@ -31,18 +32,26 @@ public class Translators {
     public Translator create(Endpoint endpoint, Target target, String alias) {
         return switch (endpoint) {
             case CHAT, COMPLETIONS, EMBEDDINGS -> openAi(endpoint, target, alias);
-            case RESPONSES -> responses(target, alias, null);
+            case RESPONSES -> responses(target, alias);
         };
     }
 
     /**
-     * A Responses API translator for this target: over the provider's chat translator.
-     *
-     * @param history the items of the previous response(s), or {@code null}
+     * A Responses API translator for this target: passed through to OpenAI-compatible deployments whose provider
+     * serves the Responses API ({@value #RESPONSES_API_SETTING} = {@code native} in the provider's settings), over
+     * the provider's chat translator for every other.
      */
-    public Translator responses(Target target, String alias, com.fasterxml.jackson.databind.node.ArrayNode history) {
-        return new ResponsesOverChatTranslator(mapper, chat(target, alias), alias, history);
+    private Translator responses(Target target, String alias) {
+        return switch (target.deployment().providerKind()) {
+            case OPENAI -> "native".equals(target.deployment().settings().get(RESPONSES_API_SETTING))
+                    ? new OpenAiResponsesPassthroughTranslator(mapper, target.deployment(), alias)
+                    : new ResponsesOverChatTranslator(mapper, chat(target, alias), alias);
+            default -> new ResponsesOverChatTranslator(mapper, chat(target, alias), alias);
+        };
     }
+
+    /** The provider setting that says an OpenAI-compatible provider serves {@code POST /v1/responses} itself. */
+    public static final String RESPONSES_API_SETTING = "responses_api";
 
     /** A new chat completions translator for this target: what ingress adapters wrap. */
     public Translator chat(Target target, String alias) {

@@ -246,6 +246,8 @@ public final class Failover {
             case ANSWERED -> {
                 h.succeeded(x.timeToHeadNanos());
                 servedBy(x.target());
+                // the translator that answered: stages after the response (e.g. storing a Responses API answer) read it
+                ctx.attach(Translator.class, x.translator());
                 if (parsed.stream()) {
                     relay(x);
                 } else {

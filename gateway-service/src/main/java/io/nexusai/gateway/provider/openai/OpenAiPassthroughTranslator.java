@@ -74,11 +74,7 @@ public class OpenAiPassthroughTranslator implements Translator {
 
     @Override
     public StreamOutput stream(Buffer piece, boolean endOfStream) {
-        List<SseEvent> events = sse.feed(piece);
-        if (endOfStream) {
-            events = new ArrayList<>(events);
-            events.addAll(sse.finish());
-        }
+        List<SseEvent> events = sse.feed(piece, endOfStream);
         if (events.isEmpty()) {
             return StreamOutput.EMPTY;
         }

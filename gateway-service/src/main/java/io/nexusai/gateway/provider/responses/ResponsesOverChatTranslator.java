@@ -31,12 +31,11 @@ import java.util.List;
  *
  * <p>One instance per request (it holds the stream's items and counter); not thread-safe.
  */
-public final class ResponsesOverChatTranslator extends OverChatTranslator {
+public final class ResponsesOverChatTranslator extends OverChatTranslator implements ResponsesTranslator {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final String alias;
     private ResponseObjects objects;
-    private final ArrayNode history;
 
     private long sequence;
     private boolean started;
@@ -48,15 +47,11 @@ public final class ResponsesOverChatTranslator extends OverChatTranslator {
     private final List<Item> calls = new ArrayList<>(1);
     private String finishReason;
     private TokenUsage usage;
+    private ObjectNode finishedResponse;
 
-    /**
-     * @param history input items of the previous response(s) to put before the request's input
-     *                ({@code previous_response_id}), or {@code null}
-     */
-    public ResponsesOverChatTranslator(ObjectMapper mapper, Translator chat, String alias, ArrayNode history) {
+    public ResponsesOverChatTranslator(ObjectMapper mapper, Translator chat, String alias) {
         super(mapper, chat);
         this.alias = alias;
-        this.history = history;
     }
 
     /** The response's objects (id, echo of the request); known once the request was translated. */
@@ -67,7 +62,7 @@ public final class ResponsesOverChatTranslator extends OverChatTranslator {
     @Override
     protected ObjectNode toChat(ObjectNode ingressBody, boolean stream) {
         objects = new ResponseObjects(ingressBody, alias);
-        return ResponsesToChat.chatBody(ingressBody, history, stream);
+        return ResponsesToChat.chatBody(ingressBody, stream);
     }
 
     @Override
@@ -104,6 +99,7 @@ public final class ResponsesOverChatTranslator extends OverChatTranslator {
         }
         ObjectNode response = objects.response(incomplete == null ? "completed" : "incomplete", output, incomplete, null,
                 completion.usage());
+        finishedResponse = response;
         return new Translated(OpenAiJson.event(response, delivered.toString()), completion.usage());
     }
 
@@ -237,7 +233,13 @@ public final class ResponsesOverChatTranslator extends OverChatTranslator {
         TokenUsage reported = usage == null ? TokenUsage.NONE : usage;
         ObjectNode response = objects.response(incomplete == null ? "completed" : "incomplete", output, incomplete, null,
                 reported);
+        finishedResponse = response;
         events.add(event(incomplete == null ? "response.completed" : "response.incomplete", "", e -> e.set("response", response)));
+    }
+
+    @Override
+    public ObjectNode finished() {
+        return finishedResponse;
     }
 
     @Override

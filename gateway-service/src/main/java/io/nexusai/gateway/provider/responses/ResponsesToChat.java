@@ -24,20 +24,16 @@ final class ResponsesToChat {
     }
 
     /**
-     * @param body    the client's Responses body (already checked by the endpoint)
-     * @param history items of the previous responses to put before {@code input} ({@code previous_response_id}),
-     *                or {@code null}
+     * @param body the client's Responses body (already checked by the endpoint; a previous response's items already
+     *             put before its input, {@code previous_response_id} left for the echo)
      */
-    static ObjectNode chatBody(ObjectNode body, ArrayNode history, boolean stream) {
+    static ObjectNode chatBody(ObjectNode body, boolean stream) {
         ObjectNode chat = NODES.objectNode();
         chat.set("model", body.get("model"));
         ArrayNode messages = chat.putArray("messages");
         JsonNode instructions = body.get("instructions");
         if (instructions != null && instructions.isTextual() && !instructions.asText().isEmpty()) {
             messages.addObject().put("role", "system").put("content", instructions.asText());
-        }
-        if (history != null) {
-            items(history, "previous_response_id", messages);
         }
         JsonNode input = body.get("input");
         if (input != null && input.isTextual()) {

@@ -43,14 +43,14 @@ class ResponsesOverChatTranslatorTest {
 
     static ResponsesOverChatTranslator overOpenAi(String body, boolean stream) {
         ResponsesOverChatTranslator t = new ResponsesOverChatTranslator(Recorded.MAPPER,
-                new OpenAiPassthroughTranslator(Recorded.MAPPER, OPENAI, ALIAS, Endpoint.CHAT), ALIAS, null);
+                new OpenAiPassthroughTranslator(Recorded.MAPPER, OPENAI, ALIAS, Endpoint.CHAT), ALIAS);
         t.request(json(body), stream);
         return t;
     }
 
     static ResponsesOverChatTranslator overAnthropic(String body, boolean stream) {
         ResponsesOverChatTranslator t = new ResponsesOverChatTranslator(Recorded.MAPPER,
-                new OpenAiToAnthropicChatTranslator(Recorded.MAPPER, ANTHROPIC, ALIAS), ALIAS, null);
+                new OpenAiToAnthropicChatTranslator(Recorded.MAPPER, ANTHROPIC, ALIAS), ALIAS);
         t.request(json(body), stream);
         return t;
     }
@@ -97,7 +97,7 @@ class ResponsesOverChatTranslatorTest {
     @Test
     void aStringInputIsOneUserMessageAndJsonModeIsJsonObject() {
         ObjectNode chat = json(new ResponsesOverChatTranslator(Recorded.MAPPER,
-                new OpenAiPassthroughTranslator(Recorded.MAPPER, OPENAI, ALIAS, Endpoint.CHAT), ALIAS, null).request(json("""
+                new OpenAiPassthroughTranslator(Recorded.MAPPER, OPENAI, ALIAS, Endpoint.CHAT), ALIAS).request(json("""
                 {"model":"m","input":"Hi","text":{"format":{"type":"json_object"}}}"""), false).body());
         assertThat(chat).isEqualTo(json("""
                 {"model":"gpt-4o-2024-08-06","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_object"}}"""));
@@ -138,6 +138,7 @@ class ResponsesOverChatTranslatorTest {
         assertInvalid("{\"model\":\"m\",\"input\":\"x\",\"store\":\"yes\"}", "store");
         assertInvalid("{\"model\":\"m\",\"input\":\"x\",\"reasoning\":{\"effort\":3}}", "reasoning.effort");
         assertInvalid("{\"model\":\"m\",\"input\":\"x\",\"background\":true}", "background");
+        assertInvalid("{\"model\":\"m\",\"input\":\"x\",\"conversation\":\"conv_1\"}", "conversation");
         assertInvalid("{\"model\":\"m\",\"input\":\"x\",\"stream\":\"yes\"}", "stream");
         assertThat(Endpoint.RESPONSES.parse(json("{\"model\":\"m\",\"previous_response_id\":\"resp_1\"}")).model()).isEqualTo("m");
         assertThat(Endpoint.RESPONSES.maxOutputTokens(json("{\"max_output_tokens\":300}"), 7)).isEqualTo(300);
