@@ -51,13 +51,16 @@ class DataPlaneIT {
     static final Map<String, Fixtures.Tenant> TENANTS = new ConcurrentHashMap<>();
 
     static Fixtures.Tenant tenant(String kind) {
-        return TENANTS.computeIfAbsent(kind, k -> {
-            // a Gemini 3 model name: the mock then refuses tool call histories whose thought signature got lost
-            Fixtures.Tenant t = Fixtures.tenantWithAlias(k, "gemini".equals(k) ? "gemini-3-flash-mock" : "model-" + k);
-            OpenAIClient client = Fixtures.openAi(t.appKey());
-            Fixtures.awaitRoute(() -> client.models().retrieve(t.alias()));
-            return t;
-        });
+        return TENANTS.computeIfAbsent(kind, DataPlaneIT::newTenant);
+    }
+
+    /** A new tenant with an alias served by a mock of that kind, its route loaded by the gateway. */
+    static Fixtures.Tenant newTenant(String kind) {
+        // a Gemini 3 model name: the mock then refuses tool call histories whose thought signature got lost
+        Fixtures.Tenant t = Fixtures.tenantWithAlias(kind, "gemini".equals(kind) ? "gemini-3-flash-mock" : "model-" + kind);
+        OpenAIClient client = Fixtures.openAi(t.appKey());
+        Fixtures.awaitRoute(() -> client.models().retrieve(t.alias()));
+        return t;
     }
 
     /** What the mock answers for one user message, and the prompt tokens each vendor reports for it. */

@@ -44,6 +44,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Order(12)
 class ResponsesIT {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** This class's own tenants (other classes' may have been changed by their tests), one per provider kind. */
+    static final Map<String, Fixtures.Tenant> TENANTS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static Fixtures.Tenant tenant(String kind) {
+        return TENANTS.computeIfAbsent(kind, DataPlaneIT::newTenant);
+    }
 
     static ResponseCreateParams ask(Fixtures.Tenant t, String text) {
         return ResponseCreateParams.builder().model(t.alias()).input(text).build();
@@ -65,7 +71,7 @@ class ResponsesIT {
     @ParameterizedTest
     @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
     void aResponseAnswersWithItsTextAndExactUsage(String kind) throws Exception {
-        Fixtures.Tenant t = DataPlaneIT.tenant(kind);
+        Fixtures.Tenant t = tenant(kind);
         String text = "Hello Responses from " + kind + ", 你好!";
         Response r = Fixtures.openAi(t.appKey()).responses().create(ask(t, text));
         assertThat(r.id()).startsWith("resp_");
@@ -88,7 +94,7 @@ class ResponsesIT {
     @ParameterizedTest
     @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
     void aStreamReassemblesExactlyIntoTheSyncAnswer(String kind) throws Exception {
-        Fixtures.Tenant t = DataPlaneIT.tenant(kind);
+        Fixtures.Tenant t = tenant(kind);
         OpenAIClient client = Fixtures.openAi(t.appKey());
         String text = "Stream this response: " + kind + " 🚀 ünïcødé";
         Response sync = client.responses().create(ask(t, text));
@@ -137,7 +143,7 @@ class ResponsesIT {
     @ParameterizedTest
     @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
     void aFunctionToolRoundTripEndsWithTheAnswer(String kind) {
-        Fixtures.Tenant t = DataPlaneIT.tenant(kind);
+        Fixtures.Tenant t = tenant(kind);
         OpenAIClient client = Fixtures.openAi(t.appKey());
         String question = "What is the weather in Paris?";
         Response first = client.responses().create(ResponseCreateParams.builder().model(t.alias()).input(question)
@@ -167,7 +173,7 @@ class ResponsesIT {
     @ParameterizedTest
     @ValueSource(strings = {"openai", "azure", "gemini"})
     void structuredOutputParsesAndMatchesTheSchema(String kind) throws Exception {
-        Fixtures.Tenant t = DataPlaneIT.tenant(kind);
+        Fixtures.Tenant t = tenant(kind);
         Map<String, Object> schema = Map.of("type", "object",
                 "properties", Map.of("city", Map.of("type", "string"), "temperature", Map.of("type", "integer")),
                 "required", List.of("city", "temperature"), "additionalProperties", false);
@@ -185,7 +191,7 @@ class ResponsesIT {
 
     @Test
     void badRequestsGetTypedErrorsInOpenAisEnvelope() {
-        Fixtures.Tenant t = DataPlaneIT.tenant("openai");
+        Fixtures.Tenant t = tenant("openai");
         OpenAIClient client = Fixtures.openAi(t.appKey());
         assertThatThrownBy(() -> client.responses().create(ResponseCreateParams.builder().model(t.alias()).input("x")
                 .maxOutputTokens(5).build()))
@@ -231,7 +237,7 @@ class ResponsesIT {
     @ParameterizedTest
     @ValueSource(strings = {"openai", "anthropic"})
     void usageIsMeteredExactlyUnderTheResponsesEndpoint(String kind) throws Exception {
-        Fixtures.Tenant t = DataPlaneIT.tenant(kind);
+        Fixtures.Tenant t = tenant(kind);
         String text = "Meter this response, " + kind;
         for (boolean stream : new boolean[]{false, true}) {
             String id = "resp-usage-" + stream + "-" + UUID.randomUUID();
@@ -300,6 +306,9 @@ class ResponsesIT {
         assertThatThrownBy(() -> other.responses().create(ResponseCreateParams.builder().model(b.alias()).input("x")
                 .previousResponseId(first.id()).build()))
                 .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.param()).contains("previous_response_id"));
+
+        // an id that is no response id reaches no key
+        assertThatThrownBy(() -> client.responses().retrieve("x:" + first.id())).isInstanceOf(NotFoundException.class);
 
         // store: false keeps nothing
         Response unstored = client.responses().create(ResponseCreateParams.builder().model(a.alias()).input("forget me")

@@ -28,6 +28,11 @@ import java.io.IOException;
 @Singleton
 public class ResponseStore {
     private static final Logger LOG = Logger.getLogger(ResponseStore.class);
+    /**
+     * What a response id may look like ({@code resp_} and hex for the gateway's, similar for providers'): anything
+     * else is no stored response, so an id can never reach into another key (another tenant's).
+     */
+    private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,200}");
 
     private final Redis redis;
     private final RedisNames names;
@@ -57,6 +62,10 @@ public class ResponseStore {
             return Future.failedFuture(e);
         }
         String id = response.path("id").asText();
+        if (!ID.matcher(id).matches()) {
+            LOG.warnf("a response with an id of unexpected shape is not stored");
+            return Future.succeededFuture();
+        }
         return redis.send(Request.cmd(Command.SET).arg(names.storedResponse(tenantId, id)).arg(Buffer.buffer(bytes))
                         .arg("EX").arg(retentionSeconds))
                 .onFailure(e -> LOG.warnf("response %s not stored: Redis failed (%s)", id, e.getMessage()))
@@ -65,11 +74,17 @@ public class ResponseStore {
 
     /** The tenant's stored response of that id, or {@code null} when there is none (expired, deleted, another's). */
     public Future<Stored> get(String tenantId, String responseId) {
+        if (!ID.matcher(responseId).matches()) {
+            return Future.succeededFuture();
+        }
         return redis.send(Request.cmd(Command.GET).arg(names.storedResponse(tenantId, responseId))).map(this::read);
     }
 
     /** Deletes the tenant's stored response; completes with whether there was one. */
     public Future<Boolean> delete(String tenantId, String responseId) {
+        if (!ID.matcher(responseId).matches()) {
+            return Future.succeededFuture(false);
+        }
         return redis.send(Request.cmd(Command.DEL).arg(names.storedResponse(tenantId, responseId)))
                 .map(r -> r != null && r.toLong() > 0);
     }
