@@ -58,7 +58,7 @@ final class NpmClients {
         }
     }
 
-    private static synchronized void install() {
+    static synchronized void install() {
         if (installed) {
             return;
         }
