@@ -2,7 +2,10 @@ package io.nexusai.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nexusai.mock.MockProviderServer;
+import io.nexusai.mock.TokenCounter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,6 +35,51 @@ class NpmClientsIT {
         JsonNode out = NpmClients.run("openai-chat", tenant.appKey(), tenant.alias());
         assertThat(out.path("text").asText()).isEqualTo(MockProviderServer.REPLY_PREFIX + "gpt-4o-mini: " + PROMPT);
         assertThat(out.path("model").asText()).isEqualTo(tenant.alias());
+    }
+
+    @Test
+    void theOpenAiNodeSdkCallsTheResponsesApi() throws Exception {
+        Fixtures.Tenant tenant = routedTenant("openai", "gpt-4o-mini");
+        JsonNode out = NpmClients.run("openai-responses", tenant.appKey(), tenant.alias());
+        String reply = MockProviderServer.REPLY_PREFIX + "gpt-4o-mini: " + PROMPT;
+        assertThat(out.path("text").asText()).isEqualTo(reply);
+        assertThat(out.path("streamed").asText()).isEqualTo(reply);
+        assertThat(out.path("status").asText()).isEqualTo("completed");
+        assertThat(out.path("first").asText()).isEqualTo("response.created");
+        assertThat(out.path("last").asText()).isEqualTo("response.completed");
+        assertThat(out.path("input_tokens").asLong()).isEqualTo(DataPlaneIT.promptTokens("openai", PROMPT));
+        assertThat(out.path("output_tokens").asLong()).isEqualTo(TokenCounter.count(reply));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "anthropic"})
+    void langChainWithTheResponsesApi(String kind) {
+        Fixtures.Tenant tenant = routedTenant(kind, "model-" + kind);
+        JsonNode out = NpmClients.run("langchain", tenant.appKey(), tenant.alias());
+        String reply = MockProviderServer.REPLY_PREFIX + "model-" + kind + ": " + PROMPT;
+        assertThat(out.path("text").asText()).isEqualTo(reply);
+        assertThat(out.path("streamed").asText()).isEqualTo(reply);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "anthropic"})
+    void theAiSdksDefaultProviderCallsTheResponsesApi(String kind) throws Exception {
+        Fixtures.Tenant tenant = routedTenant(kind, "model-" + kind);
+        JsonNode out = NpmClients.run("ai-sdk", tenant.appKey(), tenant.alias());
+        String reply = MockProviderServer.REPLY_PREFIX + "model-" + kind + ": " + PROMPT;
+        assertThat(out.path("text").asText()).isEqualTo(reply);
+        assertThat(out.path("streamed").asText()).isEqualTo(reply);
+        assertThat(out.path("input_tokens").asLong()).isEqualTo(DataPlaneIT.promptTokens(kind, PROMPT));
+        assertThat(out.path("output_tokens").asLong()).isEqualTo(TokenCounter.count(reply));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "anthropic"})
+    void theAgentsSdkRunsItsToolAndAnswers(String kind) {
+        Fixtures.Tenant tenant = routedTenant(kind, "model-" + kind);
+        JsonNode out = NpmClients.run("agents", tenant.appKey(), tenant.alias());
+        assertThat(out.path("tool_calls").asInt()).isEqualTo(1);
+        assertThat(out.path("text").asText()).isEqualTo(MockProviderServer.TOOL_RESULT_PREFIX + "Sunny in " + PROMPT);
     }
 
     @Test
