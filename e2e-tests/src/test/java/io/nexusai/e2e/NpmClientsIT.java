@@ -52,7 +52,7 @@ class NpmClientsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "anthropic"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
     void langChainWithTheResponsesApi(String kind) {
         Fixtures.Tenant tenant = routedTenant(kind, "model-" + kind);
         JsonNode out = NpmClients.run("langchain", tenant.appKey(), tenant.alias());
@@ -62,7 +62,7 @@ class NpmClientsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "anthropic"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
     void theAiSdksDefaultProviderCallsTheResponsesApi(String kind) throws Exception {
         Fixtures.Tenant tenant = routedTenant(kind, "model-" + kind);
         JsonNode out = NpmClients.run("ai-sdk", tenant.appKey(), tenant.alias());
@@ -74,7 +74,7 @@ class NpmClientsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "anthropic"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
     void theAgentsSdkRunsItsToolAndAnswers(String kind) {
         Fixtures.Tenant tenant = routedTenant(kind, "model-" + kind);
         JsonNode out = NpmClients.run("agents", tenant.appKey(), tenant.alias());
