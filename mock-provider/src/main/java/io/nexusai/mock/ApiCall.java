@@ -115,8 +115,9 @@ final class ApiCall {
         }
     }
 
-    /** Sends an error answer. */
+    /** Sends an error answer, with the headers the API adds to its errors. */
     void error(int status, JsonNode body) {
+        errors.headers(status, ctx.response());
         Json.send(ctx.response(), status, body);
     }
 
@@ -136,7 +137,12 @@ final class ApiCall {
 
     /** Streams {@code events} as Server-Sent Events, paced and cut as the fault says. */
     void stream(List<SseStream.Event> events) {
+        stream(events, "text/event-stream");
+    }
+
+    /** Streams {@code events} in another framing ({@code contentType}), paced and cut as the fault says. */
+    void stream(List<SseStream.Event> events, String contentType) {
         new SseStream(mock.vertx(), ctx.response(), ctx.request().connection(), mock.stats(),
-                fault.tokenDelay(), fault.dropAfterChunks()).send(events);
+                fault.tokenDelay(), fault.dropAfterChunks()).send(events, contentType);
     }
 }
