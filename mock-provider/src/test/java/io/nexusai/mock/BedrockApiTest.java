@@ -49,14 +49,20 @@ class BedrockApiTest extends MockServerTestBase {
     }
 
     static HttpRequest signed(String path, String body, AwsCredentialsIdentity credentials, String... headers) {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return signed(path, body, body, credentials, headers);
+    }
+
+    /** A request whose signature covers {@code signedBody} while it sends {@code sentBody}. */
+    static HttpRequest signed(String path, String signedBody, String sentBody, AwsCredentialsIdentity credentials, String... headers) {
+        byte[] bytes = signedBody.getBytes(StandardCharsets.UTF_8);
         URI uri = URI.create("http://127.0.0.1:" + server.port() + path);
         SdkHttpRequest signed = AwsV4HttpSigner.create().sign(r -> r.identity(credentials)
                 .request(SdkHttpRequest.builder().method(SdkHttpMethod.POST).uri(uri).build())
                 .payload(() -> new ByteArrayInputStream(bytes))
                 .putProperty(AwsV4FamilyHttpSigner.SERVICE_SIGNING_NAME, "bedrock")
                 .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")).request();
-        HttpRequest.Builder b = request(path, headers).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+        HttpRequest.Builder b = request(path, headers).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(sentBody));
         signed.forEachHeader((name, values) -> {
             if (!name.equalsIgnoreCase("host")) {
                 b.header(name, values.getFirst());
@@ -189,21 +195,8 @@ class BedrockApiTest extends MockServerTestBase {
     }
 
     @Test
-    void aBodyChangedAfterSigningIsRefused() throws Exception {
-        byte[] signedFor = ("{" + HELLO + "}").getBytes(StandardCharsets.UTF_8);
-        URI uri = URI.create("http://127.0.0.1:" + server.port() + CONVERSE);
-        SdkHttpRequest signed = AwsV4HttpSigner.create().sign(r -> r.identity(GOOD)
-                .request(SdkHttpRequest.builder().method(SdkHttpMethod.POST).uri(uri).build())
-                .payload(() -> new ByteArrayInputStream(signedFor))
-                .putProperty(AwsV4FamilyHttpSigner.SERVICE_SIGNING_NAME, "bedrock")
-                .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")).request();
-        HttpRequest.Builder b = request(CONVERSE).POST(HttpRequest.BodyPublishers.ofString("{" + HELLO.replace("Hello", "Goodbye") + "}"));
-        signed.forEachHeader((name, values) -> {
-            if (!name.equalsIgnoreCase("host")) {
-                b.header(name, values.getFirst());
-            }
-        });
-        HttpResponse<String> r = send(b.build());
+    void aBodyChangedAfterSigningIsRefused() {
+        HttpResponse<String> r = send(signed(CONVERSE, "{" + HELLO + "}", "{" + HELLO.replace("Hello", "Goodbye") + "}", GOOD));
         assertThat(r.statusCode()).isEqualTo(403);
         assertThat(r.headers().firstValue("x-amzn-ErrorType")).hasValue("InvalidSignatureException");
     }

@@ -3,6 +3,7 @@ package io.nexusai.gateway.provider;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nexusai.api.openai.ApiException;
 
@@ -167,6 +168,25 @@ public final class ChatRequests {
             throw ApiException.badRequest("Invalid value for 'tool_choice': 'tool_choice' requires 'tools'.", "tool_choice");
         }
         return out;
+    }
+
+    /**
+     * Appends a turn ({@code role} and its blocks under {@code field}) to a vendor conversation, merged into the
+     * previous turn when both have the same role, for vendors that need the roles to alternate; no blocks, no turn.
+     */
+    public static void addTurn(ObjectMapper mapper, List<ObjectNode> turns, String role, String field, ArrayNode blocks) {
+        if (blocks.isEmpty()) {
+            return;
+        }
+        ObjectNode last = turns.isEmpty() ? null : turns.getLast();
+        if (last != null && last.path("role").asText().equals(role)) {
+            ((ArrayNode) last.get(field)).addAll(blocks);
+            return;
+        }
+        ObjectNode turn = mapper.createObjectNode();
+        turn.put("role", role);
+        turn.set(field, blocks);
+        turns.add(turn);
     }
 
     /** The completion token limit the client asked for ({@code max_completion_tokens}, else {@code max_tokens}), or 0. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.routing.Deployment;
+import io.nexusai.gateway.provider.ProviderBodies;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.TokenUsage;
 import io.nexusai.gateway.provider.UpstreamErrors;
@@ -89,7 +90,7 @@ final class BedrockEventStream {
                 decoded.clear();
                 return StreamOutput.trees(chunks, reported, false, UpstreamErrors.midStream(deployment.providerName(), exception(message)));
             }
-            ObjectNode payload = BedrockWire.parseObject(mapper, message.getPayload());
+            ObjectNode payload = ProviderBodies.parseObject(mapper, message.getPayload());
             if (payload == null) {
                 failed = true;
                 decoded.clear();
@@ -174,7 +175,7 @@ final class BedrockEventStream {
             type = header(message, ":error-code");
         }
         String text = header(message, ":error-message");
-        JsonNode payload = BedrockWire.parse(mapper, message.getPayload());
+        JsonNode payload = ProviderBodies.parse(mapper, message.getPayload());
         if (text == null && payload != null && payload.path("message").isTextual()) {
             text = payload.get("message").asText();
         } else if (text == null && payload != null && payload.path("Message").isTextual()) {
@@ -189,25 +190,14 @@ final class BedrockEventStream {
     }
 
     private ObjectNode chunk(ObjectNode delta, String finishReason) {
-        ObjectNode chunk = chunk();
-        ObjectNode choice = chunk.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.set("delta", delta);
-        choice.putNull("logprobs");
-        choice.put("finish_reason", finishReason);
-        return chunk;
+        return ProviderBodies.withChoice(chunk(), 0, delta, finishReason);
     }
 
     /** A chunk with OpenAI's common fields: {@code id}, {@code object}, {@code created}, {@code model}. */
     private ObjectNode chunk() {
         if (created == 0) {
-            created = BedrockWire.now();
+            created = ProviderBodies.now();
         }
-        ObjectNode chunk = mapper.createObjectNode();
-        chunk.put("id", id == null ? "chatcmpl-bedrock" : id);
-        chunk.put("object", "chat.completion.chunk");
-        chunk.put("created", created);
-        chunk.put("model", alias);
-        return chunk;
+        return ProviderBodies.chunk(mapper, id == null ? "chatcmpl-bedrock" : id, created, alias);
     }
 }

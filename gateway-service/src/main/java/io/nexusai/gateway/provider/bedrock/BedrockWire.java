@@ -6,12 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorType;
 import io.nexusai.api.routing.Deployment;
+import io.nexusai.gateway.provider.ProviderBodies;
 import io.nexusai.gateway.provider.TokenUsage;
 import io.nexusai.gateway.provider.UpstreamErrors;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -91,7 +91,7 @@ final class BedrockWire {
      * {@code ThrottlingException} 429, {@code ServiceUnavailableException} 503, others 502.
      */
     static ApiException error(ObjectMapper mapper, Deployment deployment, int status, Buffer body, MultiMap headers) {
-        JsonNode json = parse(mapper, body.getBytes());
+        JsonNode json = ProviderBodies.parse(mapper, body.getBytes());
         String type = errorType(headers == null ? null : headers.get("x-amzn-ErrorType"), json);
         String message = json == null ? null : json.path("message").isTextual() ? json.get("message").asText()
                 : json.path("Message").isTextual() ? json.get("Message").asText() : null;
@@ -145,29 +145,5 @@ final class BedrockWire {
     static ApiException invalid(Deployment deployment, String what) {
         return new ApiException(502, ErrorType.UPSTREAM.wire(), "The provider '" + deployment.providerName()
                 + "' answered with " + what + ".", null, "upstream_invalid_response", List.of(), null);
-    }
-
-    static long now() {
-        return System.currentTimeMillis() / 1000;
-    }
-
-    static Buffer bytes(ObjectMapper mapper, JsonNode node) {
-        try {
-            return Buffer.buffer(mapper.writeValueAsBytes(node));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot serialise a parsed JSON tree", e);
-        }
-    }
-
-    static JsonNode parse(ObjectMapper mapper, byte[] bytes) {
-        try {
-            return mapper.readTree(bytes);
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    static ObjectNode parseObject(ObjectMapper mapper, byte[] bytes) {
-        return parse(mapper, bytes) instanceof ObjectNode o ? o : null;
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.routing.Deployment;
 import io.nexusai.gateway.provider.ChatRequests;
+import io.nexusai.gateway.provider.ProviderBodies;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.TokenUsage;
 import io.nexusai.gateway.provider.Translated;
@@ -107,7 +108,7 @@ public final class OpenAiToBedrockChatTranslator implements Translator {
             out.set("inferenceConfig", inference);
         }
         toolConfig(clientBody, toolBlocks, out);
-        return new UpstreamRequest(BedrockWire.url(deployment, stream), BedrockWire.bytes(mapper, out),
+        return new UpstreamRequest(BedrockWire.url(deployment, stream), ProviderBodies.bytes(mapper, out),
                 Map.of("Accept", stream ? BedrockWire.EVENT_STREAM : "application/json"));
     }
 
@@ -119,20 +120,12 @@ public final class OpenAiToBedrockChatTranslator implements Translator {
 
     @Override
     public Translated response(Buffer body) {
-        ObjectNode response = BedrockWire.parseObject(mapper, body.getBytes());
+        ObjectNode response = ProviderBodies.parseObject(mapper, body.getBytes());
         JsonNode message = response == null ? null : response.path("output").path("message");
         if (message == null || !message.path("content").isArray()) {
             throw BedrockWire.invalid(deployment, "a body that is not a valid Converse response");
         }
-        ObjectNode out = mapper.createObjectNode();
-        out.put("id", "chatcmpl-" + (requestId == null ? "bedrock" : requestId));
-        out.put("object", "chat.completion");
-        out.put("created", BedrockWire.now());
-        out.put("model", alias);
-        ObjectNode choice = out.putArray("choices").addObject();
-        choice.put("index", 0);
-        ObjectNode reply = choice.putObject("message");
-        reply.put("role", "assistant");
+        ObjectNode out = ProviderBodies.completion(mapper, "chatcmpl-" + (requestId == null ? "bedrock" : requestId), alias);
         StringBuilder text = null;
         ArrayNode toolCalls = mapper.createArrayNode();
         for (JsonNode block : message.get("content")) {
@@ -149,14 +142,8 @@ public final class OpenAiToBedrockChatTranslator implements Translator {
             }
             // reasoningContent, citations and guard content have no place in a chat completion
         }
-        reply.put("content", text == null ? null : text.toString());
-        reply.putNull("refusal");
-        if (!toolCalls.isEmpty()) {
-            reply.set("tool_calls", toolCalls);
-        }
-        choice.putNull("logprobs");
         JsonNode stopReason = response.path("stopReason");
-        choice.put("finish_reason", BedrockWire.finishReason(stopReason.isTextual() ? stopReason.asText() : null));
+        ProviderBodies.addChoice(out, 0, text, toolCalls, BedrockWire.finishReason(stopReason.isTextual() ? stopReason.asText() : null));
         TokenUsage usage = BedrockWire.usage(response.get("usage"));
         BedrockWire.putUsage(out, usage);
         return new Translated(out, usage == null ? TokenUsage.NONE : usage);
@@ -174,20 +161,9 @@ public final class OpenAiToBedrockChatTranslator implements Translator {
 
     // ---- request ----
 
-    /** Appends a turn, merging its blocks into the previous turn when both have the same role. */
+    /** Appends a turn, merging it into the previous one when both have the same role. */
     private void add(List<ObjectNode> turns, String role, ArrayNode content) {
-        if (content.isEmpty()) {
-            return;
-        }
-        ObjectNode last = turns.isEmpty() ? null : turns.getLast();
-        if (last != null && last.path("role").asText().equals(role)) {
-            ((ArrayNode) last.get("content")).addAll(content);
-            return;
-        }
-        ObjectNode turn = mapper.createObjectNode();
-        turn.put("role", role);
-        turn.set("content", content);
-        turns.add(turn);
+        ChatRequests.addTurn(mapper, turns, role, "content", content);
     }
 
     private ArrayNode userContent(JsonNode message, String at) {
