@@ -46,14 +46,7 @@ class OpenAiToBedrockChatTranslatorTest {
     }
 
     static ApiException rejected(String clientBody) {
-        try {
-            translator().request(json(clientBody), false);
-        } catch (ApiException e) {
-            assertThat(e.status()).isEqualTo(400);
-            assertThat(e.type()).isEqualTo("invalid_request_error");
-            return e;
-        }
-        throw new AssertionError("expected a 400 for " + clientBody);
+        return Recorded.rejected(translator(), clientBody);
     }
 
     // ---- request ----
