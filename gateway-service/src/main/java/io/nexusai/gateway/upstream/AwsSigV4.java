@@ -19,8 +19,8 @@ import java.util.Map;
 /**
  * Signs a Bedrock request with AWS Signature Version 4 — the AWS SDK's {@link AwsV4HttpSigner}, service
  * {@value #SERVICE}, the deployment's region — and puts the signature headers ({@code Authorization},
- * {@code X-Amz-Date}, {@code X-Amz-Security-Token} for temporary credentials) on the outgoing request. The signed
- * headers are {@code host} and those; the body is hashed into the signature. CPU only (an HMAC chain, whose signing
+ * {@code X-Amz-Date}, {@code x-amz-content-sha256} (the body's hash), {@code X-Amz-Security-Token} for temporary
+ * credentials) on the outgoing request; those and {@code host} are the signed headers. CPU only (an HMAC chain, whose signing
  * key the SDK caches per day, and a SHA-256 of the body), so it runs on the event loop.
  */
 final class AwsSigV4 {
