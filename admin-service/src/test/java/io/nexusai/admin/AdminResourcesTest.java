@@ -117,6 +117,8 @@ class AdminResourcesTest {
         // credentials are replaced as a set; a region outside the endpoint's name is kept as given
         admin().body(Map.of("aws_access_key_id", "AKIAI44QH8DHBEXAMPLE", "aws_secret_access_key", secret, "region", "us-west-2"))
                 .patch("/admin/v1/providers/" + id).then().statusCode(200).body("api_key", equalTo("...MPLE")).body("region", equalTo("us-west-2"));
+        admin().body(Map.of("weight", 5)).patch("/admin/v1/providers/" + id).then().statusCode(200).body("weight", equalTo(5))
+                .body("api_key", equalTo("...MPLE"));
         admin().body(Map.of("aws_access_key_id", "AKIAI44QH8DHBEXAMPLE")).patch("/admin/v1/providers/" + id).then().statusCode(400)
                 .body("error.param", equalTo("aws_secret_access_key"));
         admin().body(Map.of("api_key", "sk-not-for-bedrock")).patch("/admin/v1/providers/" + id).then().statusCode(400)

@@ -162,6 +162,7 @@ public class ProviderService {
     }
 
     private void apply(Provider p, Fields in) {
+        String kindBefore = p.kind;
         if (in.name() != null) {
             p.name = in.name();
         }
@@ -171,7 +172,7 @@ public class ProviderService {
         if (in.endpoint() != null) {
             p.endpoint = stripTrailingSlash(in.endpoint());
         }
-        secret(p, in);
+        secret(p, in, kindBefore);
         if (in.weight() != null) {
             p.weight = in.weight();
         } else if (p.id == null) {
@@ -200,8 +201,8 @@ public class ProviderService {
      * Stores the new secret, if any, and checks that the provider ends up with the kind of secret its kind needs: an
      * API key, or for {@code bedrock} AWS credentials (a kind change must bring the other kind of secret along).
      */
-    private void secret(Provider p, Fields in) {
-        boolean bedrock = "bedrock".equals(in.kind() != null ? in.kind() : p.kind);
+    private void secret(Provider p, Fields in, String kindBefore) {
+        boolean bedrock = "bedrock".equals(p.kind);
         if (in.apiKey() != null && in.aws() != null) {
             throw invalid("api_key", "give either api_key or the AWS credentials, not both");
         }
@@ -221,9 +222,18 @@ public class ProviderService {
             }
             p.apiKeyEnvelope = secrets.cipher().encrypt(in.apiKey());
             p.apiKeyHint = Masking.mask(in.apiKey());
-        } else if (p.apiKeyEnvelope == null || AwsKeys.isEncoded(secrets.cipher().decrypt(p.apiKeyEnvelope)) != bedrock) {
+        } else if (p.apiKeyEnvelope == null || (!p.kind.equals(kindBefore) && !Boolean.valueOf(bedrock).equals(storedAwsKeys(p)))) {
             throw bedrock ? invalid("aws_access_key_id", "is required for a bedrock provider, with aws_secret_access_key")
                     : invalid("api_key", "is required");
+        }
+    }
+
+    /** Whether the stored secret is AWS credentials; one that does not decrypt counts as neither kind. */
+    private Boolean storedAwsKeys(Provider p) {
+        try {
+            return AwsKeys.isEncoded(secrets.cipher().decrypt(p.apiKeyEnvelope));
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 
