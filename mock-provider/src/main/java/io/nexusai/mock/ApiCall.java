@@ -53,6 +53,7 @@ final class ApiCall {
         String model = pathModel != null ? pathModel : body == null ? null : body.path("model").textValue();
         mock.stats().request(model);
         if (body == null || !body.isObject()) {
+            errors.headers(400, ctx.response());
             Json.send(ctx.response(), 400, errors.invalidRequest(body == null
                     ? "We could not parse the JSON body of your request." : "The request body must be a JSON object.", null));
             return null;

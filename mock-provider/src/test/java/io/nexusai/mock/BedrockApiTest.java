@@ -213,6 +213,9 @@ class BedrockApiTest extends MockServerTestBase {
         assertThat(json(bedrock(CONVERSE, "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"a\"}]},"
                 + "{\"role\":\"user\",\"content\":[{\"text\":\"b\"}]}]}")).path("message").asText()).contains("must alternate");
         assertThat(bedrock(CONVERSE, "{" + HELLO + ",\"inferenceConfig\":{\"temperature\":1.5}}").statusCode()).isEqualTo(400);
+        HttpResponse<byte[]> notJson = bedrock(CONVERSE, "not json");
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(notJson.headers().firstValue("x-amzn-ErrorType").orElseThrow()).startsWith("ValidationException:");
     }
 
     @Test

@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * Signs a Bedrock request with AWS Signature Version 4 — the AWS SDK's {@link AwsV4HttpSigner}, service
- * {@value #SERVICE}, the deployment's region — and puts the signature headers ({@code Authorization},
+ * {@value #SERVICE}, the endpoint's (or deployment's) region — and puts the signature headers ({@code Authorization},
  * {@code X-Amz-Date}, {@code x-amz-content-sha256} (the body's hash), {@code X-Amz-Security-Token} for temporary
  * credentials) on the outgoing request; those and {@code host} are the signed headers. CPU only (an HMAC chain, whose signing
  * key the SDK caches per day, and a SHA-256 of the body), so it runs on the event loop.
@@ -53,13 +53,16 @@ final class AwsSigV4 {
         return signed.request().headers();
     }
 
-    /** The deployment's region, else the one its host names ({@code bedrock-runtime.<region>.amazonaws.com}). */
+    /**
+     * The region to sign for: the one an AWS host names ({@code bedrock-runtime[-fips].<region>.amazonaws.com}, which
+     * AWS checks the signature's scope against), else the deployment's (a proxy or private endpoint), else us-east-1.
+     */
     static String region(Target target, String host) {
-        String region = target.deployment().region();
-        if (region != null && !region.isEmpty()) {
-            return region;
-        }
         String[] labels = host.split("\\.");
-        return labels.length == 4 && labels[0].startsWith("bedrock-runtime") ? labels[1] : "us-east-1";
+        if (labels.length == 4 && labels[0].startsWith("bedrock-runtime") && host.endsWith(".amazonaws.com")) {
+            return labels[1];
+        }
+        String region = target.deployment().region();
+        return region == null || region.isEmpty() ? "us-east-1" : region;
     }
 }

@@ -85,8 +85,11 @@ class AwsSigV4Test {
                 .get("Authorization")).isEqualTo(headers.get("Authorization"));
         assertThat(AwsSigV4.signedHeaders(target, converse("https://bedrock-runtime.eu-west-3.amazonaws.com", "{\"messages\":[1]}"), clock)
                 .get("Authorization")).isNotEqualTo(headers.get("Authorization"));
-        assertThat(AwsSigV4.region(target("https://bedrock-runtime.ap-south-1.amazonaws.com", null,
-                new AwsKeys("AKIAIOSFODNN7EXAMPLE", "s", null)), "bedrock-runtime.ap-south-1.amazonaws.com")).isEqualTo("ap-south-1");
+        // an AWS host names the region AWS checks; a proxy or private endpoint signs for the provider's region
+        Target proxied = target("https://bedrock.internal.example", "eu-central-1", new AwsKeys("AKIAIOSFODNN7EXAMPLE", "s", null));
+        assertThat(AwsSigV4.region(proxied, "bedrock-runtime.ap-south-1.amazonaws.com")).isEqualTo("ap-south-1");
+        assertThat(AwsSigV4.region(proxied, "bedrock-runtime-fips.us-east-2.amazonaws.com")).isEqualTo("us-east-2");
+        assertThat(AwsSigV4.region(proxied, "bedrock.internal.example")).isEqualTo("eu-central-1");
     }
 
     @Test

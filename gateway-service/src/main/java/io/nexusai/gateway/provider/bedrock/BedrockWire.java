@@ -123,8 +123,7 @@ final class BedrockWire {
                 }
             }
         }
-        int effective = status == 401 || status == 403 ? 403 : status;
-        return UpstreamErrors.from(mapper, provider, effective, body, headers, json != null && json.has("Message") ? "/Message" : "/message");
+        return UpstreamErrors.from(mapper, provider, status, body, headers, json != null && json.has("Message") ? "/Message" : "/message");
     }
 
     /** {@code ThrottlingException} from {@code ThrottlingException:http://internal...} or {@code com.amazon...#ThrottlingException}. */
