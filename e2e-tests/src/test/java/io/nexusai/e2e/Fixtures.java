@@ -32,12 +32,20 @@ final class Fixtures {
 
     /** A tenant, an app key, and an alias served by the mock speaking the given provider kind's format. */
     static Tenant tenantWithAlias(String kind, String realModel) {
-        E2eStack stack = E2eStack.get();
+        return tenantWithAlias(kind, realModel, Map.of());
+    }
+
+    /** The same with provider settings (e.g. Azure's {@code api_version}, Bedrock's {@code prompt_cache}). */
+    static Tenant tenantWithAlias(String kind, String realModel, Map<String, String> settings) {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String tenant = "t-" + suffix;
         String alias = "nexus-" + suffix;
         admin().body(Map.of("id", tenant, "name", "Tenant " + suffix)).post("/admin/v1/tenants").then().statusCode(201);
-        int provider = admin().body(provider("mock-" + suffix, kind, E2eStack.MOCK_API_KEY))
+        Map<String, Object> body = new java.util.HashMap<>(provider("mock-" + suffix, kind, E2eStack.MOCK_API_KEY));
+        if (!settings.isEmpty()) {
+            body.put("settings", settings);
+        }
+        int provider = admin().body(body)
                 .post("/admin/v1/providers").then().statusCode(201).extract().path("id");
         admin().body(Map.of("model_alias", alias, "provider_id", provider, "real_model_name", realModel))
                 .post("/admin/v1/routes").then().statusCode(201);

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,7 +61,10 @@ import java.util.regex.Pattern;
  * names) with arguments from {@link SchemaValues}; a last user message with {@code toolResult}s is answered
  * {@code "Tool result: <their text (or JSON) content, joined with \n>"}. Usage: {@code inputTokens} = tokens of the
  * system text blocks + Σ tokens of each message's text and tool result content, in order; {@code outputTokens} =
- * tokens of the reply (or of the tool's name + compact JSON input). Validation follows Converse's rules with AWS's
+ * tokens of the reply (or of the tool's name + compact JSON input). Prompt caching: a {@code cachePoint} block in
+ * {@code system} caches the system text before it — the first request with that model and prefix writes it
+ * ({@code cacheWriteInputTokens}), later ones read it ({@code cacheReadInputTokens}); either way {@code inputTokens}
+ * is the rest, as at AWS (no minimum length, no expiry). Validation follows Converse's rules with AWS's
  * wording (a conversation starts with a user message and alternates roles, no blank text, tool blocks need a
  * {@code toolConfig}, ...).
  */
@@ -82,6 +86,8 @@ final class BedrockApi {
     private static final Set<String> IMAGE_FORMATS = Set.of("png", "jpeg", "gif", "webp");
 
     private final MockState mock;
+    /** System prompt prefixes written to the cache: the model and the system blocks before the cache point, as JSON. */
+    private final Set<String> cachedPrefixes = ConcurrentHashMap.newKeySet();
 
     BedrockApi(MockState mock) {
         this.mock = mock;
@@ -194,6 +200,7 @@ final class BedrockApi {
         for (JsonNode message : messages) {
             inputTokens += TokenCounter.count(texts(message.path("content")));
         }
+        Cache cache = cache(model, body.path("system"));
         String stopReason = switch (completion.finish()) {
             case LENGTH -> "max_tokens";
             case STOP_SEQUENCE -> "stop_sequence";
@@ -201,9 +208,13 @@ final class BedrockApi {
             default -> "end_turn";
         };
         ObjectNode usage = Json.object();
-        usage.put("inputTokens", inputTokens);
+        usage.put("inputTokens", inputTokens - (cache == null ? 0 : cache.writeTokens() + cache.readTokens()));
         usage.put("outputTokens", completion.outputTokens());
         usage.put("totalTokens", inputTokens + completion.outputTokens());
+        if (cache != null) {
+            usage.put("cacheReadInputTokens", cache.readTokens());
+            usage.put("cacheWriteInputTokens", cache.writeTokens());
+        }
         String toolUseId = "tooluse_" + Ids.random("", 22);
         if (!stream) {
             ObjectNode out = Json.object();
@@ -249,6 +260,26 @@ final class BedrockApi {
         metadata.putObject("metrics").put("latencyMs", 42);
         events.add(event("metadata", metadata, false));
         call.stream(events, EVENT_STREAM);
+    }
+
+    /** Tokens of a cached prompt prefix, written to the cache by this request or read from it. */
+    record Cache(int writeTokens, int readTokens) {
+    }
+
+    /**
+     * The system text before a {@code cachePoint} block, written on the first sight of this model and prefix and read
+     * afterwards; {@code null} without a cache point.
+     */
+    private Cache cache(String model, JsonNode system) {
+        ArrayNode prefix = Json.array();
+        for (JsonNode block : system) {
+            if (block.has("cachePoint")) {
+                int tokens = TokenCounter.count(texts(prefix));
+                return cachedPrefixes.add(model + "\n" + Json.write(prefix)) ? new Cache(tokens, 0) : new Cache(0, tokens);
+            }
+            prefix.add(block);
+        }
+        return null;
     }
 
     /** One event-stream message of type {@code event}; the payload gets AWS's {@code p} padding. */

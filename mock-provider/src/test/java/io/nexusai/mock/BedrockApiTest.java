@@ -123,6 +123,25 @@ class BedrockApiTest extends MockServerTestBase {
     }
 
     @Test
+    void aCachePointAfterTheSystemPromptWritesItOnceAndReadsItAfterwards() {
+        String system = "You are a careful assistant. " + java.util.UUID.randomUUID();
+        String body = "{\"system\":[{\"text\":\"" + system + "\"},{\"cachePoint\":{\"type\":\"default\"}}]," + HELLO + "}";
+        int cached = TokenCounter.count(system);
+        int rest = TokenCounter.count("Hello, Bedrock 👋");
+        JsonNode first = json(bedrock(CONVERSE, body)).path("usage");
+        assertThat(first.path("cacheWriteInputTokens").asInt()).isEqualTo(cached);
+        assertThat(first.path("cacheReadInputTokens").asInt()).isZero();
+        assertThat(first.path("inputTokens").asInt()).isEqualTo(rest);
+        List<Message> streamed = events(bedrock(STREAM, body).body());
+        JsonNode again = payload(streamed.getLast()).path("usage");
+        assertThat(again.path("cacheReadInputTokens").asInt()).isEqualTo(cached);
+        assertThat(again.path("cacheWriteInputTokens").asInt()).isZero();
+        assertThat(again.path("inputTokens").asInt()).isEqualTo(rest);
+        assertThat(again.path("totalTokens").asInt()).isEqualTo(cached + rest + again.path("outputTokens").asInt());
+        assertThat(json(bedrock(CONVERSE, "{" + HELLO + "}")).path("usage").has("cacheReadInputTokens")).isFalse();
+    }
+
+    @Test
     void streamsTheBinaryEventStreamWithTheSameTextAndUsage() {
         HttpResponse<byte[]> r = bedrock(STREAM, "{" + HELLO + ",\"inferenceConfig\":{\"maxTokens\":4}}");
         assertThat(r.statusCode()).isEqualTo(200);

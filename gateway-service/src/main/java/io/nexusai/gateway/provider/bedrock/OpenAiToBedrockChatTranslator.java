@@ -35,13 +35,18 @@ import java.util.Map;
  * to {@code toolChoice} ({@code auto}, {@code any} for required, {@code tool} for a named function; for
  * {@code none} the tools are left out unless the conversation already holds tool blocks, which Bedrock only accepts
  * with a {@code toolConfig}). {@code n > 1} is refused (Converse returns one message); fields without a counterpart
- * ({@code logprobs}, {@code seed}, penalties, {@code response_format}, {@code user}, ...) are dropped.
+ * ({@code logprobs}, {@code seed}, penalties, {@code response_format}, {@code user}, ...) are dropped. With the
+ * provider setting {@code prompt_cache=system}, a {@code cachePoint} block follows the system prompt, so that Bedrock
+ * caches it (prompt caching; its cache reads and writes come back in the usage and are priced at their own rates).
  *
  * <p>Responses and streams come back as {@code chat.completion} and {@code chat.completion.chunk} objects with the
  * alias as {@code model} and the AWS request id in their id; a stream ends with a usage-only chunk. One instance
  * per request: it keeps the stream state.
  */
 public final class OpenAiToBedrockChatTranslator implements Translator {
+    /** Provider setting: {@code system} puts a prompt-cache point after the system prompt. */
+    static final String PROMPT_CACHE = "prompt_cache";
+    static final String PROMPT_CACHE_SYSTEM = "system";
     private static final Map<String, String> IMAGE_FORMATS = Map.of("image/png", "png", "image/jpeg", "jpeg", "image/jpg", "jpeg",
             "image/gif", "gif", "image/webp", "webp");
 
@@ -102,6 +107,9 @@ public final class OpenAiToBedrockChatTranslator implements Translator {
         if (!system.isEmpty()) {
             ArrayNode blocks = out.putArray("system");
             system.forEach(text -> blocks.addObject().put("text", text));
+            if (PROMPT_CACHE_SYSTEM.equals(deployment.settings().get(PROMPT_CACHE))) {
+                blocks.addObject().putObject("cachePoint").put("type", "default");
+            }
         }
         ObjectNode inference = inferenceConfig(clientBody);
         if (!inference.isEmpty()) {

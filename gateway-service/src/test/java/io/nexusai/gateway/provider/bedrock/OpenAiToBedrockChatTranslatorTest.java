@@ -74,6 +74,16 @@ class OpenAiToBedrockChatTranslatorTest {
     }
 
     @Test
+    void theProviderSettingPromptCachePutsACachePointAfterTheSystemPrompt() {
+        Deployment caching = Recorded.deployment(ProviderKind.BEDROCK, "https://bedrock-runtime.us-east-1.amazonaws.com", "m",
+                Map.of("prompt_cache", "system"));
+        String client = "{\"messages\":[{\"role\":\"system\",\"content\":\"Long rules\"},{\"role\":\"user\",\"content\":\"x\"}]}";
+        assertThat(json(new OpenAiToBedrockChatTranslator(Recorded.MAPPER, caching, ALIAS).request(json(client), false).body()).get("system"))
+                .isEqualTo(json("{\"s\":[{\"text\":\"Long rules\"},{\"cachePoint\":{\"type\":\"default\"}}]}").get("s"));
+        assertThat(upstreamBody(client).get("system")).isEqualTo(json("{\"s\":[{\"text\":\"Long rules\"}]}").get("s"));
+    }
+
+    @Test
     void streamingUsesConverseStreamAndModelIdsAndArnsAreOnePathSegment() {
         String messages = "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
         UpstreamRequest stream = translator().request(json(messages), true);
