@@ -3,12 +3,19 @@ package io.nexusai.api.events;
 /**
  * Names of every Redis key and channel NexusAI uses, under one namespace (default {@code nexus}), so that a
  * test or a second installation can share a Redis without colliding. Every name carries a Redis Cluster hash
- * tag: a tenant's limiter, quota and reservation keys share the tag {@code {<namespace>:t:<tenant>}}, so that
- * tenants spread over the shards of a cluster while one request's checks stay one script on one shard; the rest
- * (usage stream, health hash, anomaly stream, deployment rate limits, replay markers) is under {@code {<namespace>}},
- * one slot (each of those is one key, or a set of keys that one script must see together).
+ * tag. With {@code tenantSlots} (a Redis Cluster), a tenant's limiter, quota and reservation keys share the tag
+ * {@code {<namespace>:t:<tenant>}}, so that tenants spread over the shards while one request's checks stay one
+ * script on one shard; the rest (usage stream, health hash, anomaly stream, deployment rate limits, replay markers)
+ * is under {@code {<namespace>}}, one slot (each of those is one key, or a set of keys that one script must see
+ * together). On one Redis, every key is under {@code {<namespace>}}, as it always was (an upgrade keeps the day's and
+ * month's quota counters).
  */
-public record RedisNames(String namespace) {
+public record RedisNames(String namespace, boolean tenantSlots) {
+
+    /** The names on one Redis: every key under {@code {<namespace>}} (slots do not matter there). */
+    public RedisNames(String namespace) {
+        this(namespace, false);
+    }
 
     public RedisNames {
         if (namespace == null || namespace.isBlank() || namespace.contains("{") || namespace.contains("}")) {
@@ -20,9 +27,9 @@ public record RedisNames(String namespace) {
         return "{" + namespace + "}:";
     }
 
-    /** The prefix of a tenant's keys: their own hash tag, one slot per tenant. */
+    /** The prefix of a tenant's keys: on a cluster their own hash tag (one slot per tenant), else the namespace's. */
     private String tenantPrefix(String tenant) {
-        return "{" + namespace + ":t:" + tenant + "}:";
+        return tenantSlots ? "{" + namespace + ":t:" + tenant + "}:" : prefix();
     }
 
     /**

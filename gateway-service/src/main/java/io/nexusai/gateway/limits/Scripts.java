@@ -52,7 +52,7 @@ public final class Scripts {
      */
     public static boolean noScript(Throwable failure) {
         String m = failure == null ? null : failure.getMessage();
-        return m != null && m.startsWith("NOSCRIPT");
+        return m != null && m.contains("NOSCRIPT"); // a batch says "ERR [<index>] NOSCRIPT ..."
     }
 
     private static Script load(String name) {
