@@ -302,9 +302,19 @@ public class RateLimiter {
         });
     }
 
-    /** Takes back what admit.lua counted for a request on its tenant's shard (windows, quota reservation). */
+    /**
+     * Takes back what admit.lua counted for a request on its tenant's shard: its quota reservation (settle.lua with
+     * nothing used) and its window entries (release.lua). Sent by text: releases are rare, and a node may not know them.
+     */
     private void releaseTenantPart(RedisConnection conn, Charge c) {
-        Request r = Scripts.RELEASE.eval(2 + 2 * c.windows().size()).arg(c.reservationsKey()).arg(c.reservationExpiriesKey());
+        if (c.quotaLimited()) {
+            conn.send(Scripts.SETTLE.eval(2).arg(c.reservationsKey()).arg(c.reservationExpiriesKey()).arg(c.requestId()).arg(0).arg(0))
+                    .onFailure(e -> LOG.debugf("reservation not released (it lapses on its own): %s", e.getMessage()));
+        }
+        if (c.windows().isEmpty()) {
+            return;
+        }
+        Request r = Scripts.RELEASE.eval(2 * c.windows().size());
         for (Charge.Window win : c.windows()) {
             r.arg(win.zset()).arg(win.sum());
         }
@@ -312,8 +322,7 @@ public class RateLimiter {
         for (Charge.Window win : c.windows()) {
             r.arg(win.tpm() >= 0 ? 1 : 0);
         }
-        conn.send(r).onFailure(e -> LOG.debugf("tenant admission not released (its reservation lapses, its window entries leave"
-                + " within a minute): %s", e.getMessage()));
+        conn.send(r).onFailure(e -> LOG.debugf("window entries not released (they leave within a minute): %s", e.getMessage()));
     }
 
     /** One part of an admission by SHA, again by text if that shard does not know the script yet. */

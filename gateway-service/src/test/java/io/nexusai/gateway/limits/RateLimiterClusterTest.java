@@ -45,19 +45,30 @@ class RateLimiterClusterTest extends RateLimiterContract {
     @Test
     void aRequestRefusedByItsDeploymentLeavesNothingCountedForItsTenant() throws Exception {
         long dep = 800_000 + (long) (Math.random() * 100_000);
-        Principal p = principal(Limits.NONE, rpm(5));
+        // five requests a minute and a daily quota of 1,000 tokens, each request reserving 100
+        Principal p = principal(Limits.NONE, new Limits(5, null, 1000L, null, null, null));
         for (int i = 0; i < 2; i++) {
-            assertThat(admit(charge(p, List.<long[]>of(new long[]{dep, 2}))).admitted()).isTrue();
+            assertThat(admit(reserved(charge(p, List.<long[]>of(new long[]{dep, 2})))).admitted()).isTrue();
         }
-        Charge third = charge(p, List.<long[]>of(new long[]{dep, 2}));
+        Charge third = reserved(charge(p, List.<long[]>of(new long[]{dep, 2})));
         assertThat(admit(third).verdict()).isEqualTo(Decision.DEPLOYMENTS);
         String window = third.windows().get(0).zset();
-        await().atMost(Duration.ofSeconds(10)).until(() -> redis.sortedSet(String.class).zcard(window) == 2);
+        String tenantDay = third.quotas().get(2).key();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(redis.sortedSet(String.class).zcard(window)).isEqualTo(2);
+            assertThat(redis.hash(String.class).hget(tenantDay, "tr")).isEqualTo("200");
+        });
         // three more fit the tenant's five (on a deployment without a limit), then its limit holds exactly
         for (int i = 0; i < 3; i++) {
-            assertThat(admit(charge(p, List.<long[]>of(new long[]{dep + 1, 0}))).admitted()).isTrue();
+            assertThat(admit(reserved(charge(p, List.<long[]>of(new long[]{dep + 1, 0})))).admitted()).isTrue();
         }
-        assertThat(admit(charge(p, List.<long[]>of(new long[]{dep + 1, 0}))).verdict()).isEqualTo(Decision.REQUESTS);
+        assertThat(admit(reserved(charge(p, List.<long[]>of(new long[]{dep + 1, 0})))).verdict()).isEqualTo(Decision.REQUESTS);
+        assertThat(redis.hash(String.class).hget(tenantDay, "tr")).isEqualTo("500");
+    }
+
+    private static Charge reserved(Charge c) {
+        c.reserve(100, 0, System.currentTimeMillis() + 600_000);
+        return c;
     }
 
     @Test
