@@ -43,7 +43,11 @@ public final class RedisCluster {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "redis-cluster-stop"));
+            RedisCluster cluster = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                cluster.close();
+                cluster.deleteData();
+            }, "redis-cluster-stop"));
         }
         return shared;
     }
@@ -169,6 +173,17 @@ public final class RedisCluster {
                     throw new IllegalStateException(e);
                 }
             }
+        }
+    }
+
+    /** Deletes the nodes' data (after {@link #close()}). */
+    void deleteData() {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            // a temporary directory: left for the system to clean
         }
     }
 
