@@ -49,10 +49,7 @@ final class AnthropicEventStream {
     private final Sink sink;
     private String id;
     private long created;
-    private long inputTokens;
-    private long cacheCreationTokens;
-    private long cacheReadTokens;
-    private long outputTokens;
+    private final AnthropicStreamUsage counts = new AnthropicStreamUsage();
     private boolean done;
     private boolean failed;
 
@@ -107,11 +104,8 @@ final class AnthropicEventStream {
                     if (message.hasNonNull("id")) {
                         id = idPrefix + message.get("id").asText();
                     }
-                    JsonNode u = message.path("usage");
-                    inputTokens = u.path("input_tokens").asLong();
-                    cacheCreationTokens = u.path("cache_creation_input_tokens").asLong();
-                    cacheReadTokens = u.path("cache_read_input_tokens").asLong();
-                    usage = usage();
+                    counts.start(message.path("usage"));
+                    usage = counts.usage();
                     sink.messageStart(chunks);
                 }
                 case "content_block_start" -> sink.blockStart(data.path("index").asInt(), data.path("content_block"), chunks);
@@ -119,12 +113,8 @@ final class AnthropicEventStream {
                 case "message_delta" -> {
                     JsonNode u = data.path("usage");
                     if (u.isObject()) {
-                        // message_delta usage is cumulative; newer API versions repeat the input counts there too
-                        outputTokens = count(u, "output_tokens", outputTokens);
-                        inputTokens = count(u, "input_tokens", inputTokens);
-                        cacheCreationTokens = count(u, "cache_creation_input_tokens", cacheCreationTokens);
-                        cacheReadTokens = count(u, "cache_read_input_tokens", cacheReadTokens);
-                        usage = usage();
+                        counts.delta(u);
+                        usage = counts.usage();
                     }
                     JsonNode stopReason = data.path("delta").path("stop_reason");
                     sink.messageDelta(stopReason.isTextual() ? stopReason.asText() : null, chunks);
@@ -132,7 +122,7 @@ final class AnthropicEventStream {
                 case "message_stop" -> {
                     ObjectNode last = chunk();
                     last.putArray("choices");
-                    AnthropicWire.putUsage(last, usage());
+                    AnthropicWire.putUsage(last, counts.usage());
                     chunks.add(last);
                     done = true;
                 }
@@ -161,15 +151,5 @@ final class AnthropicEventStream {
         chunk.put("created", created);
         chunk.put("model", alias);
         return chunk;
-    }
-
-    private TokenUsage usage() {
-        return new TokenUsage(inputTokens + cacheCreationTokens + cacheReadTokens, outputTokens, cacheReadTokens,
-                cacheCreationTokens, 0, false);
-    }
-
-    private static long count(JsonNode usage, String field, long previous) {
-        JsonNode v = usage.get(field);
-        return v != null && v.isNumber() ? v.asLong() : previous;
     }
 }
