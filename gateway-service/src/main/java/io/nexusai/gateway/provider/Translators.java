@@ -11,7 +11,13 @@ import io.nexusai.gateway.provider.openai.OpenAiPassthroughTranslator;
 import io.nexusai.gateway.snapshot.Target;
 import jakarta.inject.Singleton;
 
-/** Picks the translator for an API call and a target: one exhaustive switch over the provider kind. */
+/**
+ * Picks the translator for an API call and a target: one exhaustive switch over the ingress API (the
+ * {@link Endpoint}), then one over the provider kind. The OpenAI APIs (chat completions, completions, embeddings)
+ * have a translator per provider kind; the other ingress APIs are served natively by the providers that speak them
+ * (pass-through) and by an {@link OverChatTranslator} wrapping the provider's chat translator ({@link #chat}) for
+ * all others.
+ */
 @Singleton
 public class Translators {
     private final ObjectMapper mapper;
@@ -22,6 +28,17 @@ public class Translators {
 
     /** A new translator for one request to this target. */
     public Translator create(Endpoint endpoint, Target target, String alias) {
+        return switch (endpoint) {
+            case CHAT, COMPLETIONS, EMBEDDINGS -> openAi(endpoint, target, alias);
+        };
+    }
+
+    /** A new chat completions translator for this target: what ingress adapters wrap. */
+    public Translator chat(Target target, String alias) {
+        return openAi(Endpoint.CHAT, target, alias);
+    }
+
+    private Translator openAi(Endpoint endpoint, Target target, String alias) {
         return switch (target.deployment().providerKind()) {
             case OPENAI -> new OpenAiPassthroughTranslator(mapper, target.deployment(), alias, endpoint);
             case AZURE -> new OpenAiToAzureTranslator(mapper, target.deployment(), alias, endpoint);
@@ -30,6 +47,7 @@ public class Translators {
                 case COMPLETIONS -> new OpenAiToAnthropicCompletionsTranslator(mapper, target.deployment(), alias);
                 case EMBEDDINGS -> throw ApiException.badRequest("The model `" + alias
                         + "` is served by Anthropic, which has no embeddings API.", "model");
+                default -> throw new IllegalArgumentException("not an OpenAI API: " + endpoint);
             };
             case GEMINI -> switch (endpoint) {
                 case CHAT -> new OpenAiToGeminiChatTranslator(mapper, target.deployment(), alias);
@@ -37,6 +55,7 @@ public class Translators {
                         + "which has no legacy completions API; use /v1/chat/completions.", "model");
                 case EMBEDDINGS -> throw ApiException.badRequest("The model `" + alias + "` is served by Google Gemini, "
                         + "whose embeddings are not served through this gateway.", "model");
+                default -> throw new IllegalArgumentException("not an OpenAI API: " + endpoint);
             };
         };
     }
