@@ -3,7 +3,6 @@ package io.nexusai.gateway.ingress.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nexusai.api.openai.ApiException;
 import io.nexusai.gateway.provider.TokenUsage;
 
 import java.util.ArrayList;
@@ -19,7 +18,7 @@ import java.util.Map;
  * {@code content_block_stop} — a block is closed when the next one starts, so parallel tool calls come out as
  * consecutive {@code tool_use} blocks, as Anthropic streams them; then, at the end, {@code message_delta} with
  * {@code stop_reason} and the usage the gateway metered, and {@code message_stop}. A failure after the first byte
- * is {@link #error an error event}.
+ * ends the stream with the ingress's {@code error} event ({@link io.nexusai.gateway.pipeline.wire.MessagesWire}).
  *
  * <p>Only the first choice is followed (Anthropic answers with one message). Argument fragments that a provider
  * interleaves between parallel calls still go to their own block by index, which is how the Anthropic SDKs
@@ -138,11 +137,6 @@ public final class ChatToMessagesStream {
     /** The usage the provider reported in the stream so far, or {@code null}. */
     public TokenUsage reported() {
         return reported;
-    }
-
-    /** The data of an {@code event: error} for a failure after the stream started. */
-    public static ObjectNode error(ObjectMapper mapper, ApiException failure) {
-        return MessagesErrors.event(mapper, failure);
     }
 
     private void start(List<ObjectNode> out) {

@@ -83,6 +83,24 @@ public final class AnthropicMessagesPassthrough implements Translator {
         return new UpstreamRequest(request.url(), request.body(), Map.copyOf(headers));
     }
 
+    /**
+     * The upstream request of {@code POST /v1/messages/count_tokens} for this Messages body: the fields that endpoint
+     * takes ({@code messages}, {@code system}, {@code tools}, {@code tool_choice}, {@code thinking}), the
+     * deployment's model, the same headers as a Messages call.
+     */
+    public UpstreamRequest countTokens(ObjectNode clientBody) {
+        ObjectNode body = mapper.createObjectNode();
+        body.put("model", deployment.realModel());
+        for (String field : List.of("messages", "system", "tools", "tool_choice", "thinking")) {
+            JsonNode v = clientBody.get(field);
+            if (v != null && !v.isNull()) {
+                body.set(field, v);
+            }
+        }
+        UpstreamRequest messages = request(body, false);
+        return new UpstreamRequest(messages.url() + "/count_tokens", AnthropicWire.bytes(mapper, body), messages.headers());
+    }
+
     @Override
     public Translated response(Buffer body) {
         ObjectNode message = AnthropicWire.parseMessage(mapper, deployment, body, API);

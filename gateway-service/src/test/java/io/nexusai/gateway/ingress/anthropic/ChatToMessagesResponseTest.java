@@ -1,13 +1,9 @@
 package io.nexusai.gateway.ingress.anthropic;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nexusai.api.openai.ApiException;
-import io.nexusai.api.openai.ErrorType;
 import io.nexusai.gateway.provider.Recorded;
 import io.nexusai.gateway.provider.TokenUsage;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
 
 import static io.nexusai.gateway.provider.Recorded.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,29 +61,5 @@ class ChatToMessagesResponseTest {
         ObjectNode message = RESPONSES.toMessage(chat, TokenUsage.NONE, null);
         assertThat(message.get("content")).isEqualTo(json("{\"c\":[{\"type\":\"tool_use\",\"id\":\"c\",\"name\":\"f\",\"input\":{}}]}").get("c"));
         assertThat(message.path("id").asText()).isEqualTo("msg_x");
-    }
-
-    @Test
-    void gatewayErrorsGetAnthropicTypesAndStatuses() {
-        assertThat(kind(ApiException.badRequest("bad", "x"))).isEqualTo(new MessagesErrors.Kind(400, "invalid_request_error"));
-        assertThat(kind(ApiException.unauthorized("no key"))).isEqualTo(new MessagesErrors.Kind(401, "authentication_error"));
-        assertThat(kind(ApiException.forbidden("no", "model_not_allowed"))).isEqualTo(new MessagesErrors.Kind(403, "permission_error"));
-        assertThat(kind(ApiException.modelNotFound("gpt-9"))).isEqualTo(new MessagesErrors.Kind(404, "not_found_error"));
-        assertThat(kind(new ApiException(413, ErrorType.INVALID_REQUEST, "big", null, "body_too_large")))
-                .isEqualTo(new MessagesErrors.Kind(413, "request_too_large"));
-        assertThat(kind(new ApiException(429, ErrorType.INSUFFICIENT_QUOTA, "budget", null, "budget_exceeded")))
-                .isEqualTo(new MessagesErrors.Kind(429, "rate_limit_error"));
-        assertThat(kind(ApiException.unavailable("shed"))).isEqualTo(new MessagesErrors.Kind(529, "overloaded_error"));
-        assertThat(kind(new ApiException(502, ErrorType.UPSTREAM, "bad gateway", null, null))).isEqualTo(new MessagesErrors.Kind(500, "api_error"));
-        assertThat(kind(new ApiException(504, ErrorType.TIMEOUT, "slow", null, null))).isEqualTo(new MessagesErrors.Kind(500, "api_error"));
-        assertThat(kind(new ApiException(405, ErrorType.INVALID_REQUEST, "method", null, null)))
-                .isEqualTo(new MessagesErrors.Kind(405, "invalid_request_error"));
-        ApiException limited = new ApiException(429, ErrorType.RATE_LIMIT.wire(), "Rate limit reached.", null, "rate_limited", List.of(), 7L);
-        assertThat(MessagesErrors.envelope(Recorded.MAPPER, limited, "req_1")).isEqualTo(json("""
-                {"type":"error","error":{"type":"rate_limit_error","message":"Rate limit reached."},"request_id":"req_1"}"""));
-    }
-
-    private static MessagesErrors.Kind kind(ApiException e) {
-        return MessagesErrors.kind(e);
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nexusai.api.routing.Deployment;
 import io.nexusai.api.routing.ProviderKind;
 import io.nexusai.gateway.pipeline.Endpoint;
+import io.nexusai.gateway.pipeline.wire.MessagesWire;
 import io.nexusai.gateway.provider.Recorded;
 import io.nexusai.gateway.provider.StreamReplay;
 import io.nexusai.gateway.provider.TokenUsage;
@@ -32,11 +33,11 @@ class MessagesOverChatTranslatorTest {
             "gemini-2.5-flash", Map.of());
 
     static MessagesOverChatTranslator overOpenAi() {
-        return new MessagesOverChatTranslator(Recorded.MAPPER, new OpenAiPassthroughTranslator(Recorded.MAPPER, OPENAI, ALIAS, Endpoint.CHAT), 17);
+        return new MessagesOverChatTranslator(Recorded.MAPPER, new OpenAiPassthroughTranslator(Recorded.MAPPER, OPENAI, ALIAS, Endpoint.CHAT));
     }
 
     static MessagesOverChatTranslator overGemini() {
-        return new MessagesOverChatTranslator(Recorded.MAPPER, new OpenAiToGeminiChatTranslator(Recorded.MAPPER, GEMINI, ALIAS), 17);
+        return new MessagesOverChatTranslator(Recorded.MAPPER, new OpenAiToGeminiChatTranslator(Recorded.MAPPER, GEMINI, ALIAS));
     }
 
     /** The events as {@code type[index] detail} lines, easy to read in a failure. */
@@ -71,7 +72,7 @@ class MessagesOverChatTranslatorTest {
         assertThat(Recorded.reparse(start)).isEqualTo(json("""
                 {"type":"message_start","message":{"id":"msg_B9MHDbslfkBeAs8l4bebGdFOJ6PeG","type":"message","role":"assistant",
                  "model":"nexus-claude","content":[],"stop_reason":null,"stop_sequence":null,
-                 "usage":{"input_tokens":17,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":0}}}"""));
+                 "usage":{"input_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":0}}}"""));
         assertThat(outline(run.chunks())).containsExactly(
                 "message_start", "ping",
                 "content_block_start[0] text",
@@ -124,10 +125,9 @@ class MessagesOverChatTranslatorTest {
         assertThat(run.done()).isFalse();
         assertThat(outline(run.chunks())).containsExactly("message_start", "ping", "content_block_start[0] text",
                 "content_block_delta[0] text_delta Once upon a time");
-        ObjectNode event = ChatToMessagesStream.error(Recorded.MAPPER, run.error());
-        assertThat(event.path("type").asText()).isEqualTo("error");
-        assertThat(event.at("/error/type").asText()).isEqualTo("api_error");
-        assertThat(event.at("/error/message").asText()).contains("The server had an error");
+        String event = MessagesWire.INSTANCE.streamError(run.error()).toString();
+        assertThat(event).startsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":")
+                .contains("The server had an error").endsWith("}}\n\n");
     }
 
     @Test
@@ -149,6 +149,9 @@ class MessagesOverChatTranslatorTest {
         assertThat(request.url()).isEqualTo("https://api.openai.com/v1/chat/completions");
         assertThat(json(request.body())).isEqualTo(json("""
                 {"model":"gpt-4o-2024-08-06","messages":[{"role":"user","content":"Say hi"}],"max_completion_tokens":64}"""));
+        UpstreamRequest streamed = overOpenAi().request(json("""
+                {"model":"nexus-claude","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Say hi"}]}"""), true);
+        assertThat(json(streamed.body()).at("/stream_options/include_usage").asBoolean()).isTrue();
         Translated message = translator.response(Recorded.buffer("openai/chat-response.json"));
         ObjectNode body = message.body();
         assertThat(body.path("type").asText()).isEqualTo("message");

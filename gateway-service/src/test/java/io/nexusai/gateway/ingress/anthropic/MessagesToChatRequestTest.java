@@ -2,6 +2,7 @@ package io.nexusai.gateway.ingress.anthropic;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nexusai.api.openai.ApiException;
+import io.nexusai.gateway.pipeline.wire.MessagesWire;
 import io.nexusai.gateway.provider.Recorded;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,7 @@ class MessagesToChatRequestTest {
             REQUESTS.toChat(json(messagesBody));
         } catch (ApiException e) {
             assertThat(e.status()).isEqualTo(400);
-            assertThat(MessagesErrors.kind(e)).isEqualTo(new MessagesErrors.Kind(400, "invalid_request_error"));
+            assertThat(MessagesWire.kind(e)).isEqualTo(new MessagesWire.Kind(400, "invalid_request_error"));
             return e;
         }
         throw new AssertionError("expected a 400 for " + messagesBody);
