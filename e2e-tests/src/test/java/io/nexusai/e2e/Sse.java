@@ -72,4 +72,50 @@ final class Sse {
         }
         return r.statusCode();
     }
+
+    /** One event of a stream whose events are named ({@code event: <type>}), as Anthropic's and OpenAI Responses' are. */
+    record Named(String event, String data) {
+    }
+
+    /**
+     * POSTs with these headers (credentials included) and returns the events of a named-event stream in order, checking
+     * the framing strictly: each event one {@code event:} line, one {@code data:} line, a blank line.
+     */
+    static List<Named> postNamed(String url, Map<String, String> headers, String json) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        headers.forEach(request::header);
+        HttpResponse<java.io.InputStream> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() != 200) {
+            try (java.io.InputStream body = r.body()) {
+                throw new IllegalStateException("HTTP " + r.statusCode() + ": " + new String(body.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        List<Named> events = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String line;
+            String event = null;
+            String data = null;
+            while ((line = in.readLine()) != null) {
+                if (line.isEmpty()) {
+                    if (event == null || data == null) {
+                        throw new IllegalStateException("an event without its name or data: " + event + " / " + data);
+                    }
+                    events.add(new Named(event, data));
+                    event = null;
+                    data = null;
+                } else if (line.startsWith("event: ") && event == null) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ") && event != null && data == null) {
+                    data = line.substring(6);
+                } else {
+                    throw new IllegalStateException("unexpected SSE line: " + line);
+                }
+            }
+            if (event != null || data != null) {
+                throw new IllegalStateException("stream ended inside an event: " + event + " / " + data);
+            }
+        }
+        return events;
+    }
 }
