@@ -29,9 +29,11 @@ import java.util.Map;
  * is but for {@code model} (the deployment's model in place of the alias), with the client's
  * {@code anthropic-version} (else the provider setting {@code anthropic_version}, else
  * {@value AnthropicWire#DEFAULT_VERSION}) and {@code anthropic-beta}. Answers come back as Anthropic sent them, the
- * alias as {@code model}: a whole message re-serialised with its usage read; a stream event by event, each
- * forwarded as its bytes came but {@code message_start} (its {@code message.model} replaced), its usage read from
- * {@code message_start} and {@code message_delta}, {@code message_stop} marking the regular end. An {@code error}
+ * alias as {@code model}: a whole message re-serialised with its usage read; a stream event by event — block
+ * starts and stops and pings as their bytes came, the other events read as trees: {@code message_start} (its
+ * {@code message.model} replaced), the deltas (their text goes to the meter, which bills a stream cut short for
+ * what it delivered) — its usage read from {@code message_start} and {@code message_delta},
+ * {@code message_stop} marking the regular end. An {@code error}
  * event inside the stream ends it as a failure ({@code overloaded_error} as an overload, so the client sees
  * Anthropic's type again). Upstream error responses are normalised like every provider's and written by the
  * ingress in Anthropic's envelope.
@@ -131,9 +133,8 @@ public final class AnthropicMessagesPassthrough implements Translator {
                 continue;
             }
             String name = event.event();
-            if (name != null && (name.equals("content_block_delta") || name.equals("content_block_start")
-                    || name.equals("content_block_stop") || name.equals("ping"))) {
-                // the bulk of a stream: forwarded as it came, read once for its type and checked to be an object
+            if (name != null && (name.equals("content_block_start") || name.equals("content_block_stop") || name.equals("ping"))) {
+                // forwarded as it came, read once for its type and checked to be an object
                 OpenAiJson raw = OpenAiJson.scan(JSON, event.bytes(), null);
                 if (raw == null) {
                     return invalid(out, usage);
@@ -146,6 +147,14 @@ public final class AnthropicMessagesPassthrough implements Translator {
                 return invalid(out, usage);
             }
             switch (data.path("type").asText(name == null ? "" : name)) {
+                case "content_block_delta" -> {
+                    // the text it delivers goes to the meter: a stream cut short is billed for it
+                    JsonNode delta = data.path("delta");
+                    JsonNode text = delta.has("text") ? delta.get("text") : delta.has("partial_json") ? delta.get("partial_json")
+                            : delta.get("thinking");
+                    out.add(OpenAiJson.event(data, text != null && text.isTextual() ? text.asText() : null));
+                    continue;
+                }
                 case "message_start" -> {
                     JsonNode message = data.path("message");
                     if (message instanceof ObjectNode m) {

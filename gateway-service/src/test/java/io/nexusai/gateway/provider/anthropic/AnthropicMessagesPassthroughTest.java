@@ -80,20 +80,27 @@ class AnthropicMessagesPassthroughTest {
         assertThat(run.error()).isNull();
         List<SseEvent> upstream = new SseDecoder().feed(Buffer.buffer(recorded));
         assertThat(run.chunks()).hasSize(upstream.size());
-        // every event but message_start byte for byte; message_start with the alias
+        // block starts and stops and pings byte for byte, the rest the same JSON; message_start with the alias
         List<OpenAiJson> forwarded = new ArrayList<>(passthrough().stream(Buffer.buffer(recorded), true).chunks());
+        StringBuilder delivered = new StringBuilder();
         for (int i = 0; i < upstream.size(); i++) {
             Buffer written = Buffer.buffer();
             forwarded.get(i).writeTo(written, Recorded.MAPPER);
-            if (upstream.get(i).event().equals("message_start")) {
+            forwarded.get(i).appendText(delivered);
+            String type = upstream.get(i).event();
+            if (type.equals("message_start")) {
                 ObjectNode start = json(upstream.get(i).data());
                 ((ObjectNode) start.get("message")).put("model", ALIAS);
                 assertThat(json(written)).isEqualTo(start);
-            } else {
+            } else if (type.startsWith("content_block_st") || type.equals("ping")) {
                 assertThat(written.toString()).isEqualTo(upstream.get(i).data());
+            } else {
+                assertThat(json(written)).isEqualTo(json(upstream.get(i).data()));
             }
-            assertThat(forwarded.get(i).text("type")).isEqualTo(upstream.get(i).event());
+            assertThat(forwarded.get(i).text("type")).isEqualTo(type);
         }
+        // the delivered text (for the estimate of a stream cut short): text and tool input deltas
+        assertThat(delivered.toString()).startsWith("I'll check the weather in both cities.{\"location\": \"Z");
         // usage: message_start's input counts (cache reads and writes apart), message_delta's output count
         assertThat(run.usage()).isEqualTo(new TokenUsage(472 + 100 + 1200, run.usage().completionTokens(), 1200, 100, 0, false));
         assertThat(run.usage().completionTokens()).isGreaterThan(2);
