@@ -219,6 +219,43 @@ class MessagesIT {
                 });
     }
 
+    /**
+     * A failing first deployment is failed over before the first byte, to a deployment of the other wire: from the
+     * translated chat path to the native pass-through and back, the client's Messages body unchanged.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "anthropic"})
+    void aFailingDeploymentIsFailedOverBeforeTheFirstByteToAnotherWire(String failingKind) throws Exception {
+        String failing = Fixtures.uniqueModel("msg-fo");
+        Fixtures.Tenant t = Fixtures.tenantWithAlias(failingKind, failing);
+        String fallbackKind = "openai".equals(failingKind) ? "anthropic" : "openai";
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        int provider = Fixtures.admin().body(Map.of("name", "msg-fo-" + suffix, "kind", fallbackKind,
+                        "endpoint", "openai".equals(fallbackKind) ? E2eStack.get().mockEndpoint() : E2eStack.get().mockBase(),
+                        "api_key", E2eStack.MOCK_API_KEY, "rate_limit", 0))
+                .post("/admin/v1/providers").then().statusCode(201).extract().path("id");
+        String fallback = Fixtures.uniqueModel("msg-fo-next");
+        Fixtures.admin().body(Map.of("model_alias", t.alias(), "provider_id", provider, "real_model_name", fallback, "priority", 2))
+                .post("/admin/v1/routes").then().statusCode(201);
+        AnthropicClient client = anthropic(t.appKey());
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                anthropic(t.appKey()).models().list().data().stream().anyMatch(m -> m.id().equals(t.alias()))
+                        && Fixtures.admin().queryParam("alias", t.alias()).get("/admin/v1/routes").jsonPath().getList("$").size() == 2);
+        Fixtures.mockFault(Map.of("model", failing, "status", 500, "count", 2));
+        var raw = client.messages().withRawResponse().create(ask(t, "fail over, please"));
+        assertThat(raw.statusCode()).isEqualTo(200);
+        assertThat(raw.headers().values("x-nexus-attempts")).containsExactly("2");
+        Message message = raw.parse();
+        assertThat(text(message)).isEqualTo(MockProviderServer.REPLY_PREFIX + fallback + ": fail over, please");
+        assertThat(message.model().asString()).isEqualTo(t.alias());
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(ask(t, "stream over"))) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        assertThat(text(accumulator.message())).isEqualTo(MockProviderServer.REPLY_PREFIX + fallback + ": stream over");
+        Fixtures.clearMockFaults();
+    }
+
     @Test
     void aProviderFailingMidStreamEndsTheStreamWithAnAnthropicErrorEvent() throws Exception {
         String model = Fixtures.uniqueModel("msg-drop");
