@@ -14,12 +14,14 @@ final class AnthropicStreamUsage {
     private long cacheReadTokens;
     private long outputTokens;
 
-    /** {@code message_start}'s {@code message.usage}. */
+    /**
+     * {@code message_start}'s {@code message.usage}: its input counts (its {@code output_tokens} is a placeholder,
+     * the output is counted by {@code message_delta}).
+     */
     void start(JsonNode usage) {
         inputTokens = usage.path("input_tokens").asLong();
         cacheCreationTokens = usage.path("cache_creation_input_tokens").asLong();
         cacheReadTokens = usage.path("cache_read_input_tokens").asLong();
-        outputTokens = usage.path("output_tokens").asLong();
     }
 
     /** {@code message_delta}'s {@code usage}: cumulative counts, each present or not. */
