@@ -190,6 +190,34 @@ class MessagesIT {
     }
 
     @Test
+    void refusalsBeforeThePipelineAreAnthropicErrorsToo() {
+        Fixtures.Tenant t = tenant("openai");
+        String gateway = E2eStack.get().url("gateway");
+        for (String path : List.of("/v1/messages", "/v1/messages/count_tokens")) {
+            Response wrongMethod = given().baseUri(gateway).header("x-api-key", t.appKey()).get(path);
+            assertThat(wrongMethod.statusCode()).isEqualTo(405);
+            assertThat(wrongMethod.header("Allow")).isEqualTo("POST");
+            assertThat(wrongMethod.jsonPath().getString("type")).isEqualTo("error");
+            assertThat(wrongMethod.jsonPath().getString("error.type")).isEqualTo("invalid_request_error");
+        }
+        Response wrongType = given().baseUri(gateway).header("x-api-key", t.appKey()).contentType("text/plain").body("{}")
+                .post("/v1/messages");
+        assertThat(wrongType.statusCode()).isEqualTo(415);
+        assertThat(wrongType.jsonPath().getString("error.type")).isEqualTo("invalid_request_error");
+        String huge = "{\"model\":\"" + t.alias() + "\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "x".repeat(9 * 1024 * 1024) + "\"}]}";
+        Response tooLarge = given().baseUri(gateway).header("x-api-key", t.appKey()).contentType(ContentType.JSON).body(huge)
+                .post("/v1/messages");
+        assertThat(tooLarge.statusCode()).isEqualTo(413);
+        assertThat(tooLarge.jsonPath().getString("error.type")).isEqualTo("request_too_large");
+        Response noKey = given().baseUri(gateway).contentType(ContentType.JSON).body(Map.of("model", t.alias(), "max_tokens", 5,
+                "messages", List.of(Map.of("role", "user", "content", "x")))).post("/v1/messages");
+        assertThat(noKey.statusCode()).isEqualTo(401);
+        assertThat(noKey.jsonPath().getString("error.type")).isEqualTo("authentication_error");
+        assertThat(noKey.jsonPath().getString("error.message")).contains("x-api-key");
+    }
+
+    @Test
     void limitsAndOverloadsAreAnthropicErrors() {
         String model = Fixtures.uniqueModel("msg-err");
         Fixtures.Tenant t = Fixtures.tenantWithAlias("openai", model);
