@@ -14,7 +14,6 @@ import io.nexusai.gateway.provider.Translated;
 import io.nexusai.gateway.provider.Translator;
 import io.nexusai.gateway.provider.UpstreamErrors;
 import io.nexusai.gateway.provider.UpstreamRequest;
-import io.nexusai.gateway.provider.sse.SseDecoder;
 import io.nexusai.gateway.provider.sse.SseEvent;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -49,10 +48,8 @@ public final class AnthropicMessagesPassthrough implements Translator {
     private final String alias;
     private final String anthropicVersion;
     private final String anthropicBeta;
-    private final SseDecoder sse = new SseDecoder();
     private final AnthropicStreamUsage counts = new AnthropicStreamUsage();
-    private boolean done;
-    private boolean failed;
+    private final Relay events = new Relay();
 
     /**
      * @param anthropicVersion the client's {@code anthropic-version} header, or {@code null}
@@ -112,48 +109,60 @@ public final class AnthropicMessagesPassthrough implements Translator {
 
     @Override
     public StreamOutput stream(Buffer piece, boolean endOfStream) {
-        if (failed) {
-            return StreamOutput.EMPTY;
+        return events.feed(piece, endOfStream);
+    }
+
+    @Override
+    public ApiException error(int status, Buffer body, MultiMap headers) {
+        return AnthropicWire.error(mapper, deployment, status, body, headers);
+    }
+
+    private ApiException midStream(JsonNode error) {
+        JsonNode message = error.path("message");
+        String text = message.isTextual() ? message.asText() : null;
+        if ("overloaded_error".equals(error.path("type").asText())) {
+            return new ApiException(503, ErrorType.UNAVAILABLE.wire(), "The provider '" + deployment.providerName()
+                    + "' is overloaded." + (text == null ? "" : " Provider said: " + text), null, "upstream_unavailable",
+                    List.of(), null);
         }
-        List<SseEvent> events = sse.feed(piece);
-        if (endOfStream) {
-            events = new ArrayList<>(events);
-            events.addAll(sse.finish());
+        return UpstreamErrors.midStream(deployment.providerName(), text);
+    }
+
+    /** The events of the stream, relayed. */
+    private final class Relay extends AnthropicEvents {
+        private List<OpenAiJson> out;
+        private TokenUsage usage;
+
+        @Override
+        void begin(int events) {
+            out = new ArrayList<>(events);
+            usage = null;
         }
-        if (events.isEmpty()) {
-            return done ? new StreamOutput(List.of(), null, true, null) : StreamOutput.EMPTY;
-        }
-        List<OpenAiJson> out = new ArrayList<>(events.size());
-        TokenUsage usage = null;
-        for (SseEvent event : events) {
-            if (done) {
-                break;
-            }
-            if (event.empty()) {
-                continue;
-            }
+
+        @Override
+        ApiException event(SseEvent event) {
             String name = event.event();
             if (name != null && (name.equals("content_block_start") || name.equals("content_block_stop") || name.equals("ping"))) {
                 // forwarded as it came, read once for its type and checked to be an object
                 OpenAiJson raw = OpenAiJson.scan(JSON, event.bytes(), null);
                 if (raw == null) {
-                    return invalid(out, usage);
+                    return AnthropicWire.invalid(deployment, API);
                 }
                 out.add(raw);
-                continue;
+                return null;
             }
             ObjectNode data = AnthropicWire.parseObject(mapper, event.bytes());
             if (data == null) {
-                return invalid(out, usage);
+                return AnthropicWire.invalid(deployment, API);
             }
+            String text = null;
             switch (data.path("type").asText(name == null ? "" : name)) {
                 case "content_block_delta" -> {
                     // the text it delivers goes to the meter: a stream cut short is billed for it
                     JsonNode delta = data.path("delta");
-                    JsonNode text = delta.has("text") ? delta.get("text") : delta.has("partial_json") ? delta.get("partial_json")
+                    JsonNode delivered = delta.has("text") ? delta.get("text") : delta.has("partial_json") ? delta.get("partial_json")
                             : delta.get("thinking");
-                    out.add(OpenAiJson.event(data, text != null && text.isTextual() ? text.asText() : null));
-                    continue;
+                    text = delivered != null && delivered.isTextual() ? delivered.asText() : null;
                 }
                 case "message_start" -> {
                     JsonNode message = data.path("message");
@@ -169,38 +178,21 @@ public final class AnthropicMessagesPassthrough implements Translator {
                         usage = counts.usage();
                     }
                 }
-                case "message_stop" -> done = true;
+                case "message_stop" -> done();
                 case "error" -> {
-                    failed = true;
-                    return new StreamOutput(out, usage, false, midStream(data.path("error")));
+                    return midStream(data.path("error"));
                 }
                 default -> {
                     // event types added to the API later pass through
                 }
             }
-            out.add(OpenAiJson.of(data));
+            out.add(OpenAiJson.event(data, text));
+            return null;
         }
-        return new StreamOutput(out, usage, done, null);
-    }
 
-    @Override
-    public ApiException error(int status, Buffer body, MultiMap headers) {
-        return AnthropicWire.error(mapper, deployment, status, body, headers);
-    }
-
-    private StreamOutput invalid(List<OpenAiJson> out, TokenUsage usage) {
-        failed = true;
-        return new StreamOutput(out, usage, false, AnthropicWire.invalid(deployment, API));
-    }
-
-    private ApiException midStream(JsonNode error) {
-        JsonNode message = error.path("message");
-        String text = message.isTextual() ? message.asText() : null;
-        if ("overloaded_error".equals(error.path("type").asText())) {
-            return new ApiException(503, ErrorType.UNAVAILABLE.wire(), "The provider '" + deployment.providerName()
-                    + "' is overloaded." + (text == null ? "" : " Provider said: " + text), null, "upstream_unavailable",
-                    List.of(), null);
+        @Override
+        StreamOutput output(boolean done, ApiException error) {
+            return new StreamOutput(out, usage, done, error);
         }
-        return UpstreamErrors.midStream(deployment.providerName(), text);
     }
 }
