@@ -98,6 +98,18 @@ class MessagesIT {
         assertThat(message.usage().outputTokens()).isEqualTo(TokenCounter.count(DataPlaneIT.reply(t, text)));
     }
 
+    @Test
+    void aSessionKeyWorksAsAnAnthropicApiKey() {
+        Fixtures.Tenant t = tenant("anthropic");
+        String session = given().baseUri(E2eStack.get().url("gateway")).header("Authorization", "Bearer " + t.appKey())
+                .contentType(ContentType.JSON).body(Map.of("models", List.of(t.alias()), "ttl_seconds", 600))
+                .post("/v1/auth/session-keys").then().statusCode(201).extract().path("session_key");
+        assertThat(text(anthropic(session).messages().create(ask(t, "with a session key")))).isEqualTo(DataPlaneIT.reply(t, "with a session key"));
+        // the same key as a bearer token (the SDK's authToken)
+        AnthropicClient bearer = AnthropicOkHttpClient.builder().authToken(session).baseUrl(E2eStack.get().url("gateway")).maxRetries(0).build();
+        assertThat(text(bearer.messages().create(ask(t, "as a bearer")))).isEqualTo(DataPlaneIT.reply(t, "as a bearer"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
     void aStreamReassembledByTheSdkEqualsTheAnswerAndIsMeteredExactly(String kind) throws Exception {
