@@ -30,6 +30,7 @@ import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 
 /** Every admin resource through its REST API, with validation, masking and the audit trail. */
@@ -157,7 +158,16 @@ class AdminResourcesTest {
                 .body("id", equalTo(tenant)).body("allowed_models[0]", equalTo("nexus-a")).body("limits.rpm_limit", equalTo(100));
         admin().body(Map.of("id", tenant, "name", "Again")).post("/admin/v1/tenants").then().statusCode(409).body("error.param", equalTo("id"));
         admin().body(Map.of("name", "Renamed", "limits", Map.of("tpm_limit", 5000))).patch("/admin/v1/tenants/" + tenant).then()
-                .statusCode(200).body("name", equalTo("Renamed")).body("limits.tpm_limit", equalTo(5000)).body("limits.rpm_limit", nullValue());
+                .statusCode(200).body("name", equalTo("Renamed")).body("limits.tpm_limit", equalTo(5000)).body("limits.rpm_limit", nullValue())
+                .body("cors_origins", hasSize(0));
+        // browser origins of the tenant's own apps (CORS): origins as browsers send them, nothing else
+        admin().body(Map.of("cors_origins", List.of("https://app.example", "http://localhost:5173", "https://app.example")))
+                .patch("/admin/v1/tenants/" + tenant).then().statusCode(200)
+                .body("cors_origins", equalTo(List.of("https://app.example", "http://localhost:5173")));
+        for (String bad : List.of("*", "https://app.example/", "https://*.example", "HTTPS://APP.EXAMPLE", "null")) {
+            admin().body(Map.of("cors_origins", List.of(bad))).patch("/admin/v1/tenants/" + tenant).then().statusCode(400)
+                    .body("error.param", startsWith("cors_origins"));
+        }
 
         String key = admin().body(Map.of("name", "ci", "limits", Map.of("rpm_limit", 10))).post("/admin/v1/tenants/" + tenant + "/keys")
                 .then().statusCode(201).body("key", startsWith("nx-app-")).body("tenant_id", equalTo(tenant))

@@ -30,6 +30,8 @@ public final class E2eStack {
     public static final String SECRET_KEY = "e2e-" + PostgresProvider.randomSuffix() + "-signing-secret-0123456789abcdef";
     public static final String DB_ENCRYPTION_KEY = "e2e-" + PostgresProvider.randomSuffix() + "-db-encryption-0123456789abcdef";
     public static final String ADMIN_KEY = ApiKeys.generate(KeyLevel.ADMIN);
+    /** The one origin a browser app may call the stack's gateways from (NpmClientsIT). */
+    public static final String CORS_ORIGIN = "https://app.example.test";
     public static final String MOCK_API_KEY = "sk-mock-" + PostgresProvider.randomSuffix() + "-provider-key";
     /** How long the gateways' circuit breakers stay open before a probe (short, so that tests can watch it). */
     public static final java.time.Duration BREAKER_DELAY = java.time.Duration.ofSeconds(5);
@@ -99,6 +101,7 @@ public final class E2eStack {
         env.putAll(RATE_SPIKE);
         // a log line per request in every service (the gateway's is off by default): TracingIT finds trace ids in them
         env.put("NEXUS_LOG_REQUESTS", "true");
+        env.put("NEXUS_GATEWAY_CORS_ORIGINS", CORS_ORIGIN);
         // one usage journal directory for the gateways of this stack (never another stack's: a journal is shipped to
         // the Redis of whoever takes it over), shared as replicas may share one; a restarted gateway finds it again
         env.put("NEXUS_GATEWAY_USAGE_SPOOL_DIR", emptyDir(logs.resolveSibling("e2e-usage-journal")).toString());

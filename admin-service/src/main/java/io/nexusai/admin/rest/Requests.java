@@ -24,6 +24,8 @@ import java.util.Map;
 
 import static io.nexusai.admin.validation.Rules.HTTP_URL;
 import static io.nexusai.admin.validation.Rules.MODEL_NAME;
+import static io.nexusai.admin.validation.Rules.ORIGIN;
+import static io.nexusai.admin.validation.Rules.ORIGIN_MESSAGE;
 import static io.nexusai.admin.validation.Rules.MODEL_NAME_MESSAGE;
 import static io.nexusai.admin.validation.Rules.TENANT_ID;
 
@@ -115,6 +117,7 @@ public final class Requests {
             @NotBlank @Pattern(regexp = TENANT_ID, message = "must be a lower-case slug of letters, digits and -, at most 63 characters") String id,
             @NotNull @Name @Size(max = 200) String name,
             @Size(max = 1000) List<@NotNull @Pattern(regexp = MODEL_NAME, message = "must be a model alias") String> allowedModels,
+            @Size(max = 100) List<@NotNull @Pattern(regexp = ORIGIN, message = ORIGIN_MESSAGE) String> corsOrigins,
             @Valid Limits limits) {
     }
 
@@ -122,6 +125,7 @@ public final class Requests {
     public record TenantPatch(
             @Name @Size(max = 200) String name,
             @Size(max = 1000) List<@NotNull @Pattern(regexp = MODEL_NAME, message = "must be a model alias") String> allowedModels,
+            @Size(max = 100) List<@NotNull @Pattern(regexp = ORIGIN, message = ORIGIN_MESSAGE) String> corsOrigins,
             Boolean isActive,
             @Valid Limits limits) {
     }

@@ -165,11 +165,16 @@ public class OpenAiRoutes {
         if (ctx.response().ended()) {
             return;
         }
+        withRequestId(ctx);
+        ctx.response().setStatusCode(wire.status(e)).putHeader("Content-Type", "application/json").end(wire.errorBody(e));
+    }
+
+    /** Gives an answer made outside a pipeline its {@code x-request-id}: the client's own when it sent a sane one, else a new one. */
+    static void withRequestId(RoutingContext ctx) {
         if (!ctx.response().headers().contains(RequestIds.HEADER)) {
             String presented = RequestIds.sanitize(ctx.request().getHeader(RequestIds.HEADER));
             ctx.response().putHeader(RequestIds.HEADER, presented != null ? presented : RequestIds.generate());
         }
-        ctx.response().setStatusCode(wire.status(e)).putHeader("Content-Type", "application/json").end(wire.errorBody(e));
     }
 
     static String truncate(String path) {
