@@ -199,6 +199,7 @@ class MessagesIT {
         assertThat(missing.jsonPath().getString("error.type")).isEqualTo("invalid_request_error");
         assertThat(missing.jsonPath().getString("error.message")).isEqualTo("max_tokens: Field required");
         assertThat(missing.header("x-request-id")).isNotBlank();
+        assertThat(missing.jsonPath().getString("request_id")).isEqualTo(missing.header("x-request-id"));
     }
 
     @Test
@@ -211,6 +212,7 @@ class MessagesIT {
             assertThat(wrongMethod.header("Allow")).isEqualTo("POST");
             assertThat(wrongMethod.jsonPath().getString("type")).isEqualTo("error");
             assertThat(wrongMethod.jsonPath().getString("error.type")).isEqualTo("invalid_request_error");
+            assertThat(wrongMethod.jsonPath().getString("request_id")).isEqualTo(wrongMethod.header("x-request-id"));
         }
         Response wrongType = given().baseUri(gateway).header("x-api-key", t.appKey()).contentType("text/plain").body("{}")
                 .post("/v1/messages");

@@ -166,7 +166,8 @@ public class OpenAiRoutes {
             return;
         }
         withRequestId(ctx);
-        ctx.response().setStatusCode(wire.status(e)).putHeader("Content-Type", "application/json").end(wire.errorBody(e));
+        ctx.response().setStatusCode(wire.status(e)).putHeader("Content-Type", "application/json")
+                .end(wire.errorBody(e, ctx.response().headers().get(RequestIds.HEADER)));
     }
 
     /** Gives an answer made outside a pipeline its {@code x-request-id}: the client's own when it sent a sane one, else a new one. */

@@ -22,6 +22,14 @@ public interface ClientWire {
     Buffer errorBody(ApiException error);
 
     /**
+     * The same for a request whose id the client gets in {@code x-request-id}: APIs whose envelope carries it
+     * (Anthropic's {@code request_id}) put it in too.
+     */
+    default Buffer errorBody(ApiException error, String requestId) {
+        return errorBody(error);
+    }
+
+    /**
      * The HTTP status of an error answer: the failure's own, unless the API has its own codes for it (Anthropic
      * Messages answers an overload with 529 and every other server failure with 500).
      */

@@ -182,7 +182,7 @@ public final class ProxyContext {
         if (e.retryAfterSeconds() != null) {
             responseHeaders.set("Retry-After", Long.toString(e.retryAfterSeconds()));
         }
-        responseBody = wire.errorBody(e);
+        responseBody = wire.errorBody(e, clientRequestId != null ? clientRequestId : requestId);
         respond();
     }
 

@@ -45,6 +45,8 @@ class MessagesWireTest {
                 List.of(), 7L);
         assertThat(json(WIRE.errorBody(limited))).isEqualTo(json("""
                 {"type":"error","error":{"type":"rate_limit_error","message":"Rate limit \\"reached\\"."}}"""));
+        assertThat(json(WIRE.errorBody(limited, "req_42"))).isEqualTo(json("""
+                {"type":"error","error":{"type":"rate_limit_error","message":"Rate limit \\"reached\\"."},"request_id":"req_42"}"""));
         assertThat(WIRE.streamError(limited).toString()).isEqualTo("event: error\ndata: "
                 + "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Rate limit \\\"reached\\\".\"}}\n\n");
         assertThat(WIRE.streamEnd().length()).isZero();
