@@ -131,8 +131,8 @@ class MessagesIT {
 
         // the usage row: exact, under the endpoint name "messages"
         String id = "msg-usage-" + UUID.randomUUID();
-        Sse.postNamed(E2eStack.get().url("gateway") + "/v1/messages", Map.of("x-api-key", t.appKey(), "anthropic-version", "2023-06-01",
-                "x-request-id", id), body(t, text, true));
+        Sse.named(E2eStack.get().url("gateway") + "/v1/messages", t.appKey(), body(t, text, true),
+                Map.of("anthropic-version", "2023-06-01", "x-request-id", id));
         JsonPath row = StreamingIT.usageRow(t, id);
         assertThat(row.getString("data[0].endpoint")).isEqualTo("messages");
         assertThat(row.getLong("data[0].prompt_tokens")).isEqualTo(prompt);
@@ -304,14 +304,14 @@ class MessagesIT {
         Fixtures.Tenant t = Fixtures.tenantWithAlias("openai", model);
         Fixtures.awaitRoute(() -> Fixtures.openAi(t.appKey()).models().retrieve(t.alias()));
         Fixtures.mockFault(Map.of("model", model, "drop_after", 2, "count", 1));
-        List<Sse.Named> events = Sse.postNamed(E2eStack.get().url("gateway") + "/v1/messages",
-                Map.of("x-api-key", t.appKey(), "anthropic-version", "2023-06-01"), body(t, "please fail in the middle of this answer", true));
+        List<Sse.Event> events = Sse.named(E2eStack.get().url("gateway") + "/v1/messages", t.appKey(),
+                body(t, "please fail in the middle of this answer", true), Map.of("anthropic-version", "2023-06-01"));
         Fixtures.clearMockFaults();
-        Sse.Named last = events.get(events.size() - 1);
-        assertThat(last.event()).isEqualTo("error");
+        Sse.Event last = events.get(events.size() - 1);
+        assertThat(last.name()).isEqualTo("error");
         ErrorResponse error = ObjectMappers.jsonMapper().readValue(last.data(), ErrorResponse.class).validate();
         assertThat(error.error().isApiError()).isTrue();
-        assertThat(events).noneMatch(e -> e.event().equals("message_stop"));
+        assertThat(events).noneMatch(e -> e.name().equals("message_stop"));
         assertEventsMatchTheirSchema(events);
     }
 
@@ -319,26 +319,26 @@ class MessagesIT {
     @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
     void everyStreamEventParsesWithTheSdkAndHasItsDocumentedFields(String kind) throws Exception {
         Fixtures.Tenant t = tenant(kind);
-        Map<String, String> headers = Map.of("x-api-key", t.appKey(), "anthropic-version", "2023-06-01");
+        Map<String, String> headers = Map.of("anthropic-version", "2023-06-01");
         String url = E2eStack.get().url("gateway") + "/v1/messages";
-        List<Sse.Named> events = new ArrayList<>(Sse.postNamed(url, headers, body(t, "Describe the events", true)));
-        events.addAll(Sse.postNamed(url, headers, JSON.writeValueAsString(Map.of("model", t.alias(), "max_tokens", 256, "stream", true,
+        List<Sse.Event> events = new ArrayList<>(Sse.named(url, t.appKey(), body(t, "Describe the events", true), headers));
+        events.addAll(Sse.named(url, t.appKey(), JSON.writeValueAsString(Map.of("model", t.alias(), "max_tokens", 256, "stream", true,
                 "tools", List.of(Map.of("name", "get_weather", "input_schema", Map.of("type", "object",
                         "properties", Map.of("location", Map.of("type", "string"))))),
-                "messages", List.of(Map.of("role", "user", "content", "Rome"))))));
+                "messages", List.of(Map.of("role", "user", "content", "Rome")))), headers));
         Set<String> types = new TreeSet<>();
-        events.forEach(e -> types.add(e.event()));
+        events.forEach(e -> types.add(e.name()));
         assertThat(types).contains("message_start", "content_block_start", "content_block_delta", "content_block_stop",
                 "message_delta", "message_stop");
         assertEventsMatchTheirSchema(events);
     }
 
     /** Each event: named by its type, parsed and validated by the SDK's models, with exactly the documented fields. */
-    static void assertEventsMatchTheirSchema(List<Sse.Named> events) throws Exception {
-        for (Sse.Named e : events) {
+    static void assertEventsMatchTheirSchema(List<Sse.Event> events) throws Exception {
+        for (Sse.Event e : events) {
             JsonNode data = JSON.readTree(e.data());
-            assertThat(data.path("type").asText()).as(e.data()).isEqualTo(e.event());
-            switch (e.event()) {
+            assertThat(data.path("type").asText()).as(e.data()).isEqualTo(e.name());
+            switch (e.name()) {
                 case "ping" -> assertThat(fields(data)).containsExactly("type");
                 case "error" -> {
                     ObjectMappers.jsonMapper().readValue(e.data(), ErrorResponse.class).validate();
@@ -347,7 +347,7 @@ class MessagesIT {
                 }
                 default -> {
                     RawMessageStreamEvent event = ObjectMappers.jsonMapper().readValue(e.data(), RawMessageStreamEvent.class).validate();
-                    switch (e.event()) {
+                    switch (e.name()) {
                         case "message_start" -> {
                             assertThat(event.isMessageStart()).isTrue();
                             assertThat(fields(data)).containsExactlyInAnyOrder("type", "message");
@@ -384,7 +384,7 @@ class MessagesIT {
                             assertThat(event.isMessageStop()).isTrue();
                             assertThat(fields(data)).containsExactly("type");
                         }
-                        default -> throw new AssertionError("an event type the gateway should not send: " + e.event());
+                        default -> throw new AssertionError("an event type the gateway should not send: " + e.name());
                     }
                 }
             }
