@@ -403,6 +403,12 @@ class MessagesIT {
                 : TokenCounter.countMessages(JSON.valueToTree(List.of(Map.of("role", "user", "content", text)))));
         assertThatThrownBy(() -> anthropic(t.appKey()).messages().countTokens(MessageCountTokensParams.builder().model("no-such-alias")
                 .addUserMessage(text).build())).isInstanceOf(NotFoundException.class);
+        // a deployment that cannot count: the gateway's own count, not an error
+        Fixtures.mockFault(Map.of("model", t.realModel(), "status", 500, "count", 1));
+        assertThat(anthropic(t.appKey()).messages().countTokens(MessageCountTokensParams.builder().model(t.alias())
+                .addUserMessage(text).build()).inputTokens())
+                .isEqualTo(TokenCounter.countMessages(JSON.valueToTree(List.of(Map.of("role", "user", "content", text)))));
+        Fixtures.clearMockFaults();
     }
 
     @Test

@@ -63,12 +63,18 @@ final class AnthropicApi {
         }
     }
 
-    /** {@code POST /v1/messages/count_tokens}: {@code {"input_tokens":N}}, counted as a Messages call counts its input. */
+    /**
+     * {@code POST /v1/messages/count_tokens}: {@code {"input_tokens":N}}, counted as a Messages call counts its input;
+     * fault rules apply as to any call.
+     */
     private void countTokens(RoutingContext ctx) {
         ApiCall call = opened(ctx);
-        if (call == null) {
-            return;
+        if (call != null) {
+            call.run(() -> count(call));
         }
+    }
+
+    private void count(ApiCall call) {
         JsonNode body = call.body();
         JsonNode model = body.get("model");
         String problem = model == null || !model.isTextual() || model.asText().isEmpty() ? "model: Field required"
