@@ -72,4 +72,49 @@ final class Sse {
         }
         return r.statusCode();
     }
+
+    /** One event of a stream whose events are named ({@code event: <name>}), as Responses and Messages send them. */
+    record Event(String name, String data) {
+    }
+
+    /**
+     * POSTs and returns every event with its name, in order: each must be an {@code event:} line followed by one
+     * {@code data:} line and a blank line (the framing of typed-event APIs, checked strictly).
+     */
+    static List<Event> named(String url, String key, String json, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        headers.forEach(request::header);
+        HttpResponse<java.io.InputStream> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("status " + r.statusCode() + ": " + new String(r.body().readAllBytes(), StandardCharsets.UTF_8));
+        }
+        List<Event> events = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String line;
+            String name = null;
+            String data = null;
+            while ((line = in.readLine()) != null) {
+                if (line.isEmpty()) {
+                    if (name == null || data == null) {
+                        throw new IllegalStateException("an event without its name or data: " + name + " / " + data);
+                    }
+                    events.add(new Event(name, data));
+                    name = null;
+                    data = null;
+                } else if (line.startsWith("event: ") && name == null && data == null) {
+                    name = line.substring(7);
+                } else if (line.startsWith("data: ") && name != null && data == null) {
+                    data = line.substring(6);
+                } else {
+                    throw new IllegalStateException("unexpected SSE line: " + line);
+                }
+            }
+            if (name != null || data != null) {
+                throw new IllegalStateException("stream ended inside an event: " + name + " / " + data);
+            }
+        }
+        return events;
+    }
 }

@@ -3,18 +3,21 @@ package io.nexusai.gateway.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.RequestIds;
 import io.nexusai.api.openai.ApiException;
-import io.nexusai.api.openai.ErrorEnvelope;
 import io.nexusai.api.openai.ErrorType;
 import io.nexusai.gateway.anomaly.AnomalyDetector;
 import io.nexusai.gateway.anomaly.AnomalyStage;
 import io.nexusai.gateway.config.GatewayConfig;
 import io.nexusai.gateway.limits.RateLimiter;
+import io.nexusai.gateway.pipeline.ClientWire;
 import io.nexusai.gateway.pipeline.Endpoint;
 import io.nexusai.gateway.pipeline.InFlight;
 import io.nexusai.gateway.pipeline.Pipeline;
 import io.nexusai.gateway.pipeline.Stage;
+import io.nexusai.gateway.pipeline.wire.MessagesWire;
+import io.nexusai.gateway.pipeline.wire.OpenAiChatWire;
 import io.nexusai.gateway.pipeline.stage.AdmitStage;
 import io.nexusai.gateway.pipeline.stage.AuthenticateStage;
+import io.nexusai.gateway.pipeline.stage.CountTokensStage;
 import io.nexusai.gateway.pipeline.stage.ListModelsStage;
 import io.nexusai.gateway.pipeline.stage.NormaliseStage;
 import io.nexusai.gateway.pipeline.stage.ParseStage;
@@ -55,7 +58,11 @@ import java.util.Map;
 @ApplicationScoped
 public class OpenAiRoutes {
     private final Map<String, Pipeline> modelApis = new LinkedHashMap<>();
+    /** The ingress format of each model API's path: its errors, 405s included, are written in it. */
+    private final Map<String, ClientWire> wires = new LinkedHashMap<>();
     private final Pipeline models;
+    /** Anthropic's {@code POST /v1/messages/count_tokens}. */
+    private final Pipeline countTokens;
     private final GatewayConfig config;
     private final AnomalyDetector anomalies;
 
@@ -81,9 +88,14 @@ public class OpenAiRoutes {
         long maxBody = config.maxBodySize().asLongValue();
         for (Endpoint endpoint : Endpoint.values()) {
             modelApis.put("/v1/" + endpoint.openAiPath(), new Pipeline(List.of(record, anomaly, new ParseStage(mapper, endpoint),
-                    authenticate, resolve, select, admit, normalise, call), sdkSpans, inFlight, maxBody, anomalies::refusedEarly));
+                    authenticate, resolve, select, admit, normalise, call), sdkSpans, inFlight, maxBody, anomalies::refusedEarly,
+                    endpoint.wire()));
+            wires.put("/v1/" + endpoint.openAiPath(), endpoint.wire());
         }
-        this.models = new Pipeline(List.of(anomaly, authenticate, new ListModelsStage(routes, mapper)), sdkSpans, inFlight);
+        this.countTokens = new Pipeline(List.of(anomaly, authenticate, new CountTokensStage(routes, upstream, estimator, mapper)),
+                sdkSpans, inFlight, maxBody, anomalies::refusedEarly, MessagesWire.INSTANCE);
+        this.models = new Pipeline(List.of(ListModelsStage.ANTHROPIC, anomaly, authenticate, new ListModelsStage(routes, mapper)), sdkSpans,
+                inFlight);
     }
 
     void register(@Observes Router router) {
@@ -92,8 +104,11 @@ public class OpenAiRoutes {
         int order = -120;
         for (Map.Entry<String, Pipeline> api : modelApis.entrySet()) {
             router.post(api.getKey()).order(order++).handler(api.getValue()::handle);
-            router.route(api.getKey()).order(order++).handler(ctx -> methodNotAllowed(ctx, "POST"));
+            ClientWire wire = wires.get(api.getKey());
+            router.route(api.getKey()).order(order++).handler(ctx -> methodNotAllowed(ctx, "POST", wire));
         }
+        router.post(COUNT_TOKENS).order(order++).handler(countTokens::handle);
+        router.route(COUNT_TOKENS).order(order++).handler(ctx -> methodNotAllowed(ctx, "POST", MessagesWire.INSTANCE));
         BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodySize().asLongValue()).setHandleFileUploads(false);
         router.route("/v1/*").order(-100).handler(body).failureHandler(ctx -> {
             anomalies.refusedEarly(ctx, ctx.statusCode());
@@ -102,11 +117,13 @@ public class OpenAiRoutes {
         order = -90;
         router.get("/v1/models").order(order++).handler(models::handle);
         router.get("/v1/models/*").order(order++).handler(models::handle);
-        router.route("/v1/models").order(order++).handler(ctx -> methodNotAllowed(ctx, "GET"));
+        router.route("/v1/models").order(order++).handler(ctx -> methodNotAllowed(ctx, "GET", OpenAiChatWire.INSTANCE));
         router.route("/v1/*").order(order).handler(OpenAiRoutes::unknownUrl);
         // every other path of this port, last of all routes: the same 404 (not the server's HTML page)
         router.route().order(UNKNOWN_URL_ORDER).handler(OpenAiRoutes::unknownUrl);
     }
+
+    static final String COUNT_TOKENS = "/v1/messages/count_tokens";
 
     /** After every route of the gateway's port (Quarkus' own and ours). */
     static final int UNKNOWN_URL_ORDER = 1_000_000;
@@ -116,10 +133,11 @@ public class OpenAiRoutes {
                 + truncate(ctx.request().path()) + ".", null, "unknown_url"));
     }
 
-    private static void methodNotAllowed(RoutingContext ctx, String allowed) {
+    /** 405 for a path that exists, in the error envelope of its ingress API. */
+    static void methodNotAllowed(RoutingContext ctx, String allowed, ClientWire wire) {
         ctx.response().putHeader("Allow", allowed);
         write(ctx, new ApiException(405, ErrorType.INVALID_REQUEST, "Method " + ctx.request().method()
-                + " is not allowed on " + ctx.request().path() + "; use " + allowed + ".", null, "method_not_allowed"));
+                + " is not allowed on " + ctx.request().path() + "; use " + allowed + ".", null, "method_not_allowed"), wire);
     }
 
     /** Failures before the pipeline (body too large, unreadable body) in OpenAI's format. */
@@ -139,12 +157,17 @@ public class OpenAiRoutes {
      * the client's own when it sent a sane one, else a new one.
      */
     static void write(RoutingContext ctx, ApiException e) {
+        write(ctx, e, OpenAiChatWire.INSTANCE);
+    }
+
+    /** The same, in the error envelope of an ingress API ({@link ClientWire#errorBody}). */
+    static void write(RoutingContext ctx, ApiException e, ClientWire wire) {
         if (ctx.response().ended()) {
             return;
         }
-        ErrorEnvelope envelope = e.toEnvelope();
         withRequestId(ctx);
-        ctx.response().setStatusCode(e.status()).putHeader("Content-Type", "application/json").end(envelope.toJson());
+        ctx.response().setStatusCode(wire.status(e)).putHeader("Content-Type", "application/json")
+                .end(wire.errorBody(e, ctx.response().headers().get(RequestIds.HEADER)));
     }
 
     /** Gives an answer made outside a pipeline its {@code x-request-id}: the client's own when it sent a sane one, else a new one. */

@@ -3,14 +3,18 @@ package io.nexusai.gateway.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nexusai.api.openai.ApiException;
+import io.nexusai.gateway.ingress.anthropic.MessagesToChatRequest;
+import io.nexusai.gateway.pipeline.wire.MessagesWire;
+import io.nexusai.gateway.pipeline.wire.OpenAiChatWire;
 
 /**
- * The model APIs the gateway serves, with the checks a request body must pass before anything is forwarded.
+ * The model APIs the gateway serves — its ingress APIs — with the checks a request body must pass before anything is
+ * forwarded and the {@link ClientWire} its answers use.
  * Checks cover what the gateway itself relies on (and what a translator needs to be safe); every other field
  * passes through to OpenAI-compatible providers untouched, unknown ones included.
  */
 public enum Endpoint {
-    CHAT("chat.completions", "chat/completions", true) {
+    CHAT("chat.completions", "chat/completions", true, OpenAiChatWire.INSTANCE) {
         @Override
         void validateBody(ObjectNode body) {
             JsonNode messages = body.get("messages");
@@ -48,7 +52,7 @@ public enum Endpoint {
             optionalStringOrStrings(body, "stop");
         }
     },
-    COMPLETIONS("completions", "completions", true) {
+    COMPLETIONS("completions", "completions", true, OpenAiChatWire.INSTANCE) {
         @Override
         void validateBody(ObjectNode body) {
             JsonNode prompt = body.get("prompt");
@@ -61,7 +65,7 @@ public enum Endpoint {
             optionalStringOrStrings(body, "stop");
         }
     },
-    EMBEDDINGS("embeddings", "embeddings", false) {
+    EMBEDDINGS("embeddings", "embeddings", false, OpenAiChatWire.INSTANCE) {
         @Override
         void validateBody(ObjectNode body) {
             JsonNode input = body.get("input");
@@ -77,16 +81,56 @@ public enum Endpoint {
             }
             optionalPositiveInt(body, "dimensions");
         }
+
+        @Override
+        public long maxOutputTokens(JsonNode body, long unspecified) {
+            return 0;
+        }
+    },
+    /**
+     * Anthropic's Messages API ({@code POST /v1/messages}): Anthropic's checks ({@code max_tokens} required, roles
+     * {@code user}/{@code assistant}), answers and errors in Anthropic's format.
+     */
+    MESSAGES("messages", "messages", true, MessagesWire.INSTANCE) {
+        @Override
+        void validateBody(ObjectNode body) {
+            MessagesToChatRequest.validate(body);
+        }
     };
 
     private final String usageName;
     private final String openAiPath;
     private final boolean streams;
+    private final ClientWire wire;
 
-    Endpoint(String usageName, String openAiPath, boolean streams) {
+    Endpoint(String usageName, String openAiPath, boolean streams, ClientWire wire) {
         this.usageName = usageName;
         this.openAiPath = openAiPath;
         this.streams = streams;
+        this.wire = wire;
+    }
+
+    /** How this API answers its clients: error envelope, stream framing (the endpoint's ingress format). */
+    public ClientWire wire() {
+        return wire;
+    }
+
+    /**
+     * Whether this API has OpenAI's {@code stream_options.include_usage} (chat completions, completions): the
+     * gateway's {@link io.nexusai.gateway.usage.StreamUsagePolicy} then applies. Ingress adapters over chat
+     * (Responses, Messages) ask their chat upstream for usage themselves, and their clients see every event.
+     */
+    public boolean streamUsageOption() {
+        return this == CHAT || this == COMPLETIONS;
+    }
+
+    /**
+     * The most output tokens the request allows per choice, as it asks ({@code max_completion_tokens}, else
+     * {@code max_tokens}); {@code unspecified} when it sets none; 0 for APIs that generate no tokens.
+     */
+    public long maxOutputTokens(JsonNode body, long unspecified) {
+        JsonNode max = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+        return max != null && max.canConvertToLong() && max.asLong() >= 0 ? max.asLong() : unspecified;
     }
 
     /** Name on usage events and in logs, e.g. {@code chat.completions}. */
@@ -94,7 +138,10 @@ public enum Endpoint {
         return usageName;
     }
 
-    /** Path of this API under an OpenAI-compatible base URL, e.g. {@code chat/completions}. */
+    /**
+     * Path of this API under {@code /v1/} on the gateway, and under an OpenAI-compatible base URL for the
+     * providers that serve it natively, e.g. {@code chat/completions}.
+     */
     public String openAiPath() {
         return openAiPath;
     }

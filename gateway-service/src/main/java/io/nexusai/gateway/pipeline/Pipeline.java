@@ -3,6 +3,7 @@ package io.nexusai.gateway.pipeline;
 import io.nexusai.api.RequestIds;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorType;
+import io.nexusai.gateway.pipeline.wire.OpenAiChatWire;
 import io.nexusai.service.rest.LingeringClose;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -17,14 +18,17 @@ import java.util.List;
  * 503 {@code server_overloaded} — in both cases before it is read, when its length is declared.
  */
 public final class Pipeline {
-    private static final Buffer OVERLOADED = Buffer.buffer(new ApiException(503, ErrorType.UNAVAILABLE.wire(),
-            "The gateway is at its limit of requests in flight; retry shortly.", null, "server_overloaded", List.of(), 1L)
-            .toEnvelope().toJson());
-    private static final Buffer TOO_LARGE = Buffer.buffer(new ApiException(413, ErrorType.INVALID_REQUEST,
-            "The request body is too large.", null, "request_too_large").toEnvelope().toJson());
-    private static final Buffer UNREADABLE = Buffer.buffer(ApiException.badRequest("The request body could not be read.", null)
-            .toEnvelope().toJson());
+    private static final ApiException OVERLOADED = new ApiException(503, ErrorType.UNAVAILABLE.wire(),
+            "The gateway is at its limit of requests in flight; retry shortly.", null, "server_overloaded", List.of(), 1L);
+    private static final ApiException TOO_LARGE = new ApiException(413, ErrorType.INVALID_REQUEST,
+            "The request body is too large.", null, "request_too_large");
+    private static final ApiException UNREADABLE = ApiException.badRequest("The request body could not be read.", null);
 
+    /** The early refusals in the ingress's error envelope, written once. */
+    private final Buffer overloaded;
+    private final Buffer tooLarge;
+    private final Buffer unreadable;
+    private final ClientWire wire;
     private final List<Stage> stages;
     private final boolean sdkSpans;
     private final InFlight inFlight;
@@ -38,7 +42,7 @@ public final class Pipeline {
      *                 the gateway only with export: {@link io.nexusai.gateway.config.ServerTracing})
      */
     public Pipeline(List<Stage> stages, boolean sdkSpans, InFlight inFlight) {
-        this(stages, sdkSpans, inFlight, -1, null);
+        this(stages, sdkSpans, inFlight, -1, null, OpenAiChatWire.INSTANCE);
     }
 
     /**
@@ -49,6 +53,21 @@ public final class Pipeline {
      *                     detection; may be {@code null}
      */
     public Pipeline(List<Stage> stages, boolean sdkSpans, InFlight inFlight, long maxBody, EarlyRefusals refusedEarly) {
+        this(stages, sdkSpans, inFlight, maxBody, refusedEarly, OpenAiChatWire.INSTANCE);
+    }
+
+    /**
+     * A pipeline of an ingress API whose requests' bodies are read first.
+     *
+     * @param wire how the API answers its clients: every error of this pipeline (early refusals included) is written
+     *             in its envelope, every stream in its framing
+     */
+    public Pipeline(List<Stage> stages, boolean sdkSpans, InFlight inFlight, long maxBody, EarlyRefusals refusedEarly,
+                    ClientWire wire) {
+        this.wire = wire;
+        this.overloaded = wire.errorBody(OVERLOADED);
+        this.tooLarge = wire.errorBody(TOO_LARGE);
+        this.unreadable = wire.errorBody(UNREADABLE);
         this.stages = List.copyOf(stages);
         this.sdkSpans = sdkSpans;
         this.inFlight = inFlight;
@@ -71,7 +90,7 @@ public final class Pipeline {
         String clientRequestId = RequestIds.sanitize(http.request().getHeader(RequestIds.HEADER));
         if (!inFlight.tryEnter()) {
             // refused before anything is held for it: no context, no body read, no upstream
-            refuse(http, 503, OVERLOADED, clientRequestId, true);
+            refuse(http, wire.status(OVERLOADED), overloaded, clientRequestId, true);
             return;
         }
         if (maxBody < 0) {
@@ -83,7 +102,7 @@ public final class Pipeline {
 
     private void start(RoutingContext http, Buffer body, long bodyBytes, String clientRequestId) {
         new ProxyContext(http, stages, RequestIds.generate(), clientRequestId, RequestTrace.of(http.request(), sdkSpans), inFlight,
-                body, bodyBytes).proceed();
+                body, bodyBytes, wire).proceed();
     }
 
     /** Answers a request that never got a context (its in-flight place is already given back, if it had one). */
@@ -134,11 +153,11 @@ public final class Pipeline {
 
         void start() {
             if (declared && length > maxBody) {
-                refused(413, TOO_LARGE, false);
+                refused(413, tooLarge, false);
                 return;
             }
             if (declared && !inFlight.tryTakeBodyBytes(length)) {
-                refused(503, OVERLOADED, true);
+                refused(503, overloaded, true);
                 return;
             }
             taken = declared ? length : 0;
@@ -150,13 +169,13 @@ public final class Pipeline {
                 }
                 received[0] += piece.length();
                 if (received[0] > maxBody) {
-                    refused(413, TOO_LARGE, false);
+                    refused(413, tooLarge, false);
                     return;
                 }
                 if (received[0] > taken) {
                     long more = received[0] - taken;
                     if (!inFlight.tryTakeBodyBytes(more)) {
-                        refused(503, OVERLOADED, true);
+                        refused(503, overloaded, true);
                         return;
                     }
                     taken += more;
@@ -176,7 +195,7 @@ public final class Pipeline {
             if (request.isEnded()) {
                 // the body had already been read (e.g. by an earlier handler): nothing more will come
                 over = true;
-                refused(400, UNREADABLE, false);
+                refused(400, unreadable, false);
             }
         }
 
@@ -195,7 +214,7 @@ public final class Pipeline {
                 earlyRefusals.refused(http, status);
             }
             body = null;
-            refuse(http, status, envelope, clientRequestId, overloaded);
+            refuse(http, overloaded ? wire.status(OVERLOADED) : status, envelope, clientRequestId, overloaded);
         }
 
         private void release() {

@@ -16,8 +16,8 @@ import java.util.Map;
 
 /**
  * One request's trip through the pipeline: the "next" pointer over the stages, typed attachments that stages
- * hand each other, and the response being built. Failures of any stage become an OpenAI error response here,
- * the only place that writes one. Confined to the request's event loop; not thread-safe.
+ * hand each other, and the response being built. Failures of any stage become an error response here (in the
+ * ingress API's envelope, {@link ClientWire}), the only place that writes one. Confined to the request's event loop; not thread-safe.
  */
 public final class ProxyContext {
     private static final Logger LOG = Logger.getLogger(ProxyContext.class);
@@ -37,6 +37,8 @@ public final class ProxyContext {
     private final long bodyBytes;
     private final long startNanos = System.nanoTime();
     private final long startMillis = System.currentTimeMillis();
+    /** How errors and stream events are written for the client: its ingress API's format. */
+    private ClientWire wire;
     private final Map<Class<?>, Object> attachments = new IdentityHashMap<>(8);
     private int index = -1;
     private boolean completed;
@@ -61,7 +63,8 @@ public final class ProxyContext {
     }
 
     ProxyContext(RoutingContext http, List<Stage> stages, String requestId, String clientRequestId, RequestTrace trace,
-                 InFlight inFlight, Buffer body, long bodyBytes) {
+                 InFlight inFlight, Buffer body, long bodyBytes, ClientWire wire) {
+        this.wire = wire;
         this.inFlight = inFlight;
         this.body = body;
         this.bodyBytes = bodyBytes;
@@ -157,7 +160,7 @@ public final class ProxyContext {
     }
 
     /**
-     * Turns a failure into the response (OpenAI envelope) and sends it back through the stages that ran (from a
+     * Turns a failure into the response (the ingress's error envelope, {@link ClientWire#errorBody}) and sends it back through the stages that ran (from a
      * stage's response hook: through the stages before it). {@link ApiException}s keep their status; anything else
      * is a 500 whose details stay in the log. Once the head has gone out, only the log hears of it.
      */
@@ -174,12 +177,12 @@ public final class ProxyContext {
             e = new ApiException(500, ErrorType.SERVER, "The server had an error while processing your request.", null, null);
         }
         failure = e;
-        status = e.status();
+        status = wire.status(e);
         responseHeaders.set(HttpHeaders.CONTENT_TYPE, "application/json");
         if (e.retryAfterSeconds() != null) {
             responseHeaders.set("Retry-After", Long.toString(e.retryAfterSeconds()));
         }
-        responseBody = Buffer.buffer(e.toEnvelope().toJson());
+        responseBody = wire.errorBody(e, clientRequestId != null ? clientRequestId : requestId);
         respond();
     }
 
@@ -251,6 +254,19 @@ public final class ProxyContext {
     /** The attachment of that type, or {@code null}. */
     public <T> T get(Class<T> type) {
         return type.cast(attachments.get(type));
+    }
+
+    /** How this request's answer is written: its ingress API's error envelope and stream framing. */
+    public ClientWire wire() {
+        return wire;
+    }
+
+    /**
+     * Answers this request in another ingress format than its pipeline's (e.g. a models list asked for in
+     * Anthropic's shape); before anything is sent.
+     */
+    public void wire(ClientWire wire) {
+        this.wire = wire;
     }
 
     public RoutingContext http() {

@@ -29,7 +29,16 @@ public abstract sealed class OpenAiJson permits OpenAiJson.Tree, OpenAiJson.Raw 
 
     /** A chunk built as a tree. */
     public static OpenAiJson of(ObjectNode chunk) {
-        return new Tree(chunk);
+        return new Tree(chunk, null);
+    }
+
+    /**
+     * An event or object of an ingress API other than chat completions (e.g. a Responses stream event), built as
+     * a tree, with the text it delivers to the client given by its translator (for the usage estimate of a stream
+     * cut short): {@code ""} when it delivers none.
+     */
+    public static OpenAiJson event(ObjectNode event, String delivered) {
+        return new Tree(event, delivered == null ? "" : delivered);
     }
 
     /**
@@ -96,9 +105,12 @@ public abstract sealed class OpenAiJson permits OpenAiJson.Tree, OpenAiJson.Raw 
 
     static final class Tree extends OpenAiJson {
         private final ObjectNode chunk;
+        /** The delivered text, when the translator gave it (an ingress event); else read from the choices. */
+        private final String delivered;
 
-        Tree(ObjectNode chunk) {
+        Tree(ObjectNode chunk, String delivered) {
             this.chunk = chunk;
+            this.delivered = delivered;
         }
 
         @Override
@@ -145,7 +157,11 @@ public abstract sealed class OpenAiJson permits OpenAiJson.Tree, OpenAiJson.Raw 
 
         @Override
         public void appendText(StringBuilder delivered) {
-            appendChoicesText(chunk, delivered);
+            if (this.delivered != null) {
+                delivered.append(this.delivered);
+            } else {
+                appendChoicesText(chunk, delivered);
+            }
         }
 
         @Override

@@ -5,8 +5,11 @@ import io.nexusai.api.openai.ApiException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
+import java.util.List;
+
 /**
- * Translates one client API call (OpenAI format) to one provider API and back, for one endpoint. One instance
+ * Translates one client API call (an ingress API: OpenAI chat/completions/embeddings, or an adapter's API such as
+ * Responses over chat) to one provider API and back, for one endpoint. One instance
  * per request: it keeps stream state (a partial SSE event, open content blocks) between pieces, so it is never
  * shared. Gateway policy (which usage chunks a client sees, SSE framing, estimates) is not its business.
  */
@@ -30,4 +33,14 @@ public interface Translator {
 
     /** An upstream error response as an OpenAI error, with the status the client should see. */
     ApiException error(int status, Buffer body, MultiMap headers);
+
+    /**
+     * The events that end the client's stream when it fails after its head went out (provider error, timeout,
+     * broken connection), in the ingress's event format, each framed by the ingress's
+     * {@link io.nexusai.gateway.pipeline.ClientWire}; {@code null} (the default): the wire's own stateless error
+     * event. Ingress adapters whose error events carry stream state (a response id, a sequence number) give theirs.
+     */
+    default List<OpenAiJson> streamFailed(ApiException error) {
+        return null;
+    }
 }

@@ -147,10 +147,10 @@ public final class Failover {
         Translator translator;
         UpstreamRequest call;
         try {
-            translator = services.translators().create(parsed.endpoint(), target, parsed.model());
+            translator = services.translators().create(parsed.endpoint(), target, parsed.model(), ctx.http().request().headers());
             // step 6, adapting the request: each attempt translates the client's body for its own provider
             ObjectNode body = mayFailOver ? parsed.body().deepCopy() : parsed.body();
-            exchangeUsage = parsed.stream() ? StreamUsagePolicy.apply(body) : null;
+            exchangeUsage = parsed.stream() ? StreamUsagePolicy.of(parsed.endpoint(), body) : null;
             call = translator.request(body, parsed.stream());
         } catch (ApiException e) {
             finish(e);

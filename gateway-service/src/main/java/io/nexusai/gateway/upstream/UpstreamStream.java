@@ -2,6 +2,7 @@ package io.nexusai.gateway.upstream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.openai.ApiException;
+import io.nexusai.gateway.pipeline.ClientWire;
 import io.nexusai.gateway.pipeline.ProxyContext;
 import io.nexusai.gateway.provider.OpenAiJson;
 import io.nexusai.gateway.provider.StreamOutput;
@@ -18,15 +19,16 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
 
-import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Relays one upstream stream to the client, event by event as it arrives: the translator turns provider bytes
- * into OpenAI chunks, the usage policy decides what the client sees, and each chunk is written as
- * {@code data: <json>\n\n}; {@code data: [DONE]\n\n} ends a stream that the provider completed. A provider stream
+ * into the ingress's events (OpenAI chunks for chat), the usage policy decides what the client sees, and each is
+ * framed by the ingress's {@link ClientWire} (chat: {@code data: <json>\n\n}, and {@code data: [DONE]\n\n} ends a
+ * stream that the provider completed; Responses: {@code event: <type>\ndata: <json>\n\n}). A provider stream
  * that ends without its completion marker ({@code [DONE]}, {@code message_stop}) is a failure, not a clean end.
  * Back-pressure: when the client cannot keep up, reading from the upstream pauses. A provider failure after the
- * first byte, a gap longer than the idle timeout or the total timeout end the stream with an OpenAI error event
+ * first byte, a gap longer than the idle timeout or the total timeout end the stream with an error event of the ingress
  * (never a silent clean end); a client that leaves cancels the upstream request. Either way the usage meter bills
  * what was delivered.
  *
@@ -36,9 +38,6 @@ import java.nio.charset.StandardCharsets;
  * final there. Confined to the request's event loop.
  */
 public final class UpstreamStream implements ProxyContext.StreamBody {
-    private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
-    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ProxyContext ctx;
     private final String provider;
@@ -48,6 +47,8 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
     private final StreamUsagePolicy policy;
     private final UsageMeter meter;
     private final ObjectMapper mapper;
+    /** The client's ingress format: how each event is framed, what ends the stream. */
+    private final ClientWire wire;
     private final Deadlines deadlines;
     private final Deadlines.Deadline idle = new Deadlines.Deadline(this::idleTimeout);
     private final long idleTimeoutMs;
@@ -78,6 +79,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         this.policy = policy;
         this.meter = meter;
         this.mapper = mapper;
+        this.wire = ctx.wire();
         this.deadlines = deadlines;
         this.idleTimeoutMs = idleTimeoutMs;
         this.metrics = metrics;
@@ -120,7 +122,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         }
         ended = true;
         ctx.beforeLastByte();
-        out.end(last(DONE));
+        out.end(last(wire.streamEnd()));
         end();
     }
 
@@ -132,9 +134,7 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
             for (OpenAiJson chunk : output.chunks()) {
                 if (policy.forward(chunk)) {
                     meter.delivered(chunk);
-                    batch.appendBytes(DATA);
-                    chunk.writeTo(batch, mapper);
-                    batch.appendBytes(END);
+                    wire.frame(chunk, batch, mapper);
                 }
             }
             if (batch.length() > 0) {
@@ -211,10 +211,23 @@ public final class UpstreamStream implements ProxyContext.StreamBody {
         ctx.recordOutcome(error.status());
         if (out != null) {
             ctx.beforeLastByte();
-            out.end(last(Buffer.buffer("data: " + error.toEnvelope().toJson() + "\n\n")));
+            out.end(last(failedEvents(error)));
         }
         upstreamRequest.reset();
         end();
+    }
+
+    /** The events that end a failed stream: the translator's own (stateful) ones, else the wire's error event. */
+    private Buffer failedEvents(ApiException error) {
+        List<OpenAiJson> events = translator.streamFailed(error);
+        if (events == null) {
+            return wire.streamError(error);
+        }
+        Buffer b = Buffer.buffer(256 * Math.max(1, events.size()));
+        for (OpenAiJson event : events) {
+            wire.frame(event, b, mapper);
+        }
+        return b;
     }
 
     /** The client went away (or the request is released): stop reading, cancel the upstream, bill what was delivered. */

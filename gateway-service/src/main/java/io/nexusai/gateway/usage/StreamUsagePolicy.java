@@ -2,6 +2,7 @@ package io.nexusai.gateway.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nexusai.gateway.pipeline.Endpoint;
 import io.nexusai.gateway.provider.OpenAiJson;
 
 /**
@@ -11,6 +12,12 @@ import io.nexusai.gateway.provider.OpenAiJson;
  * OpenAI's shape whatever the provider (every chunk has {@code usage}, null but on the last).
  */
 public final class StreamUsagePolicy {
+    /**
+     * For ingress APIs without {@code stream_options} (Responses, Messages): every event goes to the client as the
+     * translator made it (their adapters ask the chat upstream for usage themselves and report it in their own
+     * final event).
+     */
+    public static final StreamUsagePolicy UNTOUCHED = new StreamUsagePolicy(true);
     private final boolean clientAsked;
 
     private StreamUsagePolicy(boolean clientAsked) {
@@ -26,8 +33,16 @@ public final class StreamUsagePolicy {
         return new StreamUsagePolicy(asked);
     }
 
+    /** The policy of a streamed request of this endpoint, applied to its body (see {@link #apply}). */
+    public static StreamUsagePolicy of(Endpoint endpoint, ObjectNode body) {
+        return endpoint.streamUsageOption() ? apply(body) : UNTOUCHED;
+    }
+
     /** Whether this chunk goes to the client (after removing what it did not ask for). */
     public boolean forward(OpenAiJson chunk) {
+        if (this == UNTOUCHED) {
+            return true;
+        }
         if (clientAsked) {
             chunk.putNull("usage");
             return true;

@@ -29,8 +29,58 @@ public class TokenEstimator {
             case "chat.completions" -> chatPrompt(body);
             case "completions" -> inputs(body.get("prompt"));
             case "embeddings" -> inputs(body.get("input"));
-            default -> 0;
+            case "responses" -> responsesPrompt(body);
+            // an ingress without its own count: every string of the body but the model name, 3 tokens per object
+            default -> strings(body, true);
         };
+    }
+
+    /** A Responses request: instructions, the input (a string or items) and the tools, chat's accounting per item. */
+    private long responsesPrompt(JsonNode body) {
+        long tokens = 3 + count(body.path("instructions").asText(""));
+        JsonNode input = body.get("input");
+        if (input != null && input.isTextual()) {
+            return tokens + 3 + count(input.asText()) + tools(body);
+        }
+        if (input != null) {
+            for (JsonNode item : input) {
+                tokens += 3 + strings(item, false);
+            }
+        }
+        return tokens + tools(body);
+    }
+
+    private long tools(JsonNode body) {
+        long tokens = 0;
+        for (JsonNode tool : body.path("tools")) {
+            tokens += count(tool.toString());
+        }
+        return tokens;
+    }
+
+    /** The tokens of every string value in the tree (not field names), the {@code model} at the top left out. */
+    private long strings(JsonNode node, boolean top) {
+        if (node == null) {
+            return 0;
+        }
+        if (node.isTextual()) {
+            return count(node.asText());
+        }
+        long tokens = 0;
+        if (node.isObject()) {
+            var fields = node.fields();
+            while (fields.hasNext()) {
+                var field = fields.next();
+                if (!(top && field.getKey().equals("model"))) {
+                    tokens += strings(field.getValue(), false);
+                }
+            }
+        } else if (node.isArray()) {
+            for (JsonNode e : node) {
+                tokens += strings(e, false);
+            }
+        }
+        return tokens;
     }
 
     private long chatPrompt(JsonNode body) {

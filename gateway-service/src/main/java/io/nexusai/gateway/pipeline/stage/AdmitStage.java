@@ -195,12 +195,8 @@ public final class AdmitStage implements Stage {
     /** The most output the request allows: max_tokens (or max_completion_tokens) times the completions it asks for. */
     long maxOutput(ParsedRequest parsed) {
         JsonNode body = parsed.body();
-        if (parsed.endpoint() == Endpoint.EMBEDDINGS) {
-            return 0;
-        }
-        JsonNode max = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
-        long perChoice = max != null && max.canConvertToLong() && max.asLong() >= 0 ? max.asLong()
-                : parsed.endpoint() == Endpoint.COMPLETIONS ? COMPLETIONS_DEFAULT_MAX_TOKENS : config.defaultMaxTokens();
+        long perChoice = parsed.endpoint().maxOutputTokens(body,
+                parsed.endpoint() == Endpoint.COMPLETIONS ? COMPLETIONS_DEFAULT_MAX_TOKENS : config.defaultMaxTokens());
         long choices = Math.max(1, Math.max(body.path("n").asLong(1), body.path("best_of").asLong(1)));
         return perChoice * choices;
     }

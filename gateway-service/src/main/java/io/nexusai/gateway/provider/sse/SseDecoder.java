@@ -49,6 +49,17 @@ public final class SseDecoder {
         return out == null ? List.of() : out;
     }
 
+    /** {@link #feed}, and at the end of the stream ({@code endOfStream}) {@link #finish} too. */
+    public List<SseEvent> feed(Buffer piece, boolean endOfStream) {
+        List<SseEvent> events = feed(piece);
+        if (!endOfStream) {
+            return events;
+        }
+        List<SseEvent> all = new ArrayList<>(events);
+        all.addAll(finish());
+        return all;
+    }
+
     /** At the end of the stream: an event left without its terminating blank line is dispatched too. */
     public List<SseEvent> finish() {
         List<SseEvent> out = new ArrayList<>(1);
