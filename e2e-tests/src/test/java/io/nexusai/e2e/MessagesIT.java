@@ -83,7 +83,7 @@ class MessagesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void messagesCreateAnswersLikeAnthropic(String kind) throws Exception {
         Fixtures.Tenant t = tenant(kind);
         String text = "Hello Messages from " + kind + ", 你好!";
@@ -111,7 +111,7 @@ class MessagesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void aStreamReassembledByTheSdkEqualsTheAnswerAndIsMeteredExactly(String kind) throws Exception {
         Fixtures.Tenant t = tenant(kind);
         String text = "Stream this back to me, " + kind + " 🙂";
@@ -142,7 +142,7 @@ class MessagesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void toolRoundTrip(String kind) {
         Fixtures.Tenant t = tenant(kind);
         AnthropicClient client = anthropic(t.appKey());
@@ -180,7 +180,7 @@ class MessagesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void errorsAreTypedByTheSdk(String kind) {
         Fixtures.Tenant t = tenant(kind);
         assertThatThrownBy(() -> anthropic("nx-not-a-real-key").messages().create(ask(t, "x")))
@@ -316,7 +316,7 @@ class MessagesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void everyStreamEventParsesWithTheSdkAndHasItsDocumentedFields(String kind) throws Exception {
         Fixtures.Tenant t = tenant(kind);
         Map<String, String> headers = Map.of("anthropic-version", "2023-06-01");

@@ -52,7 +52,7 @@ public class Translators {
             case ANTHROPIC -> new AnthropicMessagesPassthrough(mapper, target.deployment(), alias,
                     clientHeaders == null ? null : clientHeaders.get("anthropic-version"),
                     clientHeaders == null ? null : clientHeaders.get("anthropic-beta"));
-            case OPENAI, AZURE, GEMINI -> new MessagesOverChatTranslator(mapper, chat(target, alias));
+            case OPENAI, AZURE, GEMINI, BEDROCK -> new MessagesOverChatTranslator(mapper, chat(target, alias));
         };
     }
 
@@ -86,6 +86,7 @@ public class Translators {
                         + "which has no legacy completions API; use /v1/chat/completions.", "model");
                 case EMBEDDINGS -> throw ApiException.badRequest("The model `" + alias + "` is served by AWS Bedrock, "
                         + "whose embeddings are not served through this gateway.", "model");
+                default -> throw new IllegalArgumentException("not an OpenAI API: " + endpoint);
             };
         };
     }

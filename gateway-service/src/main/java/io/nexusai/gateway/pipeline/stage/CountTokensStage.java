@@ -77,7 +77,7 @@ public final class CountTokensStage implements Stage {
                 .compose(request -> {
                     request.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
                     call.headers().forEach(request::putHeader);
-                    UpstreamCredentials.apply(target, request);
+                    UpstreamCredentials.apply(target, request, call);
                     return request.send(call.body());
                 })
                 .compose(response -> response.body().compose(answer -> response.statusCode() == 200 ? Future.succeededFuture(answer)
