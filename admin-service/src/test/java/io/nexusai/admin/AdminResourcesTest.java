@@ -98,9 +98,62 @@ class AdminResourcesTest {
     }
 
     @Test
+    void bedrockProvidersTakeWriteOnlyAwsCredentialsAndARegion() throws Exception {
+        String secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + unique("s").replace("-", "");
+        String token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ" + unique("t").replace("-", "");
+        SECRETS.add(secret);
+        SECRETS.add(token);
+        String name = unique("bedrock");
+        Map<String, Object> body = new java.util.HashMap<>(Map.of("name", name, "kind", "bedrock",
+                "endpoint", "https://bedrock-runtime.eu-central-1.amazonaws.com", "aws_access_key_id", "AKIAIOSFODNN7EXAMPLE",
+                "aws_secret_access_key", secret, "aws_session_token", token));
+        int id = admin().body(body).post("/admin/v1/providers").then().statusCode(201)
+                .body("kind", equalTo("bedrock")).body("region", equalTo("eu-central-1")).body("api_key", equalTo("...MPLE"))
+                .body(not(containsString(secret))).body(not(containsString(token))).body(not(containsString("AKIAIOSFODNN7EXAMPLE")))
+                .extract().path("id");
+        admin().get("/admin/v1/providers/" + id).then().statusCode(200).body(not(containsString(secret)))
+                .body("aws_secret_access_key", nullValue()).body("aws_session_token", nullValue());
+        assertThat(AdminTestSupport.dumpDatabase()).doesNotContain(secret).doesNotContain(token);
+
+        // credentials are replaced as a set; a region outside the endpoint's name is kept as given
+        admin().body(Map.of("aws_access_key_id", "AKIAI44QH8DHBEXAMPLE", "aws_secret_access_key", secret, "region", "us-west-2"))
+                .patch("/admin/v1/providers/" + id).then().statusCode(200).body("api_key", equalTo("...MPLE")).body("region", equalTo("us-west-2"));
+        admin().body(Map.of("weight", 5)).patch("/admin/v1/providers/" + id).then().statusCode(200).body("weight", equalTo(5))
+                .body("api_key", equalTo("...MPLE"));
+        admin().body(Map.of("aws_access_key_id", "AKIAI44QH8DHBEXAMPLE")).patch("/admin/v1/providers/" + id).then().statusCode(400)
+                .body("error.param", equalTo("aws_secret_access_key"));
+        admin().body(Map.of("api_key", "sk-not-for-bedrock")).patch("/admin/v1/providers/" + id).then().statusCode(400)
+                .body("error.param", equalTo("api_key")).body("error.message", containsString("aws_access_key_id"));
+        admin().body(Map.of("kind", "openai")).patch("/admin/v1/providers/" + id).then().statusCode(400)
+                .body("error.param", equalTo("api_key"));
+        admin().body(Map.of("region", "Mars")).patch("/admin/v1/providers/" + id).then().statusCode(400)
+                .body("error.param", equalTo("region"));
+
+        // what a bedrock provider needs, and what other kinds must not take
+        admin().body(Map.of("name", unique("b"), "kind", "bedrock", "endpoint", "https://bedrock.example.test",
+                        "aws_access_key_id", "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key", secret))
+                .post("/admin/v1/providers").then().statusCode(400).body("error.param", equalTo("region"))
+                .body(not(containsString(secret)));
+        admin().body(Map.of("name", unique("b"), "kind", "bedrock", "endpoint", "https://bedrock-runtime.us-east-1.amazonaws.com"))
+                .post("/admin/v1/providers").then().statusCode(400).body("error.param", equalTo("aws_access_key_id"));
+        admin().body(Map.of("name", unique("b"), "kind", "bedrock", "endpoint", "https://bedrock-runtime.us-east-1.amazonaws.com",
+                        "aws_access_key_id", "short", "aws_secret_access_key", secret))
+                .post("/admin/v1/providers").then().statusCode(400).body("error.param", equalTo("aws_access_key_id"));
+        admin().body(Map.of("name", unique("b"), "kind", "bedrock", "endpoint", "https://bedrock-runtime.us-east-1.amazonaws.com",
+                        "aws_access_key_id", "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key", "with space"))
+                .post("/admin/v1/providers").then().statusCode(400).body("error.param", equalTo("aws_secret_access_key"));
+        admin().body(Map.of("name", unique("o"), "endpoint", "https://api.acme.test/v1", "aws_access_key_id", "AKIAIOSFODNN7EXAMPLE",
+                        "aws_secret_access_key", secret))
+                .post("/admin/v1/providers").then().statusCode(400).body("error.param", equalTo("aws_access_key_id"));
+        admin().body(Map.of("name", unique("o"), "endpoint", "https://api.acme.test/v1"))
+                .post("/admin/v1/providers").then().statusCode(400).body("error.param", equalTo("api_key"));
+        admin().delete("/admin/v1/providers/" + id).then().statusCode(204);
+    }
+
+    @Test
     void validationListsEveryProblemWithItsPath() {
         admin().body("""
-                        {"name":"","endpoint":"ftp://x","api_key":"k","weight":-1,"kind":"bedrock"}""")
+                        {"name":"","endpoint":"ftp://x","api_key":"k","weight":-1,"kind":"vertex"}""")
                 .post("/admin/v1/providers").then().statusCode(400)
                 .body("error.type", equalTo("invalid_request_error")).body("error.code", equalTo("validation_failed"))
                 .body("error.details.param", hasItems("name", "endpoint", "weight", "kind"))

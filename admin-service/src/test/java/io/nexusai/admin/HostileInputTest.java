@@ -82,7 +82,7 @@ class HostileInputTest {
     static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}");
     static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     static final Pattern HTTP_URL = Pattern.compile("https?://[^\\s/@?#]+(/[^\\s]*)?");
-    static final Pattern KIND = Pattern.compile("openai|azure|anthropic|gemini");
+    static final Pattern KIND = Pattern.compile("openai|azure|anthropic|gemini|bedrock");
     static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
     static final Pattern STRATEGY = Pattern.compile("weighted|latency");
 
@@ -657,7 +657,7 @@ class HostileInputTest {
                 strings.addAll(TRAVERSAL);
                 strings.addAll(List.of("", " openai", "openai\n", "x".repeat(2100)));
                 strings.addAll(switch (f.kind()) {
-                    case KIND -> List.of("OpenAI", "bedrock", "openai|azure", "\u043e\u0440\u0435nai");
+                    case KIND -> List.of("OpenAI", "vertex", "Bedrock", "openai|azure", "\u043e\u0440\u0435nai");
                     case URL -> List.of("javascript:alert(1)", "http://user:pw@evil.test/", "gopher://127.0.0.1:6379/_FLUSHALL",
                             "http://", "ftp://a.test", "HTTP://A.TEST", "http://a.test/ x", "//evil.test", "http:// a.test");
                     case MODEL -> List.of("bad alias!", "-gpt", "gpt 4", "ｇｐｔ-４ｏ", "gpt-4\u043e", "x".repeat(201), "gpt-4\t");
@@ -876,13 +876,13 @@ class HostileInputTest {
         /** Sets a field that makes the body certainly invalid (by validation, after every other field was read); returns its name. */
         String poison(Shape shape, Map<String, String> body, String mutated) {
             String[][] options = switch (shape) {
-                case NEW_PROVIDER, PROVIDER_PATCH -> new String[][]{{"kind", q("bedrock")}, {"weight", "-1"}};
+                case NEW_PROVIDER, PROVIDER_PATCH -> new String[][]{{"kind", q("vertex")}, {"weight", "-1"}};
                 case NEW_ROUTE, ROUTE_PATCH -> new String[][]{{"priority", "0"}, {"weight", "-1"}};
                 case NEW_TENANT, TENANT_PATCH -> new String[][]{{"limits", "{\"rpm_limit\":-1}"}, {"name", q("")}};
                 case NEW_KEY, NEW_ADMIN_KEY -> new String[][]{{"expires_at", q("2001-01-01T00:00:00Z")}, {"name", q("")}};
                 case PRICE -> new String[][]{{"currency", q("usd")}, {"input_per_million", "-1"}};
                 case ALIAS -> new String[][]{{"max_attempts", "0"}, {"strategy", q("random")}};
-                case APPLY_PROVIDER -> new String[][]{{"weight", "-1"}, {"kind", q("bedrock")}};
+                case APPLY_PROVIDER -> new String[][]{{"weight", "-1"}, {"kind", q("vertex")}};
                 case APPLY_MODEL -> new String[][]{{"priority", "0"}, {"weight", "-1"}};
             };
             String[] p = options[0][0].equals(mutated) ? options[1] : options[0];

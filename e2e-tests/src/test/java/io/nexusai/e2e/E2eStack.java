@@ -6,6 +6,7 @@ import io.nexusai.mock.MockProviderServer;
 import io.nexusai.testsupport.DbCoordinates;
 import io.nexusai.testsupport.Ports;
 import io.nexusai.testsupport.PostgresProvider;
+import io.nexusai.testsupport.RedisCluster;
 import io.nexusai.testsupport.RedisProvider;
 import io.nexusai.testsupport.ServiceProcess;
 import io.vertx.core.Vertx;
@@ -56,6 +57,10 @@ public final class E2eStack {
     private MockProviderServer mock;
     private int redisPort;
     private RedisProvider.Server redis;
+    /** {@code -Dnexus.e2e.redis=cluster}: the stack runs on a three-master Redis Cluster instead of one Redis. */
+    private final boolean cluster = "cluster".equals(System.getProperty("nexus.e2e.redis"));
+    private RedisCluster redisCluster;
+    private String redisNamespace;
 
     private E2eStack() {
     }
@@ -73,9 +78,14 @@ public final class E2eStack {
 
     private void start() {
         DbCoordinates db = PostgresProvider.shared().newDatabase("nexus_e2e");
-        // a Redis of the stack's own, persistent, so that a test can stop it and start it again with its data
-        redisPort = Ports.free();
-        redis = RedisProvider.startPersistent(redisPort, emptyRedisDir());
+        // a Redis of the stack's own (or a cluster of three), persistent, so that a test can stop it and start it
+        // again with its data
+        if (cluster) {
+            redisCluster = RedisCluster.start(3, emptyRedisDir());
+        } else {
+            redisPort = Ports.free();
+            redis = RedisProvider.startPersistent(redisPort, emptyRedisDir());
+        }
         vertx = Vertx.vertx();
         mock = new MockProviderServer(vertx, MOCK_API_KEY).start("127.0.0.1", 0).toCompletionStage().toCompletableFuture().join();
         for (String s : SERVICES) {
@@ -83,8 +93,12 @@ public final class E2eStack {
             managementPorts.put(s, Ports.free());
         }
         env.putAll(db.env());
-        env.put("NEXUS_REDIS_URL", redis.url());
-        env.put("NEXUS_REDIS_NAMESPACE", "e2e-" + PostgresProvider.randomSuffix());
+        redisNamespace = "e2e-" + PostgresProvider.randomSuffix();
+        env.put("NEXUS_REDIS_URL", cluster ? redisCluster.url() : redis.url());
+        env.put("NEXUS_REDIS_NAMESPACE", redisNamespace);
+        if (cluster) {
+            env.put("NEXUS_REDIS_CLIENT_TYPE", "cluster");
+        }
         env.put("NEXUS_SECRET_KEY", SECRET_KEY);
         env.put("DB_ENCRYPTION_KEY", DB_ENCRYPTION_KEY);
         env.put("NEXUS_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
@@ -122,6 +136,11 @@ public final class E2eStack {
         startService("gateway");
     }
 
+    /** The cluster node that holds the usage stream. */
+    private int usageStreamNode() {
+        return redisCluster.nodeOf(new io.nexusai.api.events.RedisNames(redisNamespace).usageStream());
+    }
+
     private Path redisDir() {
         return logs.resolveSibling("e2e-redis");
     }
@@ -145,8 +164,20 @@ public final class E2eStack {
         return dir;
     }
 
-    /** Stops the stack's Redis (SIGTERM; its data is on disk). */
+    /** Whether the stack runs on a Redis Cluster ({@code -Dnexus.e2e.redis=cluster}). */
+    public boolean onRedisCluster() {
+        return cluster;
+    }
+
+    /**
+     * Stops the stack's Redis (SIGTERM; its data is on disk). On a cluster: the master of the usage stream's slot
+     * (the other masters keep serving their slots).
+     */
     public synchronized void stopRedis() {
+        if (redisCluster != null) {
+            redisCluster.stopNode(usageStreamNode());
+            return;
+        }
         if (redis != null) {
             redis.close();
             redis = null;
@@ -155,6 +186,10 @@ public final class E2eStack {
 
     /** Starts the stack's Redis again on the same port, with the data it had. */
     public synchronized void startRedis() {
+        if (redisCluster != null) {
+            redisCluster.startNode(usageStreamNode());
+            return;
+        }
         if (redis == null) {
             redis = RedisProvider.startPersistent(redisPort, redisDir());
         }
@@ -305,6 +340,10 @@ public final class E2eStack {
         if (vertx != null) {
             vertx.close();
         }
-        stopRedis();
+        if (redisCluster != null) {
+            redisCluster.close();
+        } else {
+            stopRedis();
+        }
     }
 }

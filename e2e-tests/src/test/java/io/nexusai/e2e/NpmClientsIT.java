@@ -37,6 +37,19 @@ class NpmClientsIT {
         assertThat(out.path("model").asText()).isEqualTo(tenant.alias());
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"openai", "anthropic"})
+    void theAnthropicNodeSdkCallsMessages(String kind) throws Exception {
+        Fixtures.Tenant tenant = routedTenant(kind, "model-npm-" + kind);
+        JsonNode out = NpmClients.run("anthropic", tenant.appKey(), tenant.alias());
+        String reply = MockProviderServer.REPLY_PREFIX + "model-npm-" + kind + ": " + PROMPT;
+        assertThat(out.path("text").asText()).isEqualTo(reply);
+        assertThat(out.path("streamed").asText()).isEqualTo(reply);
+        assertThat(out.path("stop_reason").asText()).isEqualTo("end_turn");
+        assertThat(out.path("input_tokens").asLong()).isEqualTo(DataPlaneIT.promptTokens(kind, PROMPT));
+        assertThat(out.path("output_tokens").asLong()).isEqualTo(io.nexusai.mock.TokenCounter.count(reply));
+    }
+
     @Test
     void theOpenAiNodeSdkCallsTheResponsesApi() throws Exception {
         Fixtures.Tenant tenant = routedTenant("openai", "gpt-4o-mini");

@@ -69,7 +69,7 @@ class ResponsesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void aResponseAnswersWithItsTextAndExactUsage(String kind) throws Exception {
         Fixtures.Tenant t = tenant(kind);
         String text = "Hello Responses from " + kind + ", 你好!";
@@ -92,7 +92,7 @@ class ResponsesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void aStreamReassemblesExactlyIntoTheSyncAnswer(String kind) throws Exception {
         Fixtures.Tenant t = tenant(kind);
         OpenAIClient client = Fixtures.openAi(t.appKey());
@@ -141,7 +141,7 @@ class ResponsesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void aFunctionToolRoundTripEndsWithTheAnswer(String kind) {
         Fixtures.Tenant t = tenant(kind);
         OpenAIClient client = Fixtures.openAi(t.appKey());

@@ -53,23 +53,66 @@ final class AnthropicApi {
 
     void register(Router router) {
         router.post("/v1/messages").handler(this::messages);
+        router.post("/v1/messages/count_tokens").handler(this::countTokens);
     }
 
     private void messages(RoutingContext ctx) {
+        ApiCall call = opened(ctx);
+        if (call != null) {
+            call.run(() -> answer(call));
+        }
+    }
+
+    /**
+     * {@code POST /v1/messages/count_tokens}: {@code {"input_tokens":N}}, counted as a Messages call counts its input;
+     * fault rules apply as to any call.
+     */
+    private void countTokens(RoutingContext ctx) {
+        ApiCall call = opened(ctx);
+        if (call != null) {
+            call.run(() -> count(call));
+        }
+    }
+
+    private void count(ApiCall call) {
+        JsonNode body = call.body();
+        JsonNode model = body.get("model");
+        String problem = model == null || !model.isTextual() || model.asText().isEmpty() ? "model: Field required"
+                : body.has("max_tokens") ? "max_tokens: Extra inputs are not permitted" : validateMessages(body.get("messages"));
+        if (problem == null) {
+            problem = validateSystem(body.get("system"));
+        }
+        if (problem != null) {
+            call.invalid(problem, null);
+            return;
+        }
+        call.reply(Json.MAPPER.createObjectNode().put("input_tokens", inputTokens(body)));
+    }
+
+    /** The call, once its key and version header are checked; {@code null} when it was answered already. */
+    private ApiCall opened(RoutingContext ctx) {
         ApiCall call = ApiCall.open(ctx, mock, ErrorFormat.ANTHROPIC, null);
         if (call == null) {
-            return;
+            return null;
         }
         if (mock.apiKey() != null && !mock.apiKey().equals(call.header("x-api-key"))) {
             call.error(401, ErrorFormat.anthropic("authentication_error", "invalid x-api-key"));
-            return;
+            return null;
         }
         String version = call.header(VERSION_HEADER);
         if (version == null || version.isBlank()) {
             call.invalid(VERSION_HEADER + ": header is required", null);
-            return;
+            return null;
         }
-        call.run(() -> answer(call));
+        return call;
+    }
+
+    private static int inputTokens(JsonNode body) {
+        int inputTokens = TokenCounter.count(systemText(body.get("system")));
+        for (JsonNode message : body.get("messages")) {
+            inputTokens += TokenCounter.count(messageText(message.get("content")));
+        }
+        return inputTokens;
     }
 
     private void answer(ApiCall call) {
@@ -82,10 +125,7 @@ final class AnthropicApi {
         String model = body.get("model").asText();
         JsonNode messages = body.get("messages");
         Completion completion = completion(body, model, messages);
-        int inputTokens = TokenCounter.count(systemText(body.get("system")));
-        for (JsonNode message : messages) {
-            inputTokens += TokenCounter.count(messageText(message.get("content")));
-        }
+        int inputTokens = inputTokens(body);
         Cache cache = cache(model, body.get("system"), messages);
         String id = Ids.random("msg_01", 22);
         if (body.path("stream").asBoolean(false)) {

@@ -3,7 +3,6 @@ package io.nexusai.gateway.anomaly;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nexusai.api.RequestIds;
-import io.nexusai.api.auth.BearerToken;
 import io.nexusai.api.auth.Principal;
 import io.nexusai.api.events.AnomalyEntry;
 import io.nexusai.api.events.AnomalyType;
@@ -11,6 +10,7 @@ import io.nexusai.api.openai.ApiException;
 import io.nexusai.gateway.config.GatewayConfig;
 import io.nexusai.gateway.pipeline.ParsedRequest;
 import io.nexusai.gateway.pipeline.ProxyContext;
+import io.nexusai.gateway.pipeline.stage.AuthenticateStage;
 import io.nexusai.service.auth.PrincipalCache;
 import io.nexusai.service.config.PlatformSecrets;
 import io.quarkus.runtime.ShutdownEvent;
@@ -192,7 +192,7 @@ public class AnomalyDetector {
 
     /** The key behind a refused request when this gateway knows it from memory (no I/O), else {@code null}. */
     private Principal identify(RoutingContext http) {
-        String token = BearerToken.from(http.request().getHeader("Authorization"));
+        String token = AuthenticateStage.presentedKey(http.request());
         if (token == null) {
             return null;
         }

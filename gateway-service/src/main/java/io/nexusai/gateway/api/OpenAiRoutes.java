@@ -13,6 +13,7 @@ import io.nexusai.gateway.pipeline.Endpoint;
 import io.nexusai.gateway.pipeline.InFlight;
 import io.nexusai.gateway.pipeline.Pipeline;
 import io.nexusai.gateway.pipeline.Stage;
+import io.nexusai.gateway.pipeline.wire.MessagesWire;
 import io.nexusai.gateway.pipeline.wire.OpenAiChatWire;
 import io.nexusai.gateway.pipeline.stage.AdmitStage;
 import io.nexusai.gateway.pipeline.stage.ResponsesQueryStage;
@@ -20,6 +21,7 @@ import io.nexusai.gateway.pipeline.stage.StoredResponsesStage;
 import io.nexusai.gateway.pipeline.wire.ResponsesWire;
 import io.nexusai.gateway.responses.ResponseStore;
 import io.nexusai.gateway.pipeline.stage.AuthenticateStage;
+import io.nexusai.gateway.pipeline.stage.CountTokensStage;
 import io.nexusai.gateway.pipeline.stage.ListModelsStage;
 import io.nexusai.gateway.pipeline.stage.NormaliseStage;
 import io.nexusai.gateway.pipeline.stage.ParseStage;
@@ -66,6 +68,8 @@ public class OpenAiRoutes {
     private final Pipeline models;
     /** {@code GET}/{@code DELETE /v1/responses/{id}} and its {@code input_items}: the tenant's stored responses. */
     private final Pipeline storedResponses;
+    /** Anthropic's {@code POST /v1/messages/count_tokens}. */
+    private final Pipeline countTokens;
     private final GatewayConfig config;
     private final AnomalyDetector anomalies;
 
@@ -101,7 +105,10 @@ public class OpenAiRoutes {
                     endpoint.wire()));
             wires.put("/v1/" + endpoint.openAiPath(), endpoint.wire());
         }
-        this.models = new Pipeline(List.of(anomaly, authenticate, new ListModelsStage(routes, mapper)), sdkSpans, inFlight);
+        this.countTokens = new Pipeline(List.of(anomaly, authenticate, new CountTokensStage(routes, upstream, estimator, mapper)),
+                sdkSpans, inFlight, maxBody, anomalies::refusedEarly, MessagesWire.INSTANCE);
+        this.models = new Pipeline(List.of(ListModelsStage.ANTHROPIC, anomaly, authenticate, new ListModelsStage(routes, mapper)), sdkSpans,
+                inFlight);
         this.storedResponses = new Pipeline(List.of(anomaly, authenticate, new ResponsesQueryStage(responses, mapper)), sdkSpans,
                 inFlight);
     }
@@ -115,6 +122,8 @@ public class OpenAiRoutes {
             ClientWire wire = wires.get(api.getKey());
             router.route(api.getKey()).order(order++).handler(ctx -> methodNotAllowed(ctx, "POST", wire));
         }
+        router.post(COUNT_TOKENS).order(order++).handler(countTokens::handle);
+        router.route(COUNT_TOKENS).order(order++).handler(ctx -> methodNotAllowed(ctx, "POST", MessagesWire.INSTANCE));
         BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodySize().asLongValue()).setHandleFileUploads(false);
         router.route("/v1/*").order(-100).handler(body).failureHandler(ctx -> {
             anomalies.refusedEarly(ctx, ctx.statusCode());
@@ -134,6 +143,8 @@ public class OpenAiRoutes {
         // every other path of this port, last of all routes: the same 404 (not the server's HTML page)
         router.route().order(UNKNOWN_URL_ORDER).handler(OpenAiRoutes::unknownUrl);
     }
+
+    static final String COUNT_TOKENS = "/v1/messages/count_tokens";
 
     /** After every route of the gateway's port (Quarkus' own and ours). */
     static final int UNKNOWN_URL_ORDER = 1_000_000;
@@ -176,7 +187,8 @@ public class OpenAiRoutes {
             return;
         }
         withRequestId(ctx);
-        ctx.response().setStatusCode(e.status()).putHeader("Content-Type", "application/json").end(wire.errorBody(e));
+        ctx.response().setStatusCode(wire.status(e)).putHeader("Content-Type", "application/json")
+                .end(wire.errorBody(e, ctx.response().headers().get(RequestIds.HEADER)));
     }
 
     /** Gives an answer made outside a pipeline its {@code x-request-id}: the client's own when it sent a sane one, else a new one. */

@@ -21,6 +21,22 @@ public interface ClientWire {
     /** The body of an error answer (not streamed) in this API's error envelope; sent as {@code application/json}. */
     Buffer errorBody(ApiException error);
 
+    /**
+     * The same for a request whose id the client gets in {@code x-request-id}: APIs whose envelope carries it
+     * (Anthropic's {@code request_id}) put it in too.
+     */
+    default Buffer errorBody(ApiException error, String requestId) {
+        return errorBody(error);
+    }
+
+    /**
+     * The HTTP status of an error answer: the failure's own, unless the API has its own codes for it (Anthropic
+     * Messages answers an overload with 529 and every other server failure with 500).
+     */
+    default int status(ApiException error) {
+        return error.status();
+    }
+
     /** Appends one stream event, framed for this API (e.g. {@code data: <json>\n\n}). */
     void frame(OpenAiJson event, Buffer out, ObjectMapper mapper);
 

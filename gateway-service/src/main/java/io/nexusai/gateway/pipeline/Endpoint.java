@@ -3,6 +3,8 @@ package io.nexusai.gateway.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nexusai.api.openai.ApiException;
+import io.nexusai.gateway.ingress.anthropic.MessagesToChatRequest;
+import io.nexusai.gateway.pipeline.wire.MessagesWire;
 import io.nexusai.gateway.pipeline.wire.OpenAiChatWire;
 import io.nexusai.gateway.pipeline.wire.ResponsesWire;
 
@@ -100,6 +102,16 @@ public enum Endpoint {
         public long maxOutputTokens(JsonNode body, long unspecified) {
             JsonNode max = body.get("max_output_tokens");
             return max != null && max.canConvertToLong() && max.asLong() >= 0 ? max.asLong() : unspecified;
+        }
+    },
+    /**
+     * Anthropic's Messages API ({@code POST /v1/messages}): Anthropic's checks ({@code max_tokens} required, roles
+     * {@code user}/{@code assistant}), answers and errors in Anthropic's format.
+     */
+    MESSAGES("messages", "messages", true, MessagesWire.INSTANCE) {
+        @Override
+        void validateBody(ObjectNode body) {
+            MessagesToChatRequest.validate(body);
         }
     };
 

@@ -90,7 +90,7 @@ public final class Pipeline {
         String clientRequestId = RequestIds.sanitize(http.request().getHeader(RequestIds.HEADER));
         if (!inFlight.tryEnter()) {
             // refused before anything is held for it: no context, no body read, no upstream
-            refuse(http, 503, overloaded, clientRequestId, true);
+            refuse(http, wire.status(OVERLOADED), overloaded, clientRequestId, true);
             return;
         }
         if (maxBody < 0) {
@@ -214,7 +214,7 @@ public final class Pipeline {
                 earlyRefusals.refused(http, status);
             }
             body = null;
-            refuse(http, status, envelope, clientRequestId, overloaded);
+            refuse(http, overloaded ? wire.status(OVERLOADED) : status, envelope, clientRequestId, overloaded);
         }
 
         private void release() {

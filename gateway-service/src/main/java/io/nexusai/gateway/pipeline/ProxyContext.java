@@ -177,12 +177,12 @@ public final class ProxyContext {
             e = new ApiException(500, ErrorType.SERVER, "The server had an error while processing your request.", null, null);
         }
         failure = e;
-        status = e.status();
+        status = wire.status(e);
         responseHeaders.set(HttpHeaders.CONTENT_TYPE, "application/json");
         if (e.retryAfterSeconds() != null) {
             responseHeaders.set("Retry-After", Long.toString(e.retryAfterSeconds()));
         }
-        responseBody = wire.errorBody(e);
+        responseBody = wire.errorBody(e, clientRequestId != null ? clientRequestId : requestId);
         respond();
     }
 

@@ -2,15 +2,19 @@ package io.nexusai.gateway.provider;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.openai.ApiException;
+import io.nexusai.gateway.ingress.anthropic.MessagesOverChatTranslator;
 import io.nexusai.gateway.pipeline.Endpoint;
+import io.nexusai.gateway.provider.anthropic.AnthropicMessagesPassthrough;
 import io.nexusai.gateway.provider.anthropic.OpenAiToAnthropicChatTranslator;
 import io.nexusai.gateway.provider.anthropic.OpenAiToAnthropicCompletionsTranslator;
 import io.nexusai.gateway.provider.azure.OpenAiToAzureTranslator;
+import io.nexusai.gateway.provider.bedrock.OpenAiToBedrockChatTranslator;
 import io.nexusai.gateway.provider.gemini.OpenAiToGeminiChatTranslator;
 import io.nexusai.gateway.provider.openai.OpenAiPassthroughTranslator;
 import io.nexusai.gateway.provider.openai.OpenAiResponsesPassthroughTranslator;
 import io.nexusai.gateway.provider.responses.ResponsesOverChatTranslator;
 import io.nexusai.gateway.snapshot.Target;
+import io.vertx.core.MultiMap;
 import jakarta.inject.Singleton;
 
 /**
@@ -30,9 +34,28 @@ public class Translators {
 
     /** A new translator for one request to this target. */
     public Translator create(Endpoint endpoint, Target target, String alias) {
+        return create(endpoint, target, alias, null);
+    }
+
+    /**
+     * A new translator for one request to this target; {@code clientHeaders} (or {@code null}) give what a native
+     * pass-through forwards (Anthropic's {@code anthropic-version} and {@code anthropic-beta}).
+     */
+    public Translator create(Endpoint endpoint, Target target, String alias, MultiMap clientHeaders) {
         return switch (endpoint) {
             case CHAT, COMPLETIONS, EMBEDDINGS -> openAi(endpoint, target, alias);
             case RESPONSES -> responses(target, alias);
+            case MESSAGES -> messages(target, alias, clientHeaders);
+        };
+    }
+
+    /** Anthropic Messages: natively to Anthropic, over chat completions to every other kind. */
+    private Translator messages(Target target, String alias, MultiMap clientHeaders) {
+        return switch (target.deployment().providerKind()) {
+            case ANTHROPIC -> new AnthropicMessagesPassthrough(mapper, target.deployment(), alias,
+                    clientHeaders == null ? null : clientHeaders.get("anthropic-version"),
+                    clientHeaders == null ? null : clientHeaders.get("anthropic-beta"));
+            case OPENAI, AZURE, GEMINI, BEDROCK -> new MessagesOverChatTranslator(mapper, chat(target, alias));
         };
     }
 
@@ -74,6 +97,14 @@ public class Translators {
                 case COMPLETIONS -> throw ApiException.badRequest("The model `" + alias + "` is served by Google Gemini, "
                         + "which has no legacy completions API; use /v1/chat/completions.", "model");
                 case EMBEDDINGS -> throw ApiException.badRequest("The model `" + alias + "` is served by Google Gemini, "
+                        + "whose embeddings are not served through this gateway.", "model");
+                default -> throw new IllegalArgumentException("not an OpenAI API: " + endpoint);
+            };
+            case BEDROCK -> switch (endpoint) {
+                case CHAT -> new OpenAiToBedrockChatTranslator(mapper, target.deployment(), alias);
+                case COMPLETIONS -> throw ApiException.badRequest("The model `" + alias + "` is served by AWS Bedrock, "
+                        + "which has no legacy completions API; use /v1/chat/completions.", "model");
+                case EMBEDDINGS -> throw ApiException.badRequest("The model `" + alias + "` is served by AWS Bedrock, "
                         + "whose embeddings are not served through this gateway.", "model");
                 default -> throw new IllegalArgumentException("not an OpenAI API: " + endpoint);
             };

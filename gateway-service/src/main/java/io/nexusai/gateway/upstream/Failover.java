@@ -147,7 +147,7 @@ public final class Failover {
         Translator translator;
         UpstreamRequest call;
         try {
-            translator = services.translators().create(parsed.endpoint(), target, parsed.model());
+            translator = services.translators().create(parsed.endpoint(), target, parsed.model(), ctx.http().request().headers());
             // step 6, adapting the request: each attempt translates the client's body for its own provider
             ObjectNode body = mayFailOver ? parsed.body().deepCopy() : parsed.body();
             exchangeUsage = parsed.stream() ? StreamUsagePolicy.of(parsed.endpoint(), body) : null;

@@ -9,9 +9,11 @@ import io.nexusai.gateway.pipeline.ProxyContext;
 import io.nexusai.gateway.pipeline.Stage;
 import io.nexusai.gateway.security.SignatureCheck;
 import io.nexusai.service.auth.PrincipalCache;
+import io.vertx.core.http.HttpServerRequest;
 
 /**
- * Step 2, identity verification: {@code Authorization: Bearer <app key or session key>}. Cached app keys and
+ * Step 2, identity verification: {@code Authorization: Bearer <app key or session key>}, or the key in
+ * {@code x-api-key} (as Anthropic's clients send it). Cached app keys and
  * session keys of cached parents are answered from memory with no I/O (session keys are verified locally); a
  * key seen for the first time is resolved once through auth-service. Keys that must sign their requests are
  * checked here too.
@@ -27,10 +29,10 @@ public final class AuthenticateStage implements Stage {
 
     @Override
     public void onRequest(ProxyContext ctx) {
-        String token = BearerToken.from(ctx.http().request().getHeader("Authorization"));
+        String token = presentedKey(ctx.http().request());
         if (token == null) {
             throw ApiException.unauthorized("You didn't provide an API key. You need to provide your API key in an "
-                    + "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
+                    + "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or in an x-api-key header.");
         }
         Principal cached = principals.cached(token);
         if (cached != null) {
@@ -46,6 +48,16 @@ public final class AuthenticateStage implements Stage {
                 ctx.fail(e);
             }
         });
+    }
+
+    /** The key a request presents: {@code Authorization: Bearer}, else {@code x-api-key} (Anthropic's clients); or {@code null}. */
+    public static String presentedKey(HttpServerRequest request) {
+        String token = BearerToken.from(request.getHeader("Authorization"));
+        if (token != null) {
+            return token;
+        }
+        String apiKey = request.getHeader("x-api-key");
+        return apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
     }
 
     private void admit(ProxyContext ctx, Principal principal) {

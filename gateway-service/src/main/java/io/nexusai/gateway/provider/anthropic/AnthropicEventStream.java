@@ -3,13 +3,12 @@ package io.nexusai.gateway.provider.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.routing.Deployment;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.TokenUsage;
 import io.nexusai.gateway.provider.UpstreamErrors;
-import io.nexusai.gateway.provider.sse.SseDecoder;
 import io.nexusai.gateway.provider.sse.SseEvent;
-import io.vertx.core.buffer.Buffer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +21,7 @@ import java.util.List;
  * the OpenAI API being served; the final usage-only chunk ({@code "choices":[]} with {@code usage}) is emitted
  * here, on {@code message_stop}. One instance per stream.
  */
-final class AnthropicEventStream {
+final class AnthropicEventStream extends AnthropicEvents {
 
     /** Turns content events into OpenAI chunks of one API. */
     interface Sink {
@@ -45,16 +44,13 @@ final class AnthropicEventStream {
     private final String idPrefix;
     private final String object;
     private final String api;
-    private final SseDecoder sse = new SseDecoder();
     private final Sink sink;
     private String id;
     private long created;
-    private long inputTokens;
-    private long cacheCreationTokens;
-    private long cacheReadTokens;
-    private long outputTokens;
-    private boolean done;
-    private boolean failed;
+    private final AnthropicStreamUsage counts = new AnthropicStreamUsage();
+    /** What the piece being read makes: its chunks, the usage it reported. */
+    private List<ObjectNode> chunks;
+    private TokenUsage usage;
 
     /**
      * @param idPrefix prefix of OpenAI's id before Anthropic's message id ({@code chatcmpl-}, {@code cmpl-})
@@ -73,81 +69,61 @@ final class AnthropicEventStream {
         this.sink = sink;
     }
 
-    /** Decodes another piece (cut at any byte) and translates the events it completes. */
-    StreamOutput feed(Buffer piece, boolean endOfStream) {
-        if (failed) {
-            return StreamOutput.EMPTY;
+    @Override
+    void begin(int events) {
+        chunks = new ArrayList<>(events);
+        usage = null;
+    }
+
+    @Override
+    ApiException event(SseEvent event) {
+        ObjectNode data = AnthropicWire.parseObject(mapper, event.bytes());
+        if (data == null) {
+            return AnthropicWire.invalid(deployment, api);
         }
-        List<SseEvent> events = sse.feed(piece);
-        if (endOfStream) {
-            events = new ArrayList<>(events);
-            events.addAll(sse.finish());
-        }
-        if (events.isEmpty()) {
-            return done ? new StreamOutput(List.of(), null, true, null) : StreamOutput.EMPTY;
-        }
-        List<ObjectNode> chunks = new ArrayList<>(events.size());
-        TokenUsage usage = null;
-        for (SseEvent event : events) {
-            if (done) {
-                break;
+        String type = data.path("type").asText(event.event() == null ? "" : event.event());
+        switch (type) {
+            case "message_start" -> {
+                JsonNode message = data.path("message");
+                if (message.hasNonNull("id")) {
+                    id = idPrefix + message.get("id").asText();
+                }
+                counts.start(message.path("usage"));
+                usage = counts.usage();
+                sink.messageStart(chunks);
             }
-            if (event.empty()) {
-                continue;
+            case "content_block_start" -> sink.blockStart(data.path("index").asInt(), data.path("content_block"), chunks);
+            case "content_block_delta" -> sink.blockDelta(data.path("index").asInt(), data.path("delta"), chunks);
+            case "message_delta" -> {
+                JsonNode u = data.path("usage");
+                if (u.isObject()) {
+                    counts.delta(u);
+                    usage = counts.usage();
+                }
+                JsonNode stopReason = data.path("delta").path("stop_reason");
+                sink.messageDelta(stopReason.isTextual() ? stopReason.asText() : null, chunks);
             }
-            ObjectNode data = AnthropicWire.parseObject(mapper, event.bytes());
-            if (data == null) {
-                failed = true;
-                return StreamOutput.trees(chunks, usage, false, AnthropicWire.invalid(deployment, api));
+            case "message_stop" -> {
+                ObjectNode last = chunk();
+                last.putArray("choices");
+                AnthropicWire.putUsage(last, counts.usage());
+                chunks.add(last);
+                done();
             }
-            String type = data.path("type").asText(event.event() == null ? "" : event.event());
-            switch (type) {
-                case "message_start" -> {
-                    JsonNode message = data.path("message");
-                    if (message.hasNonNull("id")) {
-                        id = idPrefix + message.get("id").asText();
-                    }
-                    JsonNode u = message.path("usage");
-                    inputTokens = u.path("input_tokens").asLong();
-                    cacheCreationTokens = u.path("cache_creation_input_tokens").asLong();
-                    cacheReadTokens = u.path("cache_read_input_tokens").asLong();
-                    usage = usage();
-                    sink.messageStart(chunks);
-                }
-                case "content_block_start" -> sink.blockStart(data.path("index").asInt(), data.path("content_block"), chunks);
-                case "content_block_delta" -> sink.blockDelta(data.path("index").asInt(), data.path("delta"), chunks);
-                case "message_delta" -> {
-                    JsonNode u = data.path("usage");
-                    if (u.isObject()) {
-                        // message_delta usage is cumulative; newer API versions repeat the input counts there too
-                        outputTokens = count(u, "output_tokens", outputTokens);
-                        inputTokens = count(u, "input_tokens", inputTokens);
-                        cacheCreationTokens = count(u, "cache_creation_input_tokens", cacheCreationTokens);
-                        cacheReadTokens = count(u, "cache_read_input_tokens", cacheReadTokens);
-                        usage = usage();
-                    }
-                    JsonNode stopReason = data.path("delta").path("stop_reason");
-                    sink.messageDelta(stopReason.isTextual() ? stopReason.asText() : null, chunks);
-                }
-                case "message_stop" -> {
-                    ObjectNode last = chunk();
-                    last.putArray("choices");
-                    AnthropicWire.putUsage(last, usage());
-                    chunks.add(last);
-                    done = true;
-                }
-                case "error" -> {
-                    failed = true;
-                    JsonNode message = data.path("error").path("message");
-                    return StreamOutput.trees(chunks, usage, false, UpstreamErrors.midStream(deployment.providerName(),
-                            message.isTextual() ? message.asText() : null));
-                }
-                default -> {
-                    // ping, content_block_stop, and event types added to the API later
-                }
+            case "error" -> {
+                JsonNode message = data.path("error").path("message");
+                return UpstreamErrors.midStream(deployment.providerName(), message.isTextual() ? message.asText() : null);
+            }
+            default -> {
+                // ping, content_block_stop, and event types added to the API later
             }
         }
-        return StreamOutput.trees(chunks, usage, done, null);
+        return null;
+    }
+
+    @Override
+    StreamOutput output(boolean done, ApiException error) {
+        return StreamOutput.trees(chunks, usage, done, error);
     }
 
     /** A chunk with OpenAI's common fields: {@code id}, {@code object}, {@code created}, {@code model}. */
@@ -161,15 +137,5 @@ final class AnthropicEventStream {
         chunk.put("created", created);
         chunk.put("model", alias);
         return chunk;
-    }
-
-    private TokenUsage usage() {
-        return new TokenUsage(inputTokens + cacheCreationTokens + cacheReadTokens, outputTokens, cacheReadTokens,
-                cacheCreationTokens, 0, false);
-    }
-
-    private static long count(JsonNode usage, String field, long previous) {
-        JsonNode v = usage.get(field);
-        return v != null && v.isNumber() ? v.asLong() : previous;
     }
 }
