@@ -38,7 +38,7 @@ class NpmClientsIT {
     }
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"openai", "anthropic"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void theAnthropicNodeSdkCallsMessages(String kind) throws Exception {
         Fixtures.Tenant tenant = routedTenant(kind, "model-npm-" + kind);
         JsonNode out = NpmClients.run("anthropic", tenant.appKey(), tenant.alias());
@@ -65,7 +65,7 @@ class NpmClientsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void langChainWithTheResponsesApi(String kind) {
         Fixtures.Tenant tenant = routedTenant(kind, "model-" + kind);
         JsonNode out = NpmClients.run("langchain", tenant.appKey(), tenant.alias());
@@ -75,7 +75,7 @@ class NpmClientsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void theAiSdksDefaultProviderCallsTheResponsesApi(String kind) throws Exception {
         Fixtures.Tenant tenant = routedTenant(kind, "model-" + kind);
         JsonNode out = NpmClients.run("ai-sdk", tenant.appKey(), tenant.alias());
@@ -87,7 +87,7 @@ class NpmClientsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void theAgentsSdkRunsItsToolAndAnswers(String kind) {
         Fixtures.Tenant tenant = routedTenant(kind, "model-" + kind);
         JsonNode out = NpmClients.run("agents", tenant.appKey(), tenant.alias());
