@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,12 +30,13 @@ import static io.nexusai.admin.AdminTestSupport.jdbc;
 import static io.nexusai.admin.AdminTestSupport.unique;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The admin console's security, driven as a browser would (forms, cookies, redirects): no session, no page; the
  * session cookie's attributes; CSRF on every write (a missing or forged token is a 403 and nothing is written);
  * stored markup rendered as text; a strict CSP with no inline script or style; the admin key in no response, cookie,
- * Redis value or log line; sign-out and a revoked admin key end the session.
+ * Redis value or log line; sign-out, idle expiry and a revoked admin key end the session.
  */
 @QuarkusTest
 @WithTestResource(PostgresTestResource.class)
@@ -105,7 +107,7 @@ class ConsoleSecurityTest {
     @Test
     void withoutASessionEveryPageRedirectsToSignInAndWritesAreRefused() throws Exception {
         for (String page : List.of("/console", "/console/providers", "/console/routes", "/console/tenants", "/console/apply",
-                "/console/usage", "/console/audit", "/console/providers/1")) {
+                "/console/usage", "/console/audit", "/console/anomalies", "/console/providers/1")) {
             Response r = keep(browser().get(page));
             assertThat(r.statusCode()).as(page).isEqualTo(303);
             assertThat(r.header("Location")).as(page).endsWith("/console/sign-in");
@@ -204,7 +206,7 @@ class ConsoleSecurityTest {
     void pagesHaveAStrictPolicyAndNoInlineScriptOrStyle() {
         Session s = signIn(ADMIN_KEY, null);
         for (String page : List.of("/console/providers", "/console/routes", "/console/tenants", "/console/apply", "/console/usage",
-                "/console/audit", "/console/sign-in")) {
+                "/console/audit", "/console/anomalies", "/console/sign-in")) {
             Response r = keep(browser().cookie("nexus_console", s.cookie()).get(page));
             assertThat(r.statusCode()).as(page).isEqualTo(200);
             String csp = r.header("Content-Security-Policy");
@@ -236,6 +238,38 @@ class ConsoleSecurityTest {
         Response after = keep(browser().cookie("nexus_console", other.cookie()).get("/console/providers"));
         assertThat(after.statusCode()).isEqualTo(303);
         assertThat(after.header("Location")).endsWith("/console/sign-in");
+    }
+
+    @Test
+    void aSessionLivesForTheIdleTimeoutFromItsLastUseAndNotAfter() {
+        Session s = signIn(ADMIN_KEY, null);
+        String key = sessionKey(s.cookie());
+        long ttl = redis.key().pttl(key);
+        assertThat(ttl).as("idle expiry of a fresh session").isPositive().isLessThanOrEqualTo(Duration.ofMinutes(30).toMillis());
+        // a use pushes the expiry back to the full idle timeout
+        redis.key().pexpire(key, Duration.ofMinutes(1));
+        assertThat(keep(browser().cookie("nexus_console", s.cookie()).get("/console/providers")).statusCode()).isEqualTo(200);
+        assertThat(redis.key().pttl(key)).isGreaterThan(Duration.ofMinutes(1).toMillis());
+        // once Redis has let the idle session expire, the cookie opens nothing
+        redis.key().pexpire(key, 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !redis.key().exists(key));
+        Response after = keep(browser().cookie("nexus_console", s.cookie()).get("/console/providers"));
+        assertThat(after.statusCode()).isEqualTo(303);
+        assertThat(after.header("Location")).endsWith("/console/sign-in");
+    }
+
+    /** Where Redis keeps a session: under the SHA-256 of the cookie value, never the value itself. */
+    private String sessionKey(String cookie) {
+        try {
+            String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(cookie.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            List<String> keys = redis.key().keys("*console:session:" + hash);
+            assertThat(keys).hasSize(1);
+            assertThat(redis.key().keys("*" + cookie + "*")).isEmpty();
+            return keys.get(0);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

@@ -215,6 +215,13 @@ class ConsoleIT {
                         .create(ChatCompletionCreateParams.builder().model(alias).addUserMessage("still there?").build()))
                         .isInstanceOf(UnauthorizedException.class));
 
+        // the gateway's refusals of the revoked key are on the anomalies page
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            browser.get(console + "/console/anomalies?type=auth_failure");
+            assertThat(browser.findElement(By.id("anomalies")).getText()).contains("auth_failure");
+        });
+        shot("10-anomalies");
+
         // the audit log shows the console's writes
         browser.get(console + "/console/audit?object_type=key");
         assertThat(browser.findElement(By.id("audit")).getText()).contains("revoke");

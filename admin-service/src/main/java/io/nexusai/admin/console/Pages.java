@@ -36,6 +36,9 @@ final class Pages {
 
     static native TemplateInstance usage(Frame frame, UsageModel usage);
 
+    static native TemplateInstance anomalies(Frame frame, List<io.nexusai.admin.rest.AnomalyResource.AnomalyView> entries,
+                                             java.util.Map<String, Long> totals, String type, String tenant, String older);
+
     static native TemplateInstance audit(Frame frame, List<AuditView> entries, AuditFilter filter, Long nextBeforeId);
 
     /** A provider with its health from the matrix ({@code status} null when the matrix has no target of it). */

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  */
 @Path("/console")
 public class UsagePage {
-    private static final Pattern FILTER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}");
+    private static final Pattern FILTER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._:/@-]{0,199}");
     private final Backends backends;
     private final ConsoleSessions sessions;
     private final TenantService tenants;
