@@ -65,7 +65,9 @@ class FeaturesTest {
                 "gateway", union(common, Set.of("DB_ENCRYPTION_KEY", "NEXUS_AUTH_SERVICE_URL", "NEXUS_ROUTING_SERVICE_URL",
                         "NEXUS_METERING_SERVICE_URL", "NEXUS_GATEWAY_USAGE_SPOOL_DIR", "NEXUS_GATEWAY_USAGE_SPOOL_MAX_SIZE",
                         "NEXUS_GATEWAY_SNAPSHOT_FILE")),
-                "admin", union(common, database, Set.of("DB_ENCRYPTION_KEY", "NEXUS_BOOTSTRAP_ADMIN_KEY")),
+                // admin: its console reads the health matrix (routing) and usage (metering)
+                "admin", union(common, database, Set.of("DB_ENCRYPTION_KEY", "NEXUS_BOOTSTRAP_ADMIN_KEY", "NEXUS_ROUTING_SERVICE_URL",
+                        "NEXUS_METERING_SERVICE_URL")),
                 "auth", union(common, database),
                 "routing", union(common, database, Set.of("NEXUS_AUTH_SERVICE_URL")),
                 "metering", union(common, database, Set.of("NEXUS_AUTH_SERVICE_URL")));
