@@ -162,10 +162,12 @@ class ConsoleSecurityTest {
                     .formParam("_csrf", "forged-" + s.csrf().substring(7)).post(w.getKey()));
             assertThat(forged.statusCode()).as("forged token: " + w.getKey()).isEqualTo(403);
         }
-        // the apply page takes multipart forms
-        Response apply = keep(browser().cookie("nexus_console", s.cookie()).multiPart("yaml", "- name: csrf-apply\n  endpoint: http://127.0.0.1:1\n  api_key: sk-y\n")
-                .multiPart("_csrf", "forged").post("/console/apply"));
-        assertThat(apply.statusCode()).isEqualTo(403);
+        for (String apply : List.of("/console/apply", "/console/apply/dry-run")) {
+            Response r = keep(browser().cookie("nexus_console", s.cookie())
+                    .formParam("yaml", "- name: csrf-apply\n  endpoint: http://127.0.0.1:1\n  api_key: sk-y\n")
+                    .formParam("_csrf", "forged").post(apply));
+            assertThat(r.statusCode()).as(apply).isEqualTo(403);
+        }
         assertThat(count("SELECT count(*) FROM tenants WHERE id = ?", "csrf-victim")).isZero();
         assertThat(count("SELECT count(*) FROM service_providers WHERE name LIKE ?", "csrf-%")).isZero();
         assertThat(count("SELECT count(*) FROM model_routes WHERE model_alias = ?", "csrf-alias")).isZero();

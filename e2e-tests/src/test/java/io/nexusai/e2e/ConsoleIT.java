@@ -162,6 +162,12 @@ class ConsoleIT {
         assertThat(browser.findElements(By.cssSelector("#chart-requests rect.bar"))).isNotEmpty();
         assertThat(browser.findElement(By.id("allocation")).getText()).contains(tenant).contains(alias);
         shot("05-usage");
+        // its CSV export (the link of the page, fetched with the browser's session)
+        String csvLink = browser.findElement(By.id("csv")).getDomAttribute("href");
+        String csv = io.restassured.RestAssured.given().cookie("nexus_console", browser.manage().getCookieNamed("nexus_console").getValue())
+                .get(console + csvLink).then().statusCode(200).extract().asString();
+        assertThat(csv.lines().findFirst()).hasValue("start,requests,prompt_tokens,completion_tokens,total_tokens,cost");
+        assertThat(csv.lines().skip(1).toList()).singleElement().satisfies(line -> assertThat(line.split(",")[1]).isEqualTo("1"));
 
         // the provider's health, from the gateways' reports
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
@@ -170,7 +176,7 @@ class ConsoleIT {
         });
         shot("02-providers");
 
-        // apply a YAML: dry run first (htmx swaps the diff into the page), then apply
+        // apply a YAML file: dry run first (htmx swaps the diff into the page), then apply
         String applied = "console-applied-" + suffix;
         String yaml = """
                 - name: "%s"
@@ -184,7 +190,10 @@ class ConsoleIT {
                         westus: 40
                 """.formatted(applied, stack.mockEndpoint(), E2eStack.MOCK_API_KEY, applied);
         browser.get(console + "/console/apply");
-        browser.findElement(By.id("yaml")).sendKeys(yaml);
+        // uploaded: the page reads the file into its text field
+        Path file = Files.writeString(Files.createTempFile("console-apply", ".yaml"), yaml);
+        browser.findElement(By.id("yaml-file")).sendKeys(file.toAbsolutePath().toString());
+        wait.until(d -> String.valueOf(d.findElement(By.id("yaml")).getDomProperty("value")).contains(applied));
         browser.findElement(By.id("dry-run")).click();
         WebElement diff = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("diff")));
         assertThat(browser.getCurrentUrl()).as("the dry run came back through htmx").endsWith("/console/apply");

@@ -30,9 +30,9 @@ public class AnomaliesPage {
 
     @GET
     public Uni<Response> page(@QueryParam("type") String type, @QueryParam("tenant") String tenant, @QueryParam("until") String until) {
-        String t = blankToNull(type);
-        String tn = blankToNull(tenant);
-        String u = blankToNull(until);
+        String t = Form.filter(type);
+        String tn = Form.filter(tenant);
+        String u = Form.filter(until);
         Frame frame = new Frame("anomalies", user.csrf(), null, null);
         return Uni.createFrom().deferred(() -> anomalies.list(t, tn, null, u, Integer.toString(PAGE)))
                 .flatMap(page -> {
@@ -56,7 +56,4 @@ public class AnomaliesPage {
         return q.toString();
     }
 
-    private static String blankToNull(String v) {
-        return v == null || v.isBlank() ? null : v.strip();
-    }
 }

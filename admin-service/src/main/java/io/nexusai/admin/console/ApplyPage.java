@@ -10,21 +10,15 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestForm;
-import org.jboss.resteasy.reactive.multipart.FileUpload;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 
 /**
- * The Apply page: paste or upload the declarative YAML, see the dry run's diff (create, update, delete per object;
+ * The Apply page: paste or upload the declarative YAML (an upload is read into the text field by the browser,
+ * {@code console.js}: the form posts text only), see the dry run's diff (create, update, delete per object;
  * deletions the file implies are shown as kept unless prune is ticked), then apply exactly that document. The document
  * is read by the REST API's {@link ApplyDocuments} and applied by {@link ApplyService}: the same checks, the same audit.
  */
 @Path("/console/apply")
 public class ApplyPage {
-    /** Largest upload read (the document limit of {@link ApplyDocuments} is smaller). */
-    private static final long MAX_UPLOAD = 2_000_000;
     private final ApplyService apply;
     private final ApplyDocuments documents;
     private final ConsoleUser user;
@@ -46,41 +40,28 @@ public class ApplyPage {
 
     @POST
     @Path("/dry-run")
-    @Consumes(MediaType.MULTIPART_FORM_DATA)
-    public Uni<Response> dryRun(@RestForm String yaml, @RestForm FileUpload file, @RestForm String prune, @RestForm("_csrf") String csrf) {
-        return run(yaml, file, prune, csrf, true);
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> dryRun(@RestForm String yaml, @RestForm String prune, @RestForm("_csrf") String csrf) {
+        return run(yaml, prune, csrf, true);
     }
 
     @POST
-    @Consumes(MediaType.MULTIPART_FORM_DATA)
-    public Uni<Response> apply(@RestForm String yaml, @RestForm FileUpload file, @RestForm String prune, @RestForm("_csrf") String csrf) {
-        return run(yaml, file, prune, csrf, false);
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> apply(@RestForm String yaml, @RestForm String prune, @RestForm("_csrf") String csrf) {
+        return run(yaml, prune, csrf, false);
     }
 
-    private Uni<Response> run(String yaml, FileUpload file, String prune, String csrf, boolean dryRun) {
+    private Uni<Response> run(String yaml, String prune, String csrf, boolean dryRun) {
         user.checkCsrf(csrf);
         boolean isPrune = "true".equals(prune);
-        String[] document = {yaml};
         return Uni.createFrom().deferred(() -> {
             try {
-                document[0] = document(yaml, file);
-                return apply.apply(user.actor(), documents.read(document[0], false), dryRun, isPrune);
-            } catch (IOException e) {
+                return apply.apply(user.actor(), documents.read(yaml, false), dryRun, isPrune);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 return Uni.createFrom().failure(e);
             }
-        }).flatMap(result -> Results.page(Pages.apply(frame(dryRun ? null : "Applied."), document[0], isPrune, result)))
+        }).flatMap(result -> Results.page(Pages.apply(frame(dryRun ? null : "Applied."), yaml, isPrune, result)))
                 .onFailure(Results::isUserError).recoverWithUni(e -> Results.page(Results.status(e),
-                        Pages.apply(frame(null).withError(Results.message(e)), document[0], isPrune, null)));
-    }
-
-    /** The uploaded file when one was chosen, else the pasted text. */
-    private static String document(String yaml, FileUpload file) throws IOException {
-        if (file != null && file.size() > 0 && file.uploadedFile() != null) {
-            if (file.size() > MAX_UPLOAD) {
-                throw new Form.Invalid(java.util.List.of("The file is too large."));
-            }
-            return Files.readString(file.uploadedFile(), StandardCharsets.UTF_8);
-        }
-        return yaml;
+                        Pages.apply(frame(null).withError(Results.message(e)), yaml, isPrune, null)));
     }
 }

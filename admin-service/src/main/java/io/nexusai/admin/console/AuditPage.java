@@ -28,10 +28,10 @@ public class AuditPage {
     public Uni<Response> page(@QueryParam("object_type") String objectType, @QueryParam("object_id") String objectId,
                               @QueryParam("action") String action, @QueryParam("actor") String actor,
                               @QueryParam("before_id") String beforeId) {
-        String type = blankToNull(objectType);
-        String id = blankToNull(objectId);
-        String act = blankToNull(action);
-        String who = blankToNull(actor);
+        String type = Form.filter(objectType);
+        String id = Form.filter(objectId);
+        String act = Form.filter(action);
+        String who = Form.filter(actor);
         StringBuilder query = new StringBuilder();
         for (String[] p : new String[][]{{"object_type", type}, {"object_id", id}, {"action", act}, {"actor", who}}) {
             if (p[1] != null) {
@@ -47,7 +47,4 @@ public class AuditPage {
                 entries.size() == PAGE ? entries.get(entries.size() - 1).id : null)));
     }
 
-    private static String blankToNull(String v) {
-        return v == null || v.isBlank() || v.length() > 200 || v.indexOf('\0') >= 0 ? null : v.strip();
-    }
 }

@@ -50,29 +50,29 @@ final class Form {
     }
 
     Integer integer(String name) {
+        return whole(name, Integer::valueOf);
+    }
+
+    Long longValue(String name) {
+        return whole(name, Long::valueOf);
+    }
+
+    private <T> T whole(String name, java.util.function.Function<String, T> parse) {
         String v = text(name);
         if (v == null) {
             return null;
         }
         try {
-            return Integer.valueOf(v);
+            return parse.apply(v);
         } catch (NumberFormatException e) {
             problems.add(label(name) + " must be a whole number.");
             return null;
         }
     }
 
-    Long longValue(String name) {
-        String v = text(name);
-        if (v == null) {
-            return null;
-        }
-        try {
-            return Long.valueOf(v);
-        } catch (NumberFormatException e) {
-            problems.add(label(name) + " must be a whole number.");
-            return null;
-        }
+    /** A query filter: null when blank, too long (200) or holding a NUL character, else stripped. */
+    static String filter(String v) {
+        return v == null || v.isBlank() || v.length() > 200 || v.indexOf('\0') >= 0 ? null : v.strip();
     }
 
     BigDecimal decimal(String name) {

@@ -49,6 +49,10 @@ public class ProvidersPage {
         return render(200, frame(Results.done(ok)));
     }
 
+    private Uni<Response> failed(Throwable e) {
+        return render(Results.status(e), frame(null).withError(Results.message(e)));
+    }
+
     private Uni<Response> render(int status, Frame frame) {
         String adminKey = sessions.adminKey(user.session());
         return providers.list().flatMap(list -> backends.health(adminKey).flatMap(matrix -> Results.page(status,
@@ -68,14 +72,14 @@ public class ProvidersPage {
             return providers.create(user.actor(), new ProviderService.Fields(body.name(), body.kind(), body.endpoint(), body.apiKey(),
                     body.weight(), body.rateLimit(), body.region(), body.isActive(), body.settings()));
         }).map(p -> Results.redirect("/console/providers?ok=provider-created"))
-                .onFailure(Results::isUserError).recoverWithUni(e -> render(Results.status(e), frame(null).withError(Results.message(e))));
+                .onFailure(Results::isUserError).recoverWithUni(this::failed);
     }
 
     @GET
     @Path("/{id: [0-9]{1,18}}")
     public Uni<Response> edit(@PathParam("id") long id) {
         return providers.get(id).flatMap(p -> Results.page(Pages.provider(frame(null), ProviderView.of(p))))
-                .onFailure(Results::isUserError).recoverWithUni(e -> render(Results.status(e), frame(null).withError(Results.message(e))));
+                .onFailure(Results::isUserError).recoverWithUni(this::failed);
     }
 
     @POST
@@ -107,7 +111,7 @@ public class ProvidersPage {
         boolean on = "true".equals(fields.getFirst("active"));
         return providers.update(user.actor(), id, new ProviderService.Fields(null, null, null, null, null, null, null, on, null))
                 .map(p -> Results.redirect("/console/providers?ok=" + (on ? "provider-enabled" : "provider-disabled")))
-                .onFailure(Results::isUserError).recoverWithUni(e -> render(Results.status(e), frame(null).withError(Results.message(e))));
+                .onFailure(Results::isUserError).recoverWithUni(this::failed);
     }
 
     /** An edit form's region: empty clears it (the service reads "" as none). */

@@ -50,6 +50,10 @@ public class TenantsPage {
         return renderList(200, frame(Results.done(ok)));
     }
 
+    private Uni<Response> failed(Throwable e) {
+        return renderList(Results.status(e), frame(null).withError(Results.message(e)));
+    }
+
     private Uni<Response> renderList(int status, Frame frame) {
         return tenants.list().flatMap(l -> Results.page(status, Pages.tenants(frame, l.stream().map(TenantView::of).toList())));
     }
@@ -67,7 +71,7 @@ public class TenantsPage {
             return tenants.create(user.actor(), body.id(), new TenantService.Fields(body.name(), body.allowedModels(), true,
                     view(body.limits())));
         }).map(t -> Results.redirect("/console/tenants/" + t.id + "?ok=tenant-created"))
-                .onFailure(Results::isUserError).recoverWithUni(e -> renderList(Results.status(e), frame(null).withError(Results.message(e))));
+                .onFailure(Results::isUserError).recoverWithUni(this::failed);
     }
 
     @GET
@@ -124,7 +128,7 @@ public class TenantsPage {
     public Uni<Response> revoke(@PathParam("id") String id, MultivaluedMap<String, String> fields) {
         user.checkCsrf(fields.getFirst("_csrf"));
         return keys.revoke(user.actor(), id).map(k -> Results.redirect(tenantPage(k.tenantId) + "?ok=key-revoked"))
-                .onFailure(Results::isUserError).recoverWithUni(e -> renderList(Results.status(e), frame(null).withError(Results.message(e))));
+                .onFailure(Results::isUserError).recoverWithUni(this::failed);
     }
 
     @POST
@@ -135,7 +139,7 @@ public class TenantsPage {
         return keys.rotate(user.actor(), id)
                 .flatMap(s -> renderTenant(200, frame("Key rotated: the old secret no longer works."), s.key().tenantId,
                         KeyView.withSecrets(s.key(), s.secret(), null)))
-                .onFailure(Results::isUserError).recoverWithUni(e -> renderList(Results.status(e), frame(null).withError(Results.message(e))));
+                .onFailure(Results::isUserError).recoverWithUni(this::failed);
     }
 
     @POST
@@ -149,7 +153,7 @@ public class TenantsPage {
                         ? renderTenant(200, frame("Request signing is now required for this key."), s.key().tenantId,
                         KeyView.withSecrets(s.key(), null, s.signingSecret()))
                         : Uni.createFrom().item(Results.redirect(tenantPage(s.key().tenantId) + "?ok=signing-off")))
-                .onFailure(Results::isUserError).recoverWithUni(e -> renderList(Results.status(e), frame(null).withError(Results.message(e))));
+                .onFailure(Results::isUserError).recoverWithUni(this::failed);
     }
 
     private static String tenantPage(String tenant) {
