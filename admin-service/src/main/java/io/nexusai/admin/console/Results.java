@@ -83,7 +83,10 @@ final class Results {
         return "The change failed; nothing was written. Try again, or see the admin-service log.";
     }
 
-    /** Failures that must keep their own answer (a wrong CSRF token is a 403, not a message on the page). */
+    /**
+     * Whether a failed write is answered with its page and the failure as a message on it: every failure but a wrong
+     * CSRF token ({@code ForbiddenException}), which keeps its bare 403.
+     */
     static boolean isUserError(Throwable f) {
         return !(f instanceof jakarta.ws.rs.ForbiddenException);
     }
