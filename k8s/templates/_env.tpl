@@ -44,6 +44,7 @@ Each helper takes (dict "ctx" $ "component" "...") and returns env entries.
 {{ include "nexusai.secretEnv" (dict "ctx" .ctx "name" "NEXUS_SECRET_KEY_PREVIOUS" "key" "nexus-secret-key-previous" "optional" true) }}
 {{ include "nexusai.secretEnv" (dict "ctx" .ctx "name" "NEXUS_REDIS_URL" "key" "redis-url") }}
 {{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_REDIS_NAMESPACE") }}
+{{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_REDIS_CLIENT_TYPE") }}
 {{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_LOG_JSON") }}
 {{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_TRACING_EXPORT") }}
 {{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_TRACING_SAMPLE_RATIO") }}

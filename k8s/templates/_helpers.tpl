@@ -124,6 +124,9 @@ Secret, unless an existing one is named; where PostgreSQL is; a usable Redis nam
 {{- if or (contains "{" .Values.redis.namespace) (contains "}" .Values.redis.namespace) (not .Values.redis.namespace) }}
 {{- fail "redis.namespace must be a non-empty name without braces (it becomes the {namespace} hash tag of every key)" }}
 {{- end }}
+{{- if not (has .Values.redis.clientType (list "standalone" "cluster")) }}
+{{- fail "redis.clientType must be standalone or cluster" }}
+{{- end }}
 {{- if and .Values.tracing.export (not .Values.tracing.otlpEndpoint) }}
 {{- fail "tracing.export needs tracing.otlpEndpoint: where the OTLP collector answers" }}
 {{- end }}
@@ -139,6 +142,7 @@ NEXUS_DB_TIMEOUT: {{ .Values.database.timeout | quote }}
 NEXUS_DB_READ_HOST: {{ .Values.database.readReplica.host | default .Values.database.host | quote }}
 NEXUS_DB_READ_PORT: {{ .Values.database.readReplica.port | default .Values.database.port | quote }}
 NEXUS_REDIS_NAMESPACE: {{ .Values.redis.namespace | quote }}
+NEXUS_REDIS_CLIENT_TYPE: {{ .Values.redis.clientType | quote }}
 NEXUS_AUTH_SERVICE_URL: {{ include "nexusai.serviceUrl" (dict "ctx" . "component" "auth") | quote }}
 NEXUS_ROUTING_SERVICE_URL: {{ include "nexusai.serviceUrl" (dict "ctx" . "component" "routing") | quote }}
 NEXUS_METERING_SERVICE_URL: {{ include "nexusai.serviceUrl" (dict "ctx" . "component" "metering") | quote }}

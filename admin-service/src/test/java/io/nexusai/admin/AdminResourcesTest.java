@@ -30,6 +30,7 @@ import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 
 /** Every admin resource through its REST API, with validation, masking and the audit trail. */
@@ -97,9 +98,62 @@ class AdminResourcesTest {
     }
 
     @Test
+    void bedrockProvidersTakeWriteOnlyAwsCredentialsAndARegion() throws Exception {
+        String secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + unique("s").replace("-", "");
+        String token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ" + unique("t").replace("-", "");
+        SECRETS.add(secret);
+        SECRETS.add(token);
+        String name = unique("bedrock");
+        Map<String, Object> body = new java.util.HashMap<>(Map.of("name", name, "kind", "bedrock",
+                "endpoint", "https://bedrock-runtime.eu-central-1.amazonaws.com", "aws_access_key_id", "AKIAIOSFODNN7EXAMPLE",
+                "aws_secret_access_key", secret, "aws_session_token", token));
+        int id = admin().body(body).post("/admin/v1/providers").then().statusCode(201)
+                .body("kind", equalTo("bedrock")).body("region", equalTo("eu-central-1")).body("api_key", equalTo("...MPLE"))
+                .body(not(containsString(secret))).body(not(containsString(token))).body(not(containsString("AKIAIOSFODNN7EXAMPLE")))
+                .extract().path("id");
+        admin().get("/admin/v1/providers/" + id).then().statusCode(200).body(not(containsString(secret)))
+                .body("aws_secret_access_key", nullValue()).body("aws_session_token", nullValue());
+        assertThat(AdminTestSupport.dumpDatabase()).doesNotContain(secret).doesNotContain(token);
+
+        // credentials are replaced as a set; a region outside the endpoint's name is kept as given
+        admin().body(Map.of("aws_access_key_id", "AKIAI44QH8DHBEXAMPLE", "aws_secret_access_key", secret, "region", "us-west-2"))
+                .patch("/admin/v1/providers/" + id).then().statusCode(200).body("api_key", equalTo("...MPLE")).body("region", equalTo("us-west-2"));
+        admin().body(Map.of("weight", 5)).patch("/admin/v1/providers/" + id).then().statusCode(200).body("weight", equalTo(5))
+                .body("api_key", equalTo("...MPLE"));
+        admin().body(Map.of("aws_access_key_id", "AKIAI44QH8DHBEXAMPLE")).patch("/admin/v1/providers/" + id).then().statusCode(400)
+                .body("error.param", equalTo("aws_secret_access_key"));
+        admin().body(Map.of("api_key", "sk-not-for-bedrock")).patch("/admin/v1/providers/" + id).then().statusCode(400)
+                .body("error.param", equalTo("api_key")).body("error.message", containsString("aws_access_key_id"));
+        admin().body(Map.of("kind", "openai")).patch("/admin/v1/providers/" + id).then().statusCode(400)
+                .body("error.param", equalTo("api_key"));
+        admin().body(Map.of("region", "Mars")).patch("/admin/v1/providers/" + id).then().statusCode(400)
+                .body("error.param", equalTo("region"));
+
+        // what a bedrock provider needs, and what other kinds must not take
+        admin().body(Map.of("name", unique("b"), "kind", "bedrock", "endpoint", "https://bedrock.example.test",
+                        "aws_access_key_id", "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key", secret))
+                .post("/admin/v1/providers").then().statusCode(400).body("error.param", equalTo("region"))
+                .body(not(containsString(secret)));
+        admin().body(Map.of("name", unique("b"), "kind", "bedrock", "endpoint", "https://bedrock-runtime.us-east-1.amazonaws.com"))
+                .post("/admin/v1/providers").then().statusCode(400).body("error.param", equalTo("aws_access_key_id"));
+        admin().body(Map.of("name", unique("b"), "kind", "bedrock", "endpoint", "https://bedrock-runtime.us-east-1.amazonaws.com",
+                        "aws_access_key_id", "short", "aws_secret_access_key", secret))
+                .post("/admin/v1/providers").then().statusCode(400).body("error.param", equalTo("aws_access_key_id"));
+        admin().body(Map.of("name", unique("b"), "kind", "bedrock", "endpoint", "https://bedrock-runtime.us-east-1.amazonaws.com",
+                        "aws_access_key_id", "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key", "with space"))
+                .post("/admin/v1/providers").then().statusCode(400).body("error.param", equalTo("aws_secret_access_key"));
+        admin().body(Map.of("name", unique("o"), "endpoint", "https://api.acme.test/v1", "aws_access_key_id", "AKIAIOSFODNN7EXAMPLE",
+                        "aws_secret_access_key", secret))
+                .post("/admin/v1/providers").then().statusCode(400).body("error.param", equalTo("aws_access_key_id"));
+        admin().body(Map.of("name", unique("o"), "endpoint", "https://api.acme.test/v1"))
+                .post("/admin/v1/providers").then().statusCode(400).body("error.param", equalTo("api_key"));
+        admin().delete("/admin/v1/providers/" + id).then().statusCode(204);
+    }
+
+    @Test
     void validationListsEveryProblemWithItsPath() {
         admin().body("""
-                        {"name":"","endpoint":"ftp://x","api_key":"k","weight":-1,"kind":"bedrock"}""")
+                        {"name":"","endpoint":"ftp://x","api_key":"k","weight":-1,"kind":"vertex"}""")
                 .post("/admin/v1/providers").then().statusCode(400)
                 .body("error.type", equalTo("invalid_request_error")).body("error.code", equalTo("validation_failed"))
                 .body("error.details.param", hasItems("name", "endpoint", "weight", "kind"))
@@ -157,7 +211,16 @@ class AdminResourcesTest {
                 .body("id", equalTo(tenant)).body("allowed_models[0]", equalTo("nexus-a")).body("limits.rpm_limit", equalTo(100));
         admin().body(Map.of("id", tenant, "name", "Again")).post("/admin/v1/tenants").then().statusCode(409).body("error.param", equalTo("id"));
         admin().body(Map.of("name", "Renamed", "limits", Map.of("tpm_limit", 5000))).patch("/admin/v1/tenants/" + tenant).then()
-                .statusCode(200).body("name", equalTo("Renamed")).body("limits.tpm_limit", equalTo(5000)).body("limits.rpm_limit", nullValue());
+                .statusCode(200).body("name", equalTo("Renamed")).body("limits.tpm_limit", equalTo(5000)).body("limits.rpm_limit", nullValue())
+                .body("cors_origins", hasSize(0));
+        // browser origins of the tenant's own apps (CORS): origins as browsers send them, nothing else
+        admin().body(Map.of("cors_origins", List.of("https://app.example", "http://localhost:5173", "https://app.example")))
+                .patch("/admin/v1/tenants/" + tenant).then().statusCode(200)
+                .body("cors_origins", equalTo(List.of("https://app.example", "http://localhost:5173")));
+        for (String bad : List.of("*", "https://app.example/", "https://*.example", "HTTPS://APP.EXAMPLE", "null")) {
+            admin().body(Map.of("cors_origins", List.of(bad))).patch("/admin/v1/tenants/" + tenant).then().statusCode(400)
+                    .body("error.param", startsWith("cors_origins"));
+        }
 
         String key = admin().body(Map.of("name", "ci", "limits", Map.of("rpm_limit", 10))).post("/admin/v1/tenants/" + tenant + "/keys")
                 .then().statusCode(201).body("key", startsWith("nx-app-")).body("tenant_id", equalTo(tenant))

@@ -240,6 +240,39 @@ class ApplyTest {
     }
 
     @Test
+    void aBedrockProviderIsInferredFromItsEndpointWithItsRegionAndKeepsMaskedCredentials() {
+        String name = unique("bedrock");
+        String yaml = """
+                - name: "%s"
+                  endpoint: "https://bedrock-runtime.ap-southeast-2.amazonaws.com"
+                  aws_access_key_id: "AKIAIOSFODNN7EXAMPLE"
+                  aws_secret_access_key: "%s"
+                  models:
+                    - alias: "%s-claude"
+                      real_name: "anthropic.claude-3-5-haiku-20241022-v1:0"
+                """;
+        apply(yaml.formatted(name, "bedrock-secret-0001", name), false, false);
+        admin().get("/admin/v1/providers").then()
+                .body("find { it.name == '" + name + "' }.kind", equalTo("bedrock"))
+                .body("find { it.name == '" + name + "' }.region", equalTo("ap-southeast-2"))
+                .body("find { it.name == '" + name + "' }.api_key", equalTo("...MPLE"));
+        // the same file again changes nothing; masked credentials keep the stored ones; a new secret is a change
+        String mine = "changes.findAll { it.applied && it.name.startsWith('" + name + "') }";
+        assertThat(apply(yaml.formatted(name, "bedrock-secret-0001", name), true, false).getList(mine)).isEmpty();
+        assertThat(apply(yaml.formatted(name, "******", name).replace("\"AKIAIOSFODNN7EXAMPLE\"", "\"******\""), true, false)
+                .getList(mine)).isEmpty();
+        assertThat(apply(yaml.formatted(name, "bedrock-secret-0002", name), true, false)
+                .getList("changes.find { it.type == 'provider' && it.name == '" + name + "' }.fields", String.class))
+                .containsExactly("aws_credentials");
+        admin().contentType("application/yaml").body("""
+                - name: "%s-new"
+                  endpoint: "https://bedrock-runtime.us-east-1.amazonaws.com"
+                  api_key: "sk-not-aws"
+                """.formatted(name)).post("/admin/v1/apply").then().statusCode(400)
+                .body("error.param", equalTo("providers[0].aws_access_key_id"));
+    }
+
+    @Test
     void badDocumentsAreRefusedWithPaths() {
         admin().contentType("application/yaml").body("- name: [unclosed").post("/admin/v1/apply").then().statusCode(400)
                 .body("error.code", equalTo("invalid_document"));

@@ -82,7 +82,7 @@ class HostileInputTest {
     static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}");
     static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     static final Pattern HTTP_URL = Pattern.compile("https?://[^\\s/@?#]+(/[^\\s]*)?");
-    static final Pattern KIND = Pattern.compile("openai|azure|anthropic|gemini");
+    static final Pattern KIND = Pattern.compile("openai|azure|anthropic|gemini|bedrock");
     static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
     static final Pattern STRATEGY = Pattern.compile("weighted|latency");
 
@@ -550,7 +550,7 @@ class HostileInputTest {
     // ------------------------------------------------------------------------------------------------ fields
 
     enum Kind { TEXT, KIND, URL, MODEL, TENANT_ID, CURRENCY, STRATEGY, INT, PROVIDER_ID, DECIMAL, BOOL, SETTINGS, REGION_WEIGHTS,
-        MODEL_LIST, LIMITS, FUTURE_TIME, MODELS }
+        MODEL_LIST, ORIGIN_LIST, LIMITS, FUTURE_TIME, MODELS }
 
     /**
      * A field of a request body. TEXT: {@code lo} 0 = any, 1 = not empty, 2 = not blank; {@code hi} = max length.
@@ -611,8 +611,10 @@ class HostileInputTest {
                     Field.integer("weight", 0, 1_000_000), Field.integer("rate_limit", 0, 100_000_000),
                     Field.of("region_weights", Kind.REGION_WEIGHTS, false), Field.integer("priority", 1, 10), Field.of("is_active", Kind.BOOL, false));
             case NEW_TENANT -> List.of(Field.of("id", Kind.TENANT_ID, true), Field.text("name", true, 2, 200),
-                    Field.of("allowed_models", Kind.MODEL_LIST, false), Field.of("limits", Kind.LIMITS, false));
+                    Field.of("allowed_models", Kind.MODEL_LIST, false), Field.of("cors_origins", Kind.ORIGIN_LIST, false),
+                    Field.of("limits", Kind.LIMITS, false));
             case TENANT_PATCH -> List.of(Field.text("name", false, 2, 200), Field.of("allowed_models", Kind.MODEL_LIST, false),
+                    Field.of("cors_origins", Kind.ORIGIN_LIST, false),
                     Field.of("is_active", Kind.BOOL, false), Field.of("limits", Kind.LIMITS, false));
             case NEW_KEY -> List.of(Field.text("name", true, 2, 200), Field.of("allowed_models", Kind.MODEL_LIST, false),
                     Field.of("expires_at", Kind.FUTURE_TIME, false), Field.of("limits", Kind.LIMITS, false), Field.of("signed", Kind.BOOL, false));
@@ -655,7 +657,7 @@ class HostileInputTest {
                 strings.addAll(TRAVERSAL);
                 strings.addAll(List.of("", " openai", "openai\n", "x".repeat(2100)));
                 strings.addAll(switch (f.kind()) {
-                    case KIND -> List.of("OpenAI", "bedrock", "openai|azure", "\u043e\u0440\u0435nai");
+                    case KIND -> List.of("OpenAI", "vertex", "Bedrock", "openai|azure", "\u043e\u0440\u0435nai");
                     case URL -> List.of("javascript:alert(1)", "http://user:pw@evil.test/", "gopher://127.0.0.1:6379/_FLUSHALL",
                             "http://", "ftp://a.test", "HTTP://A.TEST", "http://a.test/ x", "//evil.test", "http:// a.test");
                     case MODEL -> List.of("bad alias!", "-gpt", "gpt 4", "ｇｐｔ-４ｏ", "gpt-4\u043e", "x".repeat(201), "gpt-4\t");
@@ -714,6 +716,11 @@ class HostileInputTest {
             case MODEL_LIST -> v.addAll(List.of(q("gpt-4"), "{}", "1", "true", "[null]", arr(List.of(q("'; DROP TABLE tenants; --"))),
                     "[\"bad alias!\"]", "[[]]", "[{}]", "[\"\"]", "[\"ｇｐｔ\"]", "[\"" + "x".repeat(201) + "\"]",
                     arr(Collections.nCopies(1001, q("m")))));
+            case ORIGIN_LIST -> v.addAll(List.of(q("https://app.example"), "{}", "1", "[null]", "[1]", "[[]]", "[\"*\"]", "[\"\"]",
+                    "[\"https://app.example/\"]", "[\"https://app.example/path\"]", "[\"https://*.example\"]", "[\"HTTPS://APP.EXAMPLE\"]",
+                    "[\"ftp://app.example\"]", "[\"javascript:alert(1)\"]", "[\"null\"]", "[\"https://app.example:99999999\"]",
+                    "[\"https://user@app.example\"]", "[\"https://\u0430pp.example\"]", arr(List.of(q("'; DROP TABLE tenants; --"))),
+                    arr(Collections.nCopies(101, q("https://app.example")))));
             case LIMITS -> v.addAll(List.of("[]", q("x"), "1", "true", "{\"rpm_limit\":-1}", "{\"rpm_limit\":100000001}",
                     "{\"tpm_limit\":2000000001}", "{\"daily_token_quota\":-1}", "{\"monthly_token_quota\":9999999999999999999999}",
                     "{\"daily_cost_budget\":-0.5}", "{\"monthly_cost_budget\":1e15}", "{\"daily_cost_budget\":1e2147483648}", "{\"daily_cost_budget\":0.0000001}", "{\"unknown\":1}",
@@ -764,6 +771,7 @@ class HostileInputTest {
                     "{\"a\":\"b\",\"a\":\"c\"}"));
             case REGION_WEIGHTS -> v.addAll(List.of("{}", "{\"a\":\"5\"}", "{\"a\":1.5}", obj(map("'; DROP TABLE tenants; --", "1"))));
             case MODEL_LIST -> v.addAll(List.of("[]", "[1]", "[true]", "[\"a\",\"a\"]"));
+            case ORIGIN_LIST -> v.addAll(List.of("[]", "[\"https://a.example\",\"https://a.example\"]"));
             case LIMITS -> v.addAll(List.of("{}", "{\"rpm_limit\":\"5\"}"));
             case FUTURE_TIME -> v.addAll(List.of("32503680000", q("2999-01-01T00:00:00Z"), q(""), q("2999-01-01T00:00:00.123456789+14:00")));
             case MODELS -> v.add("[]");
@@ -846,9 +854,10 @@ class HostileInputTest {
                         "real_model_name", q("gpt-4o-mini"), "cost_multiplier", "1.5", "weight", "10", "rate_limit", "5",
                         "region_weights", "{\"eastus\":60,\"westus\":40}", "priority", "2", "is_active", "true");
                 case NEW_TENANT -> map("id", q(unique("hostile-new")), "name", q("Hostile new"), "allowed_models", "[\"nexus-a\",\"gpt-4o\"]",
-                        "limits", "{\"rpm_limit\":10,\"tpm_limit\":1000,\"daily_token_quota\":100000,\"monthly_token_quota\":1000000,"
+                        "cors_origins", "[\"https://app.example\",\"http://localhost:5173\"]", "limits", "{\"rpm_limit\":10,\"tpm_limit\":1000,\"daily_token_quota\":100000,\"monthly_token_quota\":1000000,"
                                 + "\"daily_cost_budget\":1.5,\"monthly_cost_budget\":20}");
-                case TENANT_PATCH -> map("name", q("Renamed"), "allowed_models", "[\"nexus-a\"]", "is_active", "false",
+                case TENANT_PATCH -> map("name", q("Renamed"), "allowed_models", "[\"nexus-a\"]", "cors_origins", "[\"https://app.example\"]",
+                        "is_active", "false",
                         "limits", "{\"rpm_limit\":10}");
                 case NEW_KEY -> map("name", q("ci"), "allowed_models", "[\"nexus-a\"]", "expires_at", q("2999-01-01T00:00:00Z"),
                         "limits", "{\"rpm_limit\":5}", "signed", "true");
@@ -867,13 +876,13 @@ class HostileInputTest {
         /** Sets a field that makes the body certainly invalid (by validation, after every other field was read); returns its name. */
         String poison(Shape shape, Map<String, String> body, String mutated) {
             String[][] options = switch (shape) {
-                case NEW_PROVIDER, PROVIDER_PATCH -> new String[][]{{"kind", q("bedrock")}, {"weight", "-1"}};
+                case NEW_PROVIDER, PROVIDER_PATCH -> new String[][]{{"kind", q("vertex")}, {"weight", "-1"}};
                 case NEW_ROUTE, ROUTE_PATCH -> new String[][]{{"priority", "0"}, {"weight", "-1"}};
                 case NEW_TENANT, TENANT_PATCH -> new String[][]{{"limits", "{\"rpm_limit\":-1}"}, {"name", q("")}};
                 case NEW_KEY, NEW_ADMIN_KEY -> new String[][]{{"expires_at", q("2001-01-01T00:00:00Z")}, {"name", q("")}};
                 case PRICE -> new String[][]{{"currency", q("usd")}, {"input_per_million", "-1"}};
                 case ALIAS -> new String[][]{{"max_attempts", "0"}, {"strategy", q("random")}};
-                case APPLY_PROVIDER -> new String[][]{{"weight", "-1"}, {"kind", q("bedrock")}};
+                case APPLY_PROVIDER -> new String[][]{{"weight", "-1"}, {"kind", q("vertex")}};
                 case APPLY_MODEL -> new String[][]{{"priority", "0"}, {"weight", "-1"}};
             };
             String[] p = options[0][0].equals(mutated) ? options[1] : options[0];

@@ -57,7 +57,7 @@ class FeaturesTest {
     void eachComponentGetsOnlyTheSettingsItNeeds() {
         Rendered rendered = render("default");
         Set<String> common = Set.of("QUARKUS_HTTP_PORT", "MONITORING_PORT", "JAVA_OPTS", "NEXUS_SECRET_KEY",
-                "NEXUS_SECRET_KEY_PREVIOUS", "NEXUS_REDIS_URL", "NEXUS_REDIS_NAMESPACE", "MALLOC_ARENA_MAX",
+                "NEXUS_SECRET_KEY_PREVIOUS", "NEXUS_REDIS_URL", "NEXUS_REDIS_NAMESPACE", "NEXUS_REDIS_CLIENT_TYPE", "MALLOC_ARENA_MAX",
                 "NEXUS_LOG_JSON", "NEXUS_TRACING_EXPORT", "NEXUS_TRACING_SAMPLE_RATIO", "NEXUS_OTLP_ENDPOINT");
         Set<String> database = Set.of("NEXUS_DB_HOST", "NEXUS_DB_PORT", "NEXUS_DB_NAME", "NEXUS_DB_USER", "NEXUS_DB_PASSWORD",
                 "NEXUS_DB_TIMEOUT");

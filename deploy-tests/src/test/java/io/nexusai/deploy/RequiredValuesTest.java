@@ -68,6 +68,14 @@ class RequiredValuesTest {
     }
 
     @Test
+    void aRedisClusterIsAClientTypeOfEveryService() {
+        assertThat(templateDefault(Map.of())).contains("NEXUS_REDIS_CLIENT_TYPE: \"standalone\"");
+        assertThat(templateDefault(Map.of("redis.clientType", "cluster"))).contains("NEXUS_REDIS_CLIENT_TYPE: \"cluster\"");
+        assertThatThrownBy(() -> templateDefault(Map.of("redis.clientType", "sentinel")))
+                .hasMessageContaining("redis.clientType must be standalone or cluster");
+    }
+
+    @Test
     void anExistingSecretNeedsNoSecretValues() {
         String manifest = new Helm(Chart.DIR).template().withName(Chart.RELEASE).withKubeVersion(Chart.KUBE_VERSION)
                 .set("secrets.existingSecret", "mine").set("database.host", "db").call();

@@ -34,6 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static io.restassured.RestAssured.given;
@@ -42,8 +43,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The OpenAI API through the gateway with the official openai-java SDK, for an OpenAI-compatible, an Azure, an
- * Anthropic and a Google Gemini deployment (the mock speaks each vendor's real format); responses and chunks validated against
- * the official OpenAPI schemas.
+ * Anthropic, a Google Gemini and an AWS Bedrock deployment (the mock speaks each vendor's real format, and checks Bedrock's
+ * SigV4 signatures); responses and chunks validated against the official OpenAPI schemas.
  */
 @Order(4)
 class DataPlaneIT {
@@ -66,7 +67,7 @@ class DataPlaneIT {
     }
 
     static long promptTokens(String kind, String text) throws Exception {
-        return "anthropic".equals(kind) || "gemini".equals(kind) ? TokenCounter.count(text)
+        return "anthropic".equals(kind) || "gemini".equals(kind) || "bedrock".equals(kind) ? TokenCounter.count(text)
                 : TokenCounter.countMessages(JSON.readTree("[{\"role\":\"user\",\"content\":" + JSON.writeValueAsString(text) + "}]"));
     }
 
@@ -75,7 +76,7 @@ class DataPlaneIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void chatCompletionAnswersLikeOpenAi(String kind) throws Exception {
         Fixtures.Tenant t = tenant(kind);
         String text = "Hello from " + kind + ", 你好!";
@@ -92,7 +93,7 @@ class DataPlaneIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void chatStreamReassemblesExactlyAndShowsUsageOnlyWhenAsked(String kind) throws Exception {
         Fixtures.Tenant t = tenant(kind);
         OpenAIClient client = Fixtures.openAi(t.appKey());
@@ -133,7 +134,7 @@ class DataPlaneIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void toolCallingRoundTrip(String kind) {
         Fixtures.Tenant t = tenant(kind);
         OpenAIClient client = Fixtures.openAi(t.appKey());
@@ -182,9 +183,10 @@ class DataPlaneIT {
                 .model(t.alias()).input("x").build())).isInstanceOf(BadRequestException.class);
     }
 
-    @Test
-    void geminiHasNoLegacyCompletionsNorEmbeddings() {
-        Fixtures.Tenant t = tenant("gemini");
+    @ParameterizedTest
+    @ValueSource(strings = {"gemini", "bedrock"})
+    void geminiAndBedrockHaveNoLegacyCompletionsNorEmbeddings(String kind) {
+        Fixtures.Tenant t = tenant(kind);
         assertThatThrownBy(() -> Fixtures.openAi(t.appKey()).completions().create(CompletionCreateParams.builder()
                 .model(t.alias()).prompt("Say hi").build())).isInstanceOf(BadRequestException.class);
         assertThatThrownBy(() -> Fixtures.openAi(t.appKey()).embeddings().create(EmbeddingCreateParams.builder()
@@ -224,7 +226,7 @@ class DataPlaneIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void errorStatusesSurfaceAsTheSdksTypedExceptions(String kind) {
         String model = Fixtures.uniqueModel("faulty-" + kind);
         Fixtures.Tenant t = Fixtures.tenantWithAlias(kind, model);
@@ -258,6 +260,26 @@ class DataPlaneIT {
         assertThatThrownBy(() -> client.chat().completions().create(chat(t, "x")))
                 .isInstanceOfSatisfying(InternalServerException.class, e -> assertThat(e.statusCode()).isEqualTo(503));
         assertThat(client.chat().completions().create(chat(t, "fine again")).choices()).hasSize(1);
+    }
+
+    @Test
+    void bedrockCredentialsThatAwsRefusesAreTheGatewaysFailureNotTheClients() {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String wrongSecret = "wrong-aws-secret-" + suffix;
+        int provider = Fixtures.admin().body(Fixtures.provider("bedrock-wrong-" + suffix, "bedrock", wrongSecret))
+                .post("/admin/v1/providers").then().statusCode(201).extract().path("id");
+        Fixtures.Tenant t = tenant("bedrock");
+        String alias = "bedrock-wrong-" + suffix;
+        Fixtures.admin().body(Map.of("model_alias", alias, "provider_id", provider, "real_model_name", "model-bedrock"))
+                .post("/admin/v1/routes").then().statusCode(201);
+        OpenAIClient client = Fixtures.openAi(t.appKey());
+        Fixtures.awaitRoute(() -> client.models().retrieve(alias));
+        String body = given().baseUri(E2eStack.get().url("gateway")).header("Authorization", "Bearer " + t.appKey())
+                .contentType(ContentType.JSON).body(Map.of("model", alias, "messages", List.of(Map.of("role", "user", "content", "hi"))))
+                .post("/v1/chat/completions").then().statusCode(502).extract().asString();
+        assertThat(body).contains("upstream_auth_failed", "AWS credentials", "InvalidSignatureException")
+                .doesNotContain(wrongSecret).doesNotContain(E2eStack.MOCK_API_KEY);
+        assertThat(OpenAiSchemas.validate("ErrorResponse", body)).isEmpty();
     }
 
     @Test

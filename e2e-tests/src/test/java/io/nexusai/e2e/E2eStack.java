@@ -6,6 +6,7 @@ import io.nexusai.mock.MockProviderServer;
 import io.nexusai.testsupport.DbCoordinates;
 import io.nexusai.testsupport.Ports;
 import io.nexusai.testsupport.PostgresProvider;
+import io.nexusai.testsupport.RedisCluster;
 import io.nexusai.testsupport.RedisProvider;
 import io.nexusai.testsupport.ServiceProcess;
 import io.vertx.core.Vertx;
@@ -30,6 +31,8 @@ public final class E2eStack {
     public static final String SECRET_KEY = "e2e-" + PostgresProvider.randomSuffix() + "-signing-secret-0123456789abcdef";
     public static final String DB_ENCRYPTION_KEY = "e2e-" + PostgresProvider.randomSuffix() + "-db-encryption-0123456789abcdef";
     public static final String ADMIN_KEY = ApiKeys.generate(KeyLevel.ADMIN);
+    /** The one origin a browser app may call the stack's gateways from (NpmClientsIT). */
+    public static final String CORS_ORIGIN = "https://app.example.test";
     public static final String MOCK_API_KEY = "sk-mock-" + PostgresProvider.randomSuffix() + "-provider-key";
     /** How long the gateways' circuit breakers stay open before a probe (short, so that tests can watch it). */
     public static final java.time.Duration BREAKER_DELAY = java.time.Duration.ofSeconds(5);
@@ -54,6 +57,10 @@ public final class E2eStack {
     private MockProviderServer mock;
     private int redisPort;
     private RedisProvider.Server redis;
+    /** {@code -Dnexus.e2e.redis=cluster}: the stack runs on a three-master Redis Cluster instead of one Redis. */
+    private final boolean cluster = "cluster".equals(System.getProperty("nexus.e2e.redis"));
+    private RedisCluster redisCluster;
+    private String redisNamespace;
 
     private E2eStack() {
     }
@@ -71,9 +78,14 @@ public final class E2eStack {
 
     private void start() {
         DbCoordinates db = PostgresProvider.shared().newDatabase("nexus_e2e");
-        // a Redis of the stack's own, persistent, so that a test can stop it and start it again with its data
-        redisPort = Ports.free();
-        redis = RedisProvider.startPersistent(redisPort, emptyRedisDir());
+        // a Redis of the stack's own (or a cluster of three), persistent, so that a test can stop it and start it
+        // again with its data
+        if (cluster) {
+            redisCluster = RedisCluster.start(3, emptyRedisDir());
+        } else {
+            redisPort = Ports.free();
+            redis = RedisProvider.startPersistent(redisPort, emptyRedisDir());
+        }
         vertx = Vertx.vertx();
         mock = new MockProviderServer(vertx, MOCK_API_KEY).start("127.0.0.1", 0).toCompletionStage().toCompletableFuture().join();
         for (String s : SERVICES) {
@@ -81,8 +93,12 @@ public final class E2eStack {
             managementPorts.put(s, Ports.free());
         }
         env.putAll(db.env());
-        env.put("NEXUS_REDIS_URL", redis.url());
-        env.put("NEXUS_REDIS_NAMESPACE", "e2e-" + PostgresProvider.randomSuffix());
+        redisNamespace = "e2e-" + PostgresProvider.randomSuffix();
+        env.put("NEXUS_REDIS_URL", cluster ? redisCluster.url() : redis.url());
+        env.put("NEXUS_REDIS_NAMESPACE", redisNamespace);
+        if (cluster) {
+            env.put("NEXUS_REDIS_CLIENT_TYPE", "cluster");
+        }
         env.put("NEXUS_SECRET_KEY", SECRET_KEY);
         env.put("DB_ENCRYPTION_KEY", DB_ENCRYPTION_KEY);
         env.put("NEXUS_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
@@ -99,6 +115,7 @@ public final class E2eStack {
         env.putAll(RATE_SPIKE);
         // a log line per request in every service (the gateway's is off by default): TracingIT finds trace ids in them
         env.put("NEXUS_LOG_REQUESTS", "true");
+        env.put("NEXUS_GATEWAY_CORS_ORIGINS", CORS_ORIGIN);
         // one usage journal directory for the gateways of this stack (never another stack's: a journal is shipped to
         // the Redis of whoever takes it over), shared as replicas may share one; a restarted gateway finds it again
         env.put("NEXUS_GATEWAY_USAGE_SPOOL_DIR", emptyDir(logs.resolveSibling("e2e-usage-journal")).toString());
@@ -117,6 +134,11 @@ public final class E2eStack {
         List.of("auth", "routing", "metering").forEach(this::launch);
         List.of("auth", "routing", "metering").forEach(this::awaitReady);
         startService("gateway");
+    }
+
+    /** The cluster node that holds the usage stream. */
+    private int usageStreamNode() {
+        return redisCluster.nodeOf(new io.nexusai.api.events.RedisNames(redisNamespace).usageStream());
     }
 
     private Path redisDir() {
@@ -142,8 +164,20 @@ public final class E2eStack {
         return dir;
     }
 
-    /** Stops the stack's Redis (SIGTERM; its data is on disk). */
+    /** Whether the stack runs on a Redis Cluster ({@code -Dnexus.e2e.redis=cluster}). */
+    public boolean onRedisCluster() {
+        return cluster;
+    }
+
+    /**
+     * Stops the stack's Redis (SIGTERM; its data is on disk). On a cluster: the master of the usage stream's slot
+     * (the other masters keep serving their slots).
+     */
     public synchronized void stopRedis() {
+        if (redisCluster != null) {
+            redisCluster.stopNode(usageStreamNode());
+            return;
+        }
         if (redis != null) {
             redis.close();
             redis = null;
@@ -152,6 +186,10 @@ public final class E2eStack {
 
     /** Starts the stack's Redis again on the same port, with the data it had. */
     public synchronized void startRedis() {
+        if (redisCluster != null) {
+            redisCluster.startNode(usageStreamNode());
+            return;
+        }
         if (redis == null) {
             redis = RedisProvider.startPersistent(redisPort, redisDir());
         }
@@ -302,6 +340,10 @@ public final class E2eStack {
         if (vertx != null) {
             vertx.close();
         }
-        stopRedis();
+        if (redisCluster != null) {
+            redisCluster.close();
+        } else {
+            stopRedis();
+        }
     }
 }

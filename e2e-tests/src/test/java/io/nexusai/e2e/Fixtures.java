@@ -2,6 +2,7 @@ package io.nexusai.e2e;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import io.nexusai.mock.MockProviderServer;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 
@@ -31,20 +32,39 @@ final class Fixtures {
 
     /** A tenant, an app key, and an alias served by the mock speaking the given provider kind's format. */
     static Tenant tenantWithAlias(String kind, String realModel) {
-        E2eStack stack = E2eStack.get();
+        return tenantWithAlias(kind, realModel, Map.of());
+    }
+
+    /** The same with provider settings (e.g. Azure's {@code api_version}, Bedrock's {@code prompt_cache}). */
+    static Tenant tenantWithAlias(String kind, String realModel, Map<String, String> settings) {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String tenant = "t-" + suffix;
         String alias = "nexus-" + suffix;
         admin().body(Map.of("id", tenant, "name", "Tenant " + suffix)).post("/admin/v1/tenants").then().statusCode(201);
-        String endpoint = "openai".equals(kind) ? stack.mockEndpoint() : stack.mockBase();
-        int provider = admin().body(Map.of("name", "mock-" + suffix, "kind", kind, "endpoint", endpoint, "api_key", E2eStack.MOCK_API_KEY,
-                        "rate_limit", 0))
+        Map<String, Object> body = new java.util.HashMap<>(provider("mock-" + suffix, kind, E2eStack.MOCK_API_KEY));
+        if (!settings.isEmpty()) {
+            body.put("settings", settings);
+        }
+        int provider = admin().body(body)
                 .post("/admin/v1/providers").then().statusCode(201).extract().path("id");
         admin().body(Map.of("model_alias", alias, "provider_id", provider, "real_model_name", realModel))
                 .post("/admin/v1/routes").then().statusCode(201);
         String key = admin().body(Map.of("name", "e2e")).post("/admin/v1/tenants/" + tenant + "/keys").then().statusCode(201)
                 .extract().path("key");
         return new Tenant(tenant, alias, key, realModel);
+    }
+
+    /**
+     * The admin body of a provider of this kind served by the mock: an API key, or for Bedrock the mock's AWS access
+     * key id with {@code secret} as the secret access key, and a region.
+     */
+    static Map<String, Object> provider(String name, String kind, String secret) {
+        E2eStack stack = E2eStack.get();
+        String endpoint = "openai".equals(kind) ? stack.mockEndpoint() : stack.mockBase();
+        return "bedrock".equals(kind)
+                ? Map.of("name", name, "kind", kind, "endpoint", endpoint, "region", "us-east-1", "rate_limit", 0,
+                "aws_access_key_id", MockProviderServer.BEDROCK_ACCESS_KEY_ID, "aws_secret_access_key", secret)
+                : Map.of("name", name, "kind", kind, "endpoint", endpoint, "api_key", secret, "rate_limit", 0);
     }
 
     /** Sets a fault rule on the mock for requests to one (real) model. */

@@ -93,7 +93,7 @@ class StreamingIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "anthropic", "gemini", "bedrock"})
     void streamUsageIsExactWhetherOrNotTheClientAskedForIt(String kind) throws Exception {
         Fixtures.Tenant t = Fixtures.tenantWithAlias(kind, Fixtures.uniqueModel("usage"));
         Fixtures.awaitRoute(() -> Fixtures.openAi(t.appKey()).models().retrieve(t.alias()));
@@ -140,7 +140,7 @@ class StreamingIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void aProviderFailingMidStreamEndsTheStreamWithAnErrorEvent(String kind) throws Exception {
         String model = Fixtures.uniqueModel("drop");
         Fixtures.Tenant t = Fixtures.tenantWithAlias(kind, model);

@@ -52,6 +52,11 @@ class TrafficControlIT {
     }
 
     static Setup setup(Map<String, Object> tenantLimits, BigDecimal pricePerMillion) {
+        return setup(tenantLimits, pricePerMillion, 0);
+    }
+
+    /** A tenant, and an alias on a provider (deployment) with the given requests per minute (0 = none). */
+    static Setup setup(Map<String, Object> tenantLimits, BigDecimal pricePerMillion, int providerRateLimit) {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String model = Fixtures.uniqueModel("tc");
         if (pricePerMillion != null) {
@@ -66,7 +71,7 @@ class TrafficControlIT {
         }
         Fixtures.admin().body(body).post("/admin/v1/tenants").then().statusCode(201);
         int provider = Fixtures.admin().body(Map.of("name", "tc-" + suffix, "kind", "openai", "endpoint", E2eStack.get().mockEndpoint(),
-                "api_key", E2eStack.MOCK_API_KEY, "rate_limit", 0)).post("/admin/v1/providers").then().statusCode(201).extract().path("id");
+                "api_key", E2eStack.MOCK_API_KEY, "rate_limit", providerRateLimit)).post("/admin/v1/providers").then().statusCode(201).extract().path("id");
         String alias = "tc-" + suffix;
         Fixtures.admin().body(Map.of("model_alias", alias, "provider_id", provider, "real_model_name", model))
                 .post("/admin/v1/routes").then().statusCode(201);
@@ -97,12 +102,19 @@ class TrafficControlIT {
 
     /** Sends {@code n} requests at once (released together), alternating between the gateways. */
     static List<HttpResponse<String>> burst(List<String> gateways, String key, String alias, int maxTokens, int n) throws Exception {
+        return burst(gateways, List.of(key), alias, maxTokens, n);
+    }
+
+    /** Sends {@code n} requests at once (released together), alternating between the gateways and between the keys. */
+    static List<HttpResponse<String>> burst(List<String> gateways, List<String> keys, String alias, int maxTokens, int n)
+            throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(n, 32));
         CountDownLatch go = new CountDownLatch(1);
         try {
             List<Future<HttpResponse<String>>> futures = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 String gateway = gateways.get(i % gateways.size());
+                String key = keys.get((i / gateways.size()) % keys.size());
                 futures.add(pool.submit(() -> {
                     go.await();
                     return chat(gateway, key, alias, maxTokens, null);
@@ -152,6 +164,45 @@ class TrafficControlIT {
         // the remaining counts handed out are all different: one shared window, not one per gateway
         assertThat(ok.stream().map(r -> r.headers().firstValue("x-ratelimit-remaining-requests").orElseThrow()).distinct().count())
                 .isEqualTo(limit);
+    }
+
+    @Test
+    void aDeploymentRateLimitSharedByTwoTenantsAdmitsExactlyTheLimitAcrossTwoGateways() throws Exception {
+        E2eStack.get().ensureSecondGateway();
+        List<String> gateways = List.of("gateway", "gateway2");
+        int limit = 20;
+        Setup s = setup(Map.of(), null, limit);
+        awaitOnAllGateways(s, gateways);
+        // one tenant's key has a limit of its own (on a cluster: its tenant's shard and the deployments' shard, two
+        // scripts at once), the other's has none (the deployments' shard only)
+        String limitedKey = s.key(Map.of("rpm_limit", 1_000));
+        String other = "t-tc-other-" + UUID.randomUUID().toString().substring(0, 8);
+        Fixtures.admin().body(Map.of("id", other, "name", "Other tenant")).post("/admin/v1/tenants").then().statusCode(201);
+        String otherKey = Fixtures.admin().body(Map.of("name", "unlimited")).post("/admin/v1/tenants/" + other + "/keys").then()
+                .statusCode(201).extract().path("key");
+
+        List<HttpResponse<String>> responses = burst(gateways, List.of(limitedKey, otherKey), s.alias(), 5, 3 * limit);
+        assertThat(responses.stream().filter(r -> r.statusCode() == 200).count()).isEqualTo(limit);
+        for (HttpResponse<String> r : responses) {
+            if (r.statusCode() != 200) {
+                assertThat(r.statusCode()).isEqualTo(429);
+                assertThat(code(r)).isEqualTo("deployment_rate_limited");
+                assertThat(Integer.parseInt(r.headers().firstValue("Retry-After").orElseThrow())).isBetween(1, 60);
+            }
+        }
+        // the key's own window counted only the requests that went: its 1,000 less exactly those admitted for it
+        long admittedForKey = 0;
+        for (int i = 0; i < responses.size(); i++) {
+            if (responses.get(i).statusCode() == 200 && (i / gateways.size()) % 2 == 0) {
+                admittedForKey++;
+            }
+        }
+        // (asked through an alias on a deployment without a limit: the key's window is the key's, whatever the alias)
+        Setup free = setup(Map.of(), null, 0);
+        awaitOnAllGateways(free, List.of("gateway"));
+        HttpResponse<String> next = chat("gateway", limitedKey, free.alias(), 5, null);
+        assertThat(next.statusCode()).isEqualTo(200);
+        assertThat(next.headers().firstValue("x-ratelimit-remaining-requests")).contains(Long.toString(1_000 - admittedForKey - 1));
     }
 
     @Test

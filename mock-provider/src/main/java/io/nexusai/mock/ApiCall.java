@@ -53,6 +53,7 @@ final class ApiCall {
         String model = pathModel != null ? pathModel : body == null ? null : body.path("model").textValue();
         mock.stats().request(model);
         if (body == null || !body.isObject()) {
+            errors.headers(400, ctx.response());
             Json.send(ctx.response(), 400, errors.invalidRequest(body == null
                     ? "We could not parse the JSON body of your request." : "The request body must be a JSON object.", null));
             return null;
@@ -115,8 +116,9 @@ final class ApiCall {
         }
     }
 
-    /** Sends an error answer. */
+    /** Sends an error answer, with the headers the API adds to its errors. */
     void error(int status, JsonNode body) {
+        errors.headers(status, ctx.response());
         Json.send(ctx.response(), status, body);
     }
 
@@ -136,7 +138,12 @@ final class ApiCall {
 
     /** Streams {@code events} as Server-Sent Events, paced and cut as the fault says. */
     void stream(List<SseStream.Event> events) {
+        stream(events, "text/event-stream");
+    }
+
+    /** Streams {@code events} in another framing ({@code contentType}), paced and cut as the fault says. */
+    void stream(List<SseStream.Event> events, String contentType) {
         new SseStream(mock.vertx(), ctx.response(), ctx.request().connection(), mock.stats(),
-                fault.tokenDelay(), fault.dropAfterChunks()).send(events);
+                fault.tokenDelay(), fault.dropAfterChunks()).send(events, contentType);
     }
 }

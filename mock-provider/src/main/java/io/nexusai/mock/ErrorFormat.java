@@ -1,6 +1,7 @@
 package io.nexusai.mock;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.http.HttpServerResponse;
 
 /**
  * How each vendor API shapes its error answers.
@@ -10,7 +11,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *     {@code {"error":{"code":"<status>","message"}}}, while request validation and server errors come from the
  *     model service in OpenAI's envelope;</li>
  *     <li>Anthropic: {@code {"type":"error","error":{"type","message"}}};</li>
- *     <li>Google Gemini: {@code {"error":{"code":<status>,"message","status":"<canonical code>"}}}.</li>
+ *     <li>Google Gemini: {@code {"error":{"code":<status>,"message","status":"<canonical code>"}}};</li>
+ *     <li>AWS Bedrock: {@code {"message"}} with the exception's name in the {@code x-amzn-ErrorType} header.</li>
  * </ul>
  */
 enum ErrorFormat {
@@ -113,7 +115,40 @@ enum ErrorFormat {
         ObjectNode invalidRequest(String message, String param) {
             return gemini(400, message);
         }
+    },
+
+    BEDROCK {
+        @Override
+        ObjectNode fault(int status, Integer retryAfter) {
+            return bedrock(switch (status) {
+                case 400 -> "Malformed input request, please reformat your input and try again.";
+                case 403 -> "You don't have access to the model with the specified model ID.";
+                case 404 -> "Could not resolve the foundation model from the provided model identifier.";
+                case 408 -> "Model has timed out in processing the request. Try your request again.";
+                case 424 -> "Received 500 from the model. Try your request again.";
+                case 429 -> "Too many requests, please wait before trying again.";
+                case 500 -> "The system encountered an unexpected error during processing. Try your request again.";
+                case 503 -> "Bedrock is unable to process your request.";
+                default -> "Mock fault: HTTP " + status;
+            });
+        }
+
+        @Override
+        ObjectNode invalidRequest(String message, String param) {
+            return bedrock(message);
+        }
+
+        @Override
+        void headers(int status, HttpServerResponse response) {
+            if (response.headers().get(BedrockApi.ERROR_TYPE) == null) {
+                response.putHeader(BedrockApi.ERROR_TYPE, BedrockApi.errorType(status));
+            }
+        }
     };
+
+    /** Headers this vendor puts on an error answer (Bedrock: {@code x-amzn-ErrorType}). */
+    void headers(int status, HttpServerResponse response) {
+    }
 
     /** The body of an injected error answer with HTTP {@code status}, as this vendor words it. */
     abstract ObjectNode fault(int status, Integer retryAfter);
@@ -145,6 +180,13 @@ enum ErrorFormat {
         ObjectNode error = envelope.putObject("error");
         error.put("type", type);
         error.put("message", message);
+        return envelope;
+    }
+
+    /** AWS's error body: {@code {"message"}}, the type being in {@code x-amzn-ErrorType}. */
+    static ObjectNode bedrock(String message) {
+        ObjectNode envelope = Json.object();
+        envelope.put("message", message);
         return envelope;
     }
 

@@ -11,8 +11,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 /**
  * A fake LLM vendor speaking the real wire formats of OpenAI ({@code /v1/chat/completions}, {@code /v1/completions},
  * {@code /v1/embeddings}), Azure OpenAI ({@code /openai/deployments/{deployment}/…?api-version=…}), Anthropic
- * ({@code /v1/messages}) and Google Gemini ({@code /v1beta/models/{model}:generateContent} and
- * {@code :streamGenerateContent}), streamed or not, with real o200k_base token counts, plus fault injection and a small test
+ * ({@code /v1/messages}), Google Gemini ({@code /v1beta/models/{model}:generateContent} and
+ * {@code :streamGenerateContent}) and AWS Bedrock ({@code /model/{modelId}/converse} and {@code /converse-stream},
+ * SigV4-signed with {@link #BEDROCK_ACCESS_KEY_ID}), streamed or not, with real o200k_base token counts, plus fault injection and a small test
  * API under {@code /_mock}.
  *
  * <p>The reply to a chat is {@code "Mock reply from <model>: <last user text>"} ({@link #replyFor}), cut to the
@@ -25,7 +26,7 @@ import io.vertx.ext.web.handler.BodyHandler;
  * connections, inter-token delays — are asked for per request with the {@code x-mock-fault} and
  * {@code x-mock-token-delay-ms} headers, or per model with {@code POST /_mock/faults}. When an API key is
  * configured, each API demands it the way its vendor does ({@code Authorization: Bearer}, {@code api-key},
- * {@code x-api-key}, {@code x-goog-api-key}).
+ * {@code x-api-key}, {@code x-goog-api-key}, an AWS SigV4 signature with the key as secret access key).
  *
  * <p>Use it in-process ({@code new MockProviderServer(vertx, key).start(host, 0)}) or as a process
  * ({@link MockProviderMain}).
@@ -37,6 +38,11 @@ public final class MockProviderServer {
     public static final String COMPLETION_PREFIX = Replies.COMPLETION_PREFIX;
     /** Prefix of the reply to a tool result: {@code "Tool result: <content>"}. */
     public static final String TOOL_RESULT_PREFIX = Replies.TOOL_RESULT_PREFIX;
+
+    /**
+     * The AWS access key id Bedrock requests must be signed with; the secret access key is the server's API key.
+     */
+    public static final String BEDROCK_ACCESS_KEY_ID = "AKIAMOCKBEDROCK00001";
 
     private static final int BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -75,9 +81,11 @@ public final class MockProviderServer {
         router.route("/v1/*").handler(bodies);
         router.route("/openai/*").handler(bodies);
         router.route("/v1beta/*").handler(bodies);
+        router.route("/model/*").handler(bodies);
         router.route("/_mock/*").handler(bodies);
         new AdminApi(state).register(router);
         new GeminiApi(state).register(router);
+        new BedrockApi(state).register(router);
         OpenAiApi openAi = new OpenAiApi(state);
         openAi.register(router);
         new AzureApi(state, openAi).register(router);

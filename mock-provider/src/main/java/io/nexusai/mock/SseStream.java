@@ -3,6 +3,7 @@ package io.nexusai.mock;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -25,11 +26,15 @@ final class SseStream {
     /**
      * One event on the wire.
      *
-     * @param frame   the exact text written, terminated by the blank line
+     * @param frame   the exact bytes written: text terminated by the blank line, or one binary event-stream message
      * @param content whether it carries generated content (a token piece); only those are paced and counted
      *                for {@code drop-after}
      */
-    record Event(String frame, boolean content) {
+    record Event(Buffer frame, boolean content) {
+        Event(String frame, boolean content) {
+            this(Buffer.buffer(frame), content);
+        }
+
         /** The stream terminator of OpenAI's format. */
         static final Event DONE = new Event("data: [DONE]\n\n", false);
 
@@ -74,6 +79,11 @@ final class SseStream {
 
     /** Sends {@code events} with status 200 and {@code Content-Type: text/event-stream}; must run on the event loop. */
     void send(List<Event> events) {
+        send(events, "text/event-stream");
+    }
+
+    /** Sends {@code events} with status 200 and this content type; must run on the event loop. */
+    void send(List<Event> events, String contentType) {
         if (response.closed() || response.ended()) {
             return;
         }
@@ -83,7 +93,7 @@ final class SseStream {
         response.exceptionHandler(e -> finish(true));
         response.setStatusCode(200)
                 .setChunked(true)
-                .putHeader("Content-Type", "text/event-stream")
+                .putHeader("Content-Type", contentType)
                 .putHeader("Cache-Control", "no-cache");
         pump();
     }

@@ -25,6 +25,11 @@ public class Tenant extends Timestamped {
     @Column(name = "allowed_models", nullable = false)
     public List<String> allowedModels = new ArrayList<>();
 
+    /** Browser origins (scheme://host[:port]) whose pages may call the model APIs with this tenant's keys. */
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    @Column(name = "cors_origins", nullable = false)
+    public List<String> corsOrigins = new ArrayList<>();
+
     @Column(name = "is_active", nullable = false)
     public boolean active = true;
 

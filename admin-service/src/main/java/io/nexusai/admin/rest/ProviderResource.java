@@ -19,7 +19,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 
 import java.util.List;
 
-/** {@code /admin/v1/providers}: vendor endpoints and their (write-only) API keys. */
+/** {@code /admin/v1/providers}: vendor endpoints and their (write-only) API keys or AWS credentials. */
 @Path("/admin/v1/providers")
 @Produces(MediaType.APPLICATION_JSON)
 public class ProviderResource {
@@ -35,6 +35,7 @@ public class ProviderResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<RestResponse<ProviderView>> create(@Valid @NotNull Requests.NewProvider body) {
         return providers.create(identity.actor(), new ProviderService.Fields(body.name(), body.kind(), body.endpoint(), body.apiKey(),
+                        ProviderService.awsKeys("", body.awsAccessKeyId(), body.awsSecretAccessKey(), body.awsSessionToken()),
                         body.weight(), body.rateLimit(), body.region(), body.isActive(), body.settings()))
                 .map(p -> RestResponse.status(RestResponse.Status.CREATED, ProviderView.of(p)));
     }
@@ -55,6 +56,7 @@ public class ProviderResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<ProviderView> update(@PathParam("id") long id, @Valid @NotNull Requests.ProviderPatch body) {
         return providers.update(identity.actor(), id, new ProviderService.Fields(body.name(), body.kind(), body.endpoint(), body.apiKey(),
+                ProviderService.awsKeys("", body.awsAccessKeyId(), body.awsSecretAccessKey(), body.awsSessionToken()),
                 body.weight(), body.rateLimit(), body.region(), body.isActive(), body.settings())).map(ProviderView::of);
     }
 

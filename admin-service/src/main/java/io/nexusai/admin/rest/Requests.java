@@ -24,6 +24,8 @@ import java.util.Map;
 
 import static io.nexusai.admin.validation.Rules.HTTP_URL;
 import static io.nexusai.admin.validation.Rules.MODEL_NAME;
+import static io.nexusai.admin.validation.Rules.ORIGIN;
+import static io.nexusai.admin.validation.Rules.ORIGIN_MESSAGE;
 import static io.nexusai.admin.validation.Rules.MODEL_NAME_MESSAGE;
 import static io.nexusai.admin.validation.Rules.TENANT_ID;
 
@@ -38,12 +40,18 @@ public final class Requests {
     private Requests() {
     }
 
-    /** {@code POST /admin/v1/providers}. {@code api_key} is write-only. */
+    /**
+     * {@code POST /admin/v1/providers}. The secrets are write-only: {@code api_key}, or for kind {@code bedrock}
+     * {@code aws_access_key_id} + {@code aws_secret_access_key} (+ {@code aws_session_token}), and a {@code region}.
+     */
     public record NewProvider(
             @NotNull @Name @Size(max = 100) String name,
-            @Pattern(regexp = "openai|azure|anthropic|gemini", message = "must be one of openai, azure, anthropic, gemini") String kind,
+            @Pattern(regexp = Rules.KIND, message = Rules.KIND_MESSAGE) String kind,
             @NotBlank @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = Rules.HTTP_URL_MESSAGE) String endpoint,
-            @NotBlank @Size(max = 4096) String apiKey,
+            @Size(max = 4096) String apiKey,
+            @Size(max = 128) String awsAccessKeyId,
+            @Size(max = 4096) String awsSecretAccessKey,
+            @Size(max = 8192) String awsSessionToken,
             @PositiveOrZero @Max(1_000_000) Integer weight,
             @PositiveOrZero @Max(100_000_000) Integer rateLimit,
             @Size(max = 64) String region,
@@ -51,12 +59,18 @@ public final class Requests {
             @Size(max = 50) Map<@Size(max = 64) String, @NotNull @Size(max = 512) String> settings) {
     }
 
-    /** {@code PATCH /admin/v1/providers/{id}}. A new {@code api_key} replaces the stored one. */
+    /**
+     * {@code PATCH /admin/v1/providers/{id}}. A new {@code api_key} replaces the stored one; new AWS credentials
+     * replace the stored ones as a whole (key id and secret together, the session token cleared unless given).
+     */
     public record ProviderPatch(
             @Name @Size(max = 100) String name,
-            @Pattern(regexp = "openai|azure|anthropic|gemini", message = "must be one of openai, azure, anthropic, gemini") String kind,
+            @Pattern(regexp = Rules.KIND, message = Rules.KIND_MESSAGE) String kind,
             @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = Rules.HTTP_URL_MESSAGE) String endpoint,
             @Size(min = 1, max = 4096) String apiKey,
+            @Size(max = 128) String awsAccessKeyId,
+            @Size(max = 4096) String awsSecretAccessKey,
+            @Size(max = 8192) String awsSessionToken,
             @PositiveOrZero @Max(1_000_000) Integer weight,
             @PositiveOrZero @Max(100_000_000) Integer rateLimit,
             @Size(max = 64) String region,
@@ -115,6 +129,7 @@ public final class Requests {
             @NotBlank @Pattern(regexp = TENANT_ID, message = "must be a lower-case slug of letters, digits and -, at most 63 characters") String id,
             @NotNull @Name @Size(max = 200) String name,
             @Size(max = 1000) List<@NotNull @Pattern(regexp = MODEL_NAME, message = "must be a model alias") String> allowedModels,
+            @Size(max = 100) List<@NotNull @Pattern(regexp = ORIGIN, message = ORIGIN_MESSAGE) String> corsOrigins,
             @Valid Limits limits) {
     }
 
@@ -122,6 +137,7 @@ public final class Requests {
     public record TenantPatch(
             @Name @Size(max = 200) String name,
             @Size(max = 1000) List<@NotNull @Pattern(regexp = MODEL_NAME, message = "must be a model alias") String> allowedModels,
+            @Size(max = 100) List<@NotNull @Pattern(regexp = ORIGIN, message = ORIGIN_MESSAGE) String> corsOrigins,
             Boolean isActive,
             @Valid Limits limits) {
     }

@@ -37,7 +37,7 @@ public class TenantResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<RestResponse<TenantView>> create(@Valid @NotNull Requests.NewTenant body) {
-        return tenants.create(identity.actor(), body.id(), new TenantService.Fields(body.name(), body.allowedModels(), true,
+        return tenants.create(identity.actor(), body.id(), new TenantService.Fields(body.name(), body.allowedModels(), body.corsOrigins(), true,
                         Requests.Limits.viewOf(body.limits())))
                 .map(t -> RestResponse.status(RestResponse.Status.CREATED, TenantView.of(t)));
     }
@@ -57,7 +57,7 @@ public class TenantResource {
     @Path("/{tenant}")
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<TenantView> update(@PathParam("tenant") String tenant, @Valid @NotNull Requests.TenantPatch body) {
-        return tenants.update(identity.actor(), tenant, new TenantService.Fields(body.name(), body.allowedModels(), body.isActive(),
+        return tenants.update(identity.actor(), tenant, new TenantService.Fields(body.name(), body.allowedModels(), body.corsOrigins(), body.isActive(),
                 Requests.Limits.viewOf(body.limits()))).map(TenantView::of);
     }
 

@@ -116,7 +116,7 @@ public class ApplyService {
                 if (current == null) {
                     planNewProvider(steps, ps, i);
                 } else {
-                    planProviderUpdate(steps, ps, current, routesByProvider.getOrDefault(current.id, List.of()), prune);
+                    planProviderUpdate(steps, ps, i, current, routesByProvider.getOrDefault(current.id, List.of()), prune);
                 }
             }
             for (Provider p : existingProviders) {
@@ -129,11 +129,13 @@ public class ApplyService {
     }
 
     private void planNewProvider(List<Step> steps, ApplySpec.ProviderSpec ps, int index) {
-        if (ApplySpec.isPlaceholder(ps.apiKey())) {
-            throw ApiException.invalid(List.of(new ErrorEnvelope.FieldProblem("providers[" + index + "].api_key",
-                    "is required for a new provider (a masked value such as ****** only keeps an existing key)")));
+        boolean bedrock = "bedrock".equals(kind(ps));
+        if (bedrock ? ApplySpec.isPlaceholder(ps.awsAccessKeyId()) : ApplySpec.isPlaceholder(ps.apiKey())) {
+            throw ApiException.invalid(List.of(new ErrorEnvelope.FieldProblem("providers[" + index + "]."
+                    + (bedrock ? "aws_access_key_id" : "api_key"), "is required for a new provider (a masked value such as ****** "
+                    + "only keeps an existing " + (bedrock ? "one" : "key") + ")")));
         }
-        ProviderService.Fields fields = providerFields(ps, true);
+        ProviderService.Fields fields = providerFields(ps, index, true);
         // the provider's routes are created by the same step, once the provider has its id
         steps.add(new Step(new Change("create", "provider", ps.name(), List.of()), () -> providerService.createInTx(fields)
                 .flatMap(created -> {
@@ -148,22 +150,25 @@ public class ApplyService {
         }
     }
 
-    private void planProviderUpdate(List<Step> steps, ApplySpec.ProviderSpec ps, Provider current, List<ModelRoute> currentRoutes,
+    private void planProviderUpdate(List<Step> steps, ApplySpec.ProviderSpec ps, int index, Provider current, List<ModelRoute> currentRoutes,
                                     boolean prune) {
         List<String> changed = new ArrayList<>();
-        String kind = ps.kind() != null ? ps.kind() : inferKind(ps.endpoint());
-        diff(changed, "kind", current.kind, kind);
+        diff(changed, "kind", current.kind, kind(ps));
         diff(changed, "endpoint", current.endpoint, ProviderService.stripTrailingSlash(ps.endpoint()));
         diff(changed, "weight", current.weight, ps.weight() == null ? 100 : ps.weight());
         diff(changed, "rate_limit", current.rateLimit, ps.rateLimit() == null ? 60 : ps.rateLimit());
-        diff(changed, "region", current.region, ps.region());
+        diff(changed, "region", current.region, ps.region() == null && "bedrock".equals(kind(ps))
+                ? ProviderService.regionOf(ps.endpoint()) : ps.region());
         diff(changed, "is_active", current.active, ps.isActive() == null || ps.isActive());
         diff(changed, "settings", current.settings, ps.settings() == null ? Map.of() : ps.settings());
         if (!ApplySpec.isPlaceholder(ps.apiKey()) && !providerService.hasKey(current, ps.apiKey())) {
             changed.add("api_key");
         }
+        ProviderService.Fields fields = providerFields(ps, index, false);
+        if (fields.aws() != null && !providerService.hasKeys(current, fields.aws())) {
+            changed.add("aws_credentials");
+        }
         if (!changed.isEmpty()) {
-            ProviderService.Fields fields = providerFields(ps, false);
             steps.add(new Step(new Change("update", "provider", ps.name(), List.copyOf(changed)),
                     () -> providerService.updateInTx(current, fields)));
         }
@@ -205,9 +210,10 @@ public class ApplyService {
         return new Step(change, change.applied() ? run : null);
     }
 
-    private static ProviderService.Fields providerFields(ApplySpec.ProviderSpec ps, boolean create) {
-        return new ProviderService.Fields(ps.name(), ps.kind() != null ? ps.kind() : inferKind(ps.endpoint()), ps.endpoint(),
+    private static ProviderService.Fields providerFields(ApplySpec.ProviderSpec ps, int index, boolean create) {
+        return new ProviderService.Fields(ps.name(), kind(ps), ps.endpoint(),
                 ApplySpec.isPlaceholder(ps.apiKey()) ? null : ps.apiKey(),
+                ProviderService.awsKeys("providers[" + index + "].", ps.awsAccessKeyId(), ps.awsSecretAccessKey(), ps.awsSessionToken()),
                 ps.weight() == null ? 100 : ps.weight(), ps.rateLimit() == null ? 60 : ps.rateLimit(),
                 ps.region() == null ? (create ? null : "") : ps.region(), ps.isActive() == null || ps.isActive(),
                 ps.settings() == null ? Map.of() : ps.settings());
@@ -221,9 +227,14 @@ public class ApplyService {
                 m.isActive() == null || m.isActive());
     }
 
+    private static String kind(ApplySpec.ProviderSpec ps) {
+        return ps.kind() != null ? ps.kind() : inferKind(ps.endpoint());
+    }
+
     /**
-     * Azure, Anthropic and Gemini endpoints are recognised by host; anything else is OpenAI-compatible. Gemini's
-     * OpenAI-compatible path ({@code .../v1beta/openai}) stays {@code openai}: it speaks OpenAI's format.
+     * Azure, Anthropic, Gemini and Bedrock endpoints are recognised by host; anything else is OpenAI-compatible.
+     * Gemini's OpenAI-compatible path ({@code .../v1beta/openai}) stays {@code openai}: it speaks OpenAI's format.
+     * Bedrock Runtime hosts are {@code bedrock-runtime[-fips].<region>.amazonaws.com}.
      */
     static String inferKind(String endpoint) {
         String e = endpoint.toLowerCase();
@@ -235,6 +246,9 @@ public class ApplyService {
         }
         if (e.contains("generativelanguage.googleapis.com") && !e.contains("/openai")) {
             return "gemini";
+        }
+        if (e.matches("https?://bedrock-runtime(-fips)?\\.[^/]+\\.amazonaws\\.com(/.*)?")) {
+            return "bedrock";
         }
         return "openai";
     }

@@ -30,7 +30,10 @@ public class TenantService {
     }
 
     /** Fields of a tenant; on update, {@code null} means unchanged. */
-    public record Fields(String name, List<String> allowedModels, Boolean active, LimitsView limits) {
+    public record Fields(String name, List<String> allowedModels, List<String> corsOrigins, Boolean active, LimitsView limits) {
+        public Fields(String name, List<String> allowedModels, Boolean active, LimitsView limits) {
+            this(name, allowedModels, null, active, limits);
+        }
     }
 
     public Uni<Tenant> create(Actor actor, String id, Fields in) {
@@ -92,6 +95,9 @@ public class TenantService {
         }
         if (in.allowedModels() != null) {
             t.allowedModels = new ArrayList<>(in.allowedModels());
+        }
+        if (in.corsOrigins() != null) {
+            t.corsOrigins = in.corsOrigins().stream().distinct().collect(java.util.stream.Collectors.toCollection(ArrayList::new));
         }
         if (in.active() != null) {
             t.active = in.active();

@@ -20,7 +20,7 @@ public class KeyRepository {
     private static final String SELECT = """
             SELECT k.id, k.level, k.tenant_id, k.key_hash, k.allowed_models, k.signing_secret,
                    k.rpm_limit, k.tpm_limit, k.daily_token_quota, k.monthly_token_quota, k.daily_cost_budget, k.monthly_cost_budget,
-                   t.allowed_models AS tenant_models,
+                   t.allowed_models AS tenant_models, t.cors_origins AS tenant_origins,
                    t.rpm_limit AS t_rpm_limit, t.tpm_limit AS t_tpm_limit, t.daily_token_quota AS t_daily_token_quota,
                    t.monthly_token_quota AS t_monthly_token_quota, t.daily_cost_budget AS t_daily_cost_budget,
                    t.monthly_cost_budget AS t_monthly_cost_budget
@@ -77,10 +77,12 @@ public class KeyRepository {
     private static Principal toPrincipal(Row row) {
         String[] keyModels = row.getArrayOfStrings("allowed_models");
         String[] tenantModels = row.getArrayOfStrings("tenant_models");
+        String[] origins = row.getArrayOfStrings("tenant_origins");
         return new Principal(row.getString("id"), KeyLevel.fromWire(row.getString("level")), row.getString("tenant_id"),
                 Principal.effectiveModels(keyModels == null ? null : Arrays.asList(keyModels),
                         tenantModels == null ? null : Arrays.asList(tenantModels)),
-                limits(row, ""), limits(row, "t_"), row.getString("signing_secret"), null);
+                limits(row, ""), limits(row, "t_"), row.getString("signing_secret"), null,
+                origins == null ? null : Arrays.asList(origins));
     }
 
     private static Limits limits(Row row, String prefix) {

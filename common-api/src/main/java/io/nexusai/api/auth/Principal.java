@@ -17,11 +17,12 @@ import java.util.List;
  * @param tenantLimits          the tenant's limits
  * @param signingSecretEnvelope the encrypted HMAC secret when the key must sign its requests, else {@code null}
  * @param session               for session keys: the session's id, expiry and token budget; else {@code null}
+ * @param corsOrigins           browser origins the tenant lets call the model APIs with its keys ({@code null}: none)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Principal(String keyId, KeyLevel level, String tenantId, List<String> allowedModels, Limits keyLimits,
-                        Limits tenantLimits, String signingSecretEnvelope, Session session) {
+                        Limits tenantLimits, String signingSecretEnvelope, Session session, List<String> corsOrigins) {
 
     /** What a session key adds to its parent app key. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -33,10 +34,21 @@ public record Principal(String keyId, KeyLevel level, String tenantId, List<Stri
         allowedModels = allowedModels == null ? null : List.copyOf(allowedModels);
         keyLimits = keyLimits == null ? Limits.NONE : keyLimits;
         tenantLimits = tenantLimits == null ? Limits.NONE : tenantLimits;
+        corsOrigins = corsOrigins == null || corsOrigins.isEmpty() ? null : List.copyOf(corsOrigins);
+    }
+
+    public Principal(String keyId, KeyLevel level, String tenantId, List<String> allowedModels, Limits keyLimits,
+                     Limits tenantLimits, String signingSecretEnvelope, Session session) {
+        this(keyId, level, tenantId, allowedModels, keyLimits, tenantLimits, signingSecretEnvelope, session, null);
     }
 
     public Principal(String keyId, KeyLevel level, String tenantId, List<String> allowedModels) {
-        this(keyId, level, tenantId, allowedModels, Limits.NONE, Limits.NONE, null, null);
+        this(keyId, level, tenantId, allowedModels, Limits.NONE, Limits.NONE, null, null, null);
+    }
+
+    /** Whether the tenant lets a web page of this origin call the model APIs with its keys. */
+    public boolean allowsOrigin(String origin) {
+        return corsOrigins != null && corsOrigins.contains(origin);
     }
 
     /** Whether this principal may call the given model alias. */
@@ -52,7 +64,7 @@ public record Principal(String keyId, KeyLevel level, String tenantId, List<Stri
     public Principal forSession(Session session, List<String> sessionModels) {
         List<String> models = sessionModels == null ? allowedModels
                 : allowedModels == null ? sessionModels : sessionModels.stream().filter(allowedModels::contains).toList();
-        return new Principal(keyId, KeyLevel.SESSION, tenantId, models, keyLimits, tenantLimits, null, session);
+        return new Principal(keyId, KeyLevel.SESSION, tenantId, models, keyLimits, tenantLimits, null, session, corsOrigins);
     }
 
     /**

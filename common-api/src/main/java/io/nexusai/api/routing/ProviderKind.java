@@ -12,7 +12,12 @@ public enum ProviderKind {
     /** Anthropic Messages API: {@code x-api-key}, {@code anthropic-version}. */
     ANTHROPIC("anthropic"),
     /** Google Gemini API ({@code v1beta} {@code generateContent}): {@code x-goog-api-key}. */
-    GEMINI("gemini");
+    GEMINI("gemini"),
+    /**
+     * AWS Bedrock Runtime (Converse and ConverseStream): SigV4-signed with the provider's access key, in its region;
+     * the encrypted secret is an {@link io.nexusai.api.crypto.AwsKeys} string.
+     */
+    BEDROCK("bedrock");
 
     private final String wire;
 
@@ -32,6 +37,6 @@ public enum ProviderKind {
                 return kind;
             }
         }
-        throw new IllegalArgumentException("unknown provider kind '" + value + "' (expected openai, azure, anthropic or gemini)");
+        throw new IllegalArgumentException("unknown provider kind '" + value + "' (expected openai, azure, anthropic, gemini or bedrock)");
     }
 }

@@ -143,11 +143,16 @@ public class OpenAiRoutes {
             return;
         }
         ErrorEnvelope envelope = e.toEnvelope();
+        withRequestId(ctx);
+        ctx.response().setStatusCode(e.status()).putHeader("Content-Type", "application/json").end(envelope.toJson());
+    }
+
+    /** Gives an answer made outside a pipeline its {@code x-request-id}: the client's own when it sent a sane one, else a new one. */
+    static void withRequestId(RoutingContext ctx) {
         if (!ctx.response().headers().contains(RequestIds.HEADER)) {
             String presented = RequestIds.sanitize(ctx.request().getHeader(RequestIds.HEADER));
             ctx.response().putHeader(RequestIds.HEADER, presented != null ? presented : RequestIds.generate());
         }
-        ctx.response().setStatusCode(e.status()).putHeader("Content-Type", "application/json").end(envelope.toJson());
     }
 
     static String truncate(String path) {

@@ -41,6 +41,15 @@ public interface GatewayConfig {
          */
         java.util.Optional<java.util.List<String>> origins();
 
+        /**
+         * Whether a tenant's own origins (the tenant's {@code cors_origins}, set through the admin API) are honoured
+         * for requests made with its keys ({@code NEXUS_GATEWAY_CORS_TENANT_ORIGINS}). A preflight carries no key, so
+         * with this on, preflights of any origin are answered (they grant nothing); the request itself is refused
+         * with 403 {@code origin_not_allowed} unless its origin is allowed here or by the key's tenant.
+         */
+        @WithDefault("true")
+        boolean tenantOrigins();
+
         /** How long a browser may cache a preflight's answer. */
         @WithDefault("10M")
         Duration maxAge();

@@ -51,17 +51,22 @@ public final class Charge {
     private final List<Candidate> candidates;
     private final String reservations;
     private final String reservationExpiries;
+    private final String deploymentReservations;
+    private final String deploymentReservationExpiries;
     private long tokens;
     private long costNanos;
     private long reservationExpiresAtMs;
 
-    private Charge(String requestId, List<Window> windows, List<Quota> quotas, List<Candidate> candidates, RedisNames names) {
+    private Charge(String requestId, String tenant, List<Window> windows, List<Quota> quotas, List<Candidate> candidates,
+                   RedisNames names) {
         this.requestId = requestId;
         this.windows = windows;
         this.quotas = quotas;
         this.candidates = candidates;
-        this.reservations = names.reservations();
-        this.reservationExpiries = names.reservationExpiries();
+        this.reservations = names.reservations(tenant);
+        this.reservationExpiries = names.reservationExpiries(tenant);
+        this.deploymentReservations = names.reservations();
+        this.deploymentReservationExpiries = names.reservationExpiries();
     }
 
     /**
@@ -69,9 +74,10 @@ public final class Charge {
      * with the given requests-per-minute limits (route ids and limits, in order of preference).
      */
     public static Charge of(RedisNames names, String requestId, Principal principal, long startMillis, List<long[]> deployments) {
+        String tenant = principal.tenantId();
         List<Window> windows = new ArrayList<>(2);
-        window(names, windows, "key", "k", principal.keyId(), principal.keyLimits());
-        window(names, windows, "tenant", "t", principal.tenantId(), principal.tenantLimits());
+        window(names, tenant, windows, "key", "k", principal.keyId(), principal.keyLimits());
+        window(names, tenant, windows, "tenant", "t", tenant, principal.tenantLimits());
 
         Limits kl = principal.keyLimits();
         Limits tl = principal.tenantLimits();
@@ -86,32 +92,34 @@ public final class Charge {
             String d = "d" + day.toString().replace("-", "");
             String m = "m" + d.substring(1, 7);
             quotas = new ArrayList<>(5);
-            quotas.add(new Quota("key", "day", principal.keyId(), names.quota("k", principal.keyId(), d), orNone(kl.dailyTokens()),
+            quotas.add(new Quota("key", "day", principal.keyId(), names.quota(tenant, "k", principal.keyId(), d), orNone(kl.dailyTokens()),
                     nanos(kl.dailyCost()), dayEnd - now + 86_400, dayEnd));
-            quotas.add(new Quota("key", "month", principal.keyId(), names.quota("k", principal.keyId(), m), orNone(kl.monthlyTokens()),
+            quotas.add(new Quota("key", "month", principal.keyId(), names.quota(tenant, "k", principal.keyId(), m), orNone(kl.monthlyTokens()),
                     nanos(kl.monthlyCost()), monthEnd - now + 172_800, monthEnd));
-            quotas.add(new Quota("tenant", "day", principal.tenantId(), names.quota("t", principal.tenantId(), d),
+            quotas.add(new Quota("tenant", "day", principal.tenantId(), names.quota(tenant, "t", tenant, d),
                     orNone(tl.dailyTokens()), nanos(tl.dailyCost()), dayEnd - now + 86_400, dayEnd));
-            quotas.add(new Quota("tenant", "month", principal.tenantId(), names.quota("t", principal.tenantId(), m),
+            quotas.add(new Quota("tenant", "month", principal.tenantId(), names.quota(tenant, "t", tenant, m),
                     orNone(tl.monthlyTokens()), nanos(tl.monthlyCost()), monthEnd - now + 172_800, monthEnd));
             if (session != null) {
                 long expires = session.expiresAtEpochSecond();
-                quotas.add(new Quota("session key", "session", session.id(), names.quota("s", session.id(), "all"),
+                quotas.add(new Quota("session key", "session", session.id(), names.quota(tenant, "s", session.id(), "all"),
                         session.tokenBudget() == null ? -1 : session.tokenBudget(), -1, Math.max(60, expires - now + 86_400), -1));
             }
         }
         List<Candidate> candidates = new ArrayList<>(deployments.size());
         boolean anyLimit = false;
         for (long[] dep : deployments) {
-            candidates.add(new Candidate(names.limiterWindow("d", Long.toString(dep[0])), (int) dep[1]));
+            candidates.add(new Candidate(names.deploymentWindow(Long.toString(dep[0])), (int) dep[1]));
             anyLimit |= dep[1] > 0;
         }
-        return new Charge(requestId, windows, quotas, anyLimit ? candidates : List.of(), names);
+        return new Charge(requestId, tenant, windows, quotas, anyLimit ? candidates : List.of(), names);
     }
 
-    private static void window(RedisNames names, List<Window> windows, String scope, String tag, String id, Limits limits) {
+    private static void window(RedisNames names, String tenant, List<Window> windows, String scope, String tag, String id,
+                               Limits limits) {
         if (limits.rpm() != null || limits.tpm() != null) {
-            windows.add(new Window(scope, id, names.limiterWindow(tag, id), names.limiterTokens(tag, id), orNone(limits.rpm()),
+            windows.add(new Window(scope, id, names.limiterWindow(tenant, tag, id), names.limiterTokens(tenant, tag, id),
+                    orNone(limits.rpm()),
                     orNone(limits.tpm())));
         }
     }
@@ -190,6 +198,20 @@ public final class Charge {
 
     public String reservationExpiriesKey() {
         return reservationExpiries;
+    }
+
+    /** Whether this request checks its key's or tenant's limits (windows or quotas: the tenant's shard). */
+    public boolean tenantLimited() {
+        return !windows.isEmpty() || quotaLimited();
+    }
+
+    /** The reservation keys of a deployments-only script (on the deployments' slot; it reserves nothing). */
+    public String deploymentReservationsKey() {
+        return deploymentReservations;
+    }
+
+    public String deploymentReservationExpiriesKey() {
+        return deploymentReservationExpiries;
     }
 
     /**

@@ -9,9 +9,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import jakarta.annotation.PreDestroy;
@@ -39,6 +39,7 @@ public class RateLimiter {
     private final Vertx vertx;
     private final GatewayConfig.Limits config;
     private final Redis client;
+    private final boolean cluster;
     private final LocalLimiter local = new LocalLimiter();
     private final Map<Thread, Lane> lanes = new ConcurrentHashMap<>();
     /** Rejection counters by reason and scope (a handful of constants each). */
@@ -53,7 +54,8 @@ public class RateLimiter {
         this.vertx = vertx;
         this.config = config.limits();
         this.meters = meters;
-        this.client = Redis.createClient(vertx, new RedisOptions().setConnectionString(redis.url())
+        this.cluster = redis.cluster();
+        this.client = Redis.createClient(vertx, redis.options()
                 .setMaxPoolSize(Math.max(4, Runtime.getRuntime().availableProcessors() * 2)).setMaxPoolWaiting(1024)
                 .setMaxWaitingHandlers(65_536).setPoolName("nexus-limits"));
         this.localDecisions = Counter.builder("nexus.limiter.local.decisions")
@@ -101,7 +103,8 @@ public class RateLimiter {
 
         Future<RedisConnection> connection() {
             if (connection == null || connection.failed()) {
-                Future<RedisConnection> opened = client.connect().compose(conn -> conn.send(Scripts.ADMIT.load())
+                // a cluster's nodes learn the script from their first NOSCRIPT answer (a keyless SCRIPT LOAD reaches one)
+                Future<RedisConnection> opened = cluster ? client.connect() : client.connect().compose(conn -> conn.send(Scripts.ADMIT.load())
                         .map(loaded -> conn).onFailure(e -> conn.close()));
                 opened.onSuccess(conn -> {
                     conn.exceptionHandler(e -> dropConnection(opened));
@@ -138,11 +141,15 @@ public class RateLimiter {
                     redisFailed("no answer within " + config.redisTimeout().toMillis() + " ms");
                 }
             });
+            Future<RedisConnection> conn = connection();
+            if (cluster) {
+                flushToCluster(conn, batch, timer);
+                return;
+            }
             List<Request> requests = new ArrayList<>(batch.size());
             for (Pending p : batch) {
-                requests.add(request(p.charge(), p.now()));
+                requests.add(request(p.charge(), p.now(), true, true, false));
             }
-            Future<RedisConnection> conn = connection();
             conn.compose(c -> c.batch(requests)).onComplete(ar -> {
                 vertx.cancelTimer(timer);
                 if (ar.succeeded()) {
@@ -163,6 +170,43 @@ public class RateLimiter {
                     }
                     if (any) {
                         redisFailed(ar.cause().getMessage());
+                    }
+                    dropConnection(conn);
+                }
+            });
+        }
+
+        /**
+         * A batch on a Redis Cluster, where a pipelined batch must stay on one slot: each admission is sent on its
+         * own (the cluster connection routes it to its shard; those of one shard still share its connection), and an
+         * admission with both tenant and deployment-wide limits is two scripts sent at once (see {@link #admitOnCluster}).
+         */
+        void flushToCluster(Future<RedisConnection> conn, List<Pending> batch, long timer) {
+            List<Future<Decision>> answers = new ArrayList<>(batch.size());
+            for (Pending p : batch) {
+                answers.add(conn.compose(c -> admitOnCluster(c, p.charge(), p.now())));
+            }
+            Future.join(answers).onComplete(all -> {
+                vertx.cancelTimer(timer);
+                boolean any = false;
+                String why = null;
+                for (int i = 0; i < batch.size(); i++) {
+                    Pending p = batch.get(i);
+                    Future<Decision> answer = answers.get(i);
+                    if (answer.succeeded()) {
+                        p.result().tryComplete(answer.result());
+                    } else {
+                        any |= p.result().tryComplete(decideLocally(p.charge(), p.now()));
+                        why = answer.cause().getMessage();
+                    }
+                }
+                if (why == null && !redisUp) {
+                    redisUp = true;
+                    local.redisBack();
+                    LOG.info("Redis answers again: limits are shared by all gateways once more");
+                } else if (why != null) {
+                    if (any) {
+                        redisFailed(why);
                     }
                     dropConnection(conn);
                 }
@@ -214,34 +258,117 @@ public class RateLimiter {
         }
     }
 
-    private Request request(Charge c, long now) {
-        int w = c.windows().size();
-        boolean reserve = c.quotaLimited();
-        int q = reserve ? c.quotas().size() : 0;
-        int d = c.candidates().size();
-        int keys = 2 + 2 * w + q + d;
-        Request r = Scripts.ADMIT.evalsha(keys);
-        r.arg(c.reservationsKey()).arg(c.reservationExpiriesKey());
+    /**
+     * One admission on a Redis Cluster. A request's key and tenant limits are on its tenant's shard; deployment-wide
+     * limits, which every tenant shares, are on the namespace's shard. With both, the two parts are two scripts sent
+     * at once, and a part that admitted is released when the other refused (or failed), so that neither count ever
+     * holds a request that did not go: no limit is exceeded; a request may be refused while another's refused half
+     * is still being released (docs/architecture.md, "Redis Cluster").
+     */
+    private Future<Decision> admitOnCluster(RedisConnection conn, Charge c, long now) {
+        boolean tenant = c.tenantLimited();
+        boolean deployments = !c.candidates().isEmpty();
+        if (!tenant || !deployments) {
+            return run(conn, c, now, tenant, deployments).map(r -> parse(c, r));
+        }
+        Future<Decision> mine = run(conn, c, now, true, false).map(r -> parse(c, r));
+        Future<Decision> shared = run(conn, c, now, false, true).map(r -> parse(c, r));
+        return Future.join(mine, shared).transform(ar -> {
+            boolean mineIn = mine.succeeded() && mine.result().admitted();
+            boolean sharedIn = shared.succeeded() && shared.result().admitted();
+            if (mineIn && sharedIn) {
+                Decision d = mine.result();
+                return Future.succeededFuture(new Decision(d.verdict(), shared.result().index(), d.retryMs(), d.reqLimit(), d.reqRemaining(),
+                        d.reqResetMs(), d.tokLimit(), d.tokRemaining(), d.tokResetMs(), false));
+            }
+            if (mineIn) {
+                releaseTenantPart(conn, c);
+            }
+            if (sharedIn) {
+                int chosen = shared.result().index();
+                if (chosen >= 0 && c.candidates().get(chosen).rpm() > 0) {
+                    conn.send(Request.cmd(Command.ZREM).arg(c.candidates().get(chosen).zset()).arg(c.requestId()))
+                            .onFailure(e -> LOG.debugf("deployment admission not released (it leaves the window within a minute): %s",
+                                    e.getMessage()));
+                }
+            }
+            if (mine.failed()) {
+                return Future.failedFuture(mine.cause());
+            }
+            if (shared.failed()) {
+                return Future.failedFuture(shared.cause());
+            }
+            return Future.succeededFuture(mineIn ? shared.result() : mine.result());
+        });
+    }
+
+    /**
+     * Takes back what admit.lua counted for a request on its tenant's shard: its quota reservation (settle.lua with
+     * nothing used) and its window entries (release.lua). Sent by text: releases are rare, and a node may not know them.
+     */
+    private void releaseTenantPart(RedisConnection conn, Charge c) {
+        if (c.quotaLimited()) {
+            conn.send(Scripts.SETTLE.eval(2).arg(c.reservationsKey()).arg(c.reservationExpiriesKey()).arg(c.requestId()).arg(0).arg(0))
+                    .onFailure(e -> LOG.debugf("reservation not released (it lapses on its own): %s", e.getMessage()));
+        }
+        if (c.windows().isEmpty()) {
+            return;
+        }
+        Request r = Scripts.RELEASE.eval(2 * c.windows().size());
         for (Charge.Window win : c.windows()) {
+            r.arg(win.zset()).arg(win.sum());
+        }
+        r.arg(c.requestId()).arg(c.tokens());
+        for (Charge.Window win : c.windows()) {
+            r.arg(win.tpm() >= 0 ? 1 : 0);
+        }
+        conn.send(r).onFailure(e -> LOG.debugf("window entries not released (they leave within a minute): %s", e.getMessage()));
+    }
+
+    /** One part of an admission by SHA, again by text if that shard does not know the script yet. */
+    private Future<Response> run(RedisConnection conn, Charge c, long now, boolean tenant, boolean deployments) {
+        return conn.send(request(c, now, tenant, deployments, false)).recover(e -> Scripts.noScript(e)
+                ? conn.send(request(c, now, tenant, deployments, true)) : Future.failedFuture(e));
+    }
+
+    /**
+     * The admit.lua call of a request: its tenant part (key and tenant windows, quotas), its deployments part
+     * (candidates), or both (one Redis). {@code text}: by text rather than SHA.
+     */
+    private Request request(Charge c, long now, boolean tenant, boolean deployments, boolean text) {
+        int w = tenant ? c.windows().size() : 0;
+        boolean reserve = tenant && c.quotaLimited();
+        int q = reserve ? c.quotas().size() : 0;
+        int d = deployments ? c.candidates().size() : 0;
+        int keys = 2 + 2 * w + q + d;
+        Request r = Scripts.ADMIT.run(keys, text);
+        if (tenant) {
+            r.arg(c.reservationsKey()).arg(c.reservationExpiriesKey());
+        } else {
+            r.arg(c.deploymentReservationsKey()).arg(c.deploymentReservationExpiriesKey());
+        }
+        for (int i = 0; i < w; i++) {
+            Charge.Window win = c.windows().get(i);
             r.arg(win.zset()).arg(win.sum());
         }
         for (int i = 0; i < q; i++) {
             r.arg(c.quotas().get(i).key());
         }
-        for (Charge.Candidate cand : c.candidates()) {
-            r.arg(cand.zset());
+        for (int i = 0; i < d; i++) {
+            r.arg(c.candidates().get(i).zset());
         }
         r.arg(now).arg(c.requestId()).arg(WINDOW_MS).arg(c.reservationExpiresAtMs()).arg(c.tokens()).arg(c.costNanos())
                 .arg(w).arg(q).arg(d);
-        for (Charge.Window win : c.windows()) {
+        for (int i = 0; i < w; i++) {
+            Charge.Window win = c.windows().get(i);
             r.arg(win.rpm()).arg(win.tpm());
         }
         for (int i = 0; i < q; i++) {
             Charge.Quota quota = c.quotas().get(i);
             r.arg(quota.tokenLimit()).arg(quota.costLimitNanos()).arg(quota.ttlSeconds());
         }
-        for (Charge.Candidate cand : c.candidates()) {
-            r.arg(cand.rpm());
+        for (int i = 0; i < d; i++) {
+            r.arg(c.candidates().get(i).rpm());
         }
         return r;
     }

@@ -1,5 +1,6 @@
 package io.nexusai.gateway.limits;
 
+import io.nexusai.api.events.RedisNames;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 
@@ -11,10 +12,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** The limiter's Lua scripts ({@code admit.lua}, {@code settle.lua}), run by SHA with a fallback to their text. */
+/**
+ * The limiter's Lua scripts ({@code admit.lua}, {@code settle.lua}, {@code release.lua}), run by SHA with a fallback
+ * to their text.
+ */
 public final class Scripts {
     public static final Script ADMIT = load("admit.lua");
     public static final Script SETTLE = load("settle.lua");
+    public static final Script RELEASE = load("release.lua");
 
     private Scripts() {
     }
@@ -31,9 +36,23 @@ public final class Scripts {
             return Request.cmd(Command.EVAL).arg(text).arg(keys);
         }
 
+        /** {@code EVALSHA}, or {@code EVAL} of the text when {@code text} (after a {@code NOSCRIPT} answer). */
+        public Request run(int keys, boolean text) {
+            return text ? eval(keys) : evalsha(keys);
+        }
+
         public Request load() {
             return Request.cmd(Command.SCRIPT).arg("LOAD").arg(text);
         }
+    }
+
+    /**
+     * Whether Redis answered that it does not know a script (a node of a cluster that never ran it, a restarted
+     * Redis): the command is to be sent again as {@code EVAL}.
+     */
+    public static boolean noScript(Throwable failure) {
+        String m = failure == null ? null : failure.getMessage();
+        return m != null && m.contains("NOSCRIPT"); // a batch says "ERR [<index>] NOSCRIPT ..."
     }
 
     private static Script load(String name) {
@@ -52,19 +71,20 @@ public final class Scripts {
     }
 
     /**
-     * The {@code EVALSHA} of a settlement line ({@link Charge#settlement}), or {@code null} when the line is not
-     * whole (a spool file cut short by a crash).
+     * The {@code EVALSHA} (or, with {@code text}, {@code EVAL}) of a settlement line ({@link Charge#settlement}), or
+     * {@code null} when the line is not whole (a spool file cut short by a crash) or charges no quota (then admission
+     * reserved nothing). The reservation is looked for on the quota keys' slot (the tenant's).
      */
-    public static Request settle(String line, String reservations, String reservationExpiries) {
+    public static Request settle(String line, boolean text) {
         if (!line.endsWith(" .")) {
             return null;
         }
         String[] p = line.split(" ");
         int quotas = (p.length - 4) / 2;
-        if (p.length < 4 || (p.length - 4) % 2 != 0) {
+        if (p.length < 6 || (p.length - 4) % 2 != 0) {
             return null;
         }
-        Request r = SETTLE.evalsha(2 + quotas).arg(reservations).arg(reservationExpiries);
+        Request r = SETTLE.run(2 + quotas, text).arg(RedisNames.reservationsOf(p[3])).arg(RedisNames.reservationExpiriesOf(p[3]));
         for (int q = 0; q < quotas; q++) {
             r.arg(p[3 + 2 * q]);
         }

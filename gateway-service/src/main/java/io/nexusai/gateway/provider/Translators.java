@@ -6,6 +6,7 @@ import io.nexusai.gateway.pipeline.Endpoint;
 import io.nexusai.gateway.provider.anthropic.OpenAiToAnthropicChatTranslator;
 import io.nexusai.gateway.provider.anthropic.OpenAiToAnthropicCompletionsTranslator;
 import io.nexusai.gateway.provider.azure.OpenAiToAzureTranslator;
+import io.nexusai.gateway.provider.bedrock.OpenAiToBedrockChatTranslator;
 import io.nexusai.gateway.provider.gemini.OpenAiToGeminiChatTranslator;
 import io.nexusai.gateway.provider.openai.OpenAiPassthroughTranslator;
 import io.nexusai.gateway.snapshot.Target;
@@ -36,6 +37,13 @@ public class Translators {
                 case COMPLETIONS -> throw ApiException.badRequest("The model `" + alias + "` is served by Google Gemini, "
                         + "which has no legacy completions API; use /v1/chat/completions.", "model");
                 case EMBEDDINGS -> throw ApiException.badRequest("The model `" + alias + "` is served by Google Gemini, "
+                        + "whose embeddings are not served through this gateway.", "model");
+            };
+            case BEDROCK -> switch (endpoint) {
+                case CHAT -> new OpenAiToBedrockChatTranslator(mapper, target.deployment(), alias);
+                case COMPLETIONS -> throw ApiException.badRequest("The model `" + alias + "` is served by AWS Bedrock, "
+                        + "which has no legacy completions API; use /v1/chat/completions.", "model");
+                case EMBEDDINGS -> throw ApiException.badRequest("The model `" + alias + "` is served by AWS Bedrock, "
                         + "whose embeddings are not served through this gateway.", "model");
             };
         };

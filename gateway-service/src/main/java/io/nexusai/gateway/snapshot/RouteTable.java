@@ -49,7 +49,12 @@ public final class RouteTable {
                             d.id(), entry.alias(), d.providerName());
                     continue;
                 }
-                targets.addAll(expand(d, apiKey));
+                try {
+                    targets.addAll(expand(d, apiKey));
+                } catch (IllegalArgumentException e) {
+                    LOG.errorf("deployment %d of '%s' (provider %s) skipped: its secret is not the AWS credentials a %s provider needs",
+                            d.id(), entry.alias(), d.providerName(), d.providerKind().wire());
+                }
             }
             if (!targets.isEmpty()) {
                 routes.put(entry.alias(), new Route(entry.alias(), entry.created(), List.copyOf(targets), entry.policy()));

@@ -1,17 +1,23 @@
 package io.nexusai.gateway.snapshot;
 
+import io.nexusai.api.crypto.AwsKeys;
 import io.nexusai.api.routing.Deployment;
+import io.nexusai.api.routing.ProviderKind;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
 
 /**
  * A deployment ready to be called, in one region when the route splits traffic by region: its routing data
- * (endpoint already resolved for the region), its share of the alias's traffic, and its decrypted provider key.
- * The key lives only in memory and is never printed ({@link #toString()} leaves it out).
+ * (endpoint already resolved for the region), its share of the alias's traffic, and its decrypted provider key
+ * (for Bedrock, the AWS credentials it holds, read once here). The key lives only in memory and is never printed
+ * ({@link #toString()} leaves it out).
  *
  * @see RouteTable#compile
  */
 public final class Target {
     private final Deployment deployment;
     private final String apiKey;
+    private final AwsCredentialsIdentity awsCredentials;
     private final double weight;
     private final String key;
     /** Price per token (input, output) times the cost multiplier, in currency units; 0 when unpriced. For metrics. */
@@ -20,9 +26,11 @@ public final class Target {
     private final double cachedPerToken;
     private final double cacheWritePerToken;
 
+    /** @throws IllegalArgumentException when a Bedrock deployment's secret is not an {@link AwsKeys} string */
     Target(Deployment deployment, String apiKey, double weight) {
         this.deployment = deployment;
         this.apiKey = apiKey;
+        this.awsCredentials = deployment.providerKind() == ProviderKind.BEDROCK ? aws(AwsKeys.decode(apiKey)) : null;
         this.weight = weight;
         Deployment.Price price = deployment.price();
         double multiplier = deployment.costMultiplier() == null ? 1 : deployment.costMultiplier().doubleValue();
@@ -41,6 +49,16 @@ public final class Target {
     /** The provider key in plaintext, for the upstream credential strategy only. */
     public String apiKey() {
         return apiKey;
+    }
+
+    /** A Bedrock deployment's AWS credentials, for the SigV4 signer; {@code null} for other kinds. */
+    public AwsCredentialsIdentity awsCredentials() {
+        return awsCredentials;
+    }
+
+    private static AwsCredentialsIdentity aws(AwsKeys keys) {
+        return keys.sessionToken() == null ? AwsCredentialsIdentity.create(keys.accessKeyId(), keys.secretAccessKey())
+                : AwsSessionCredentialsIdentity.create(keys.accessKeyId(), keys.secretAccessKey(), keys.sessionToken());
     }
 
     /** Share of the alias's traffic within its priority tier (the route weight, times the region's share). */

@@ -132,7 +132,7 @@ public final class Exchange {
             r.putHeader(TRACESTATE, headers.tracestate());
         }
         call.headers().forEach(r::putHeader);
-        UpstreamCredentials.apply(target, r);
+        UpstreamCredentials.apply(target, r, call);
         r.response(this::head);
         r.end(call.body());
     }

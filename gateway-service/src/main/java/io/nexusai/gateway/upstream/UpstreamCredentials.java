@@ -1,5 +1,6 @@
 package io.nexusai.gateway.upstream;
 
+import io.nexusai.gateway.provider.UpstreamRequest;
 import io.nexusai.gateway.snapshot.Target;
 import io.vertx.core.http.HttpClientRequest;
 
@@ -8,12 +9,14 @@ public final class UpstreamCredentials {
     private UpstreamCredentials() {
     }
 
-    public static void apply(Target target, HttpClientRequest request) {
+    /** Adds the credentials of {@code target} to {@code request}, which is about to send {@code call}. */
+    public static void apply(Target target, HttpClientRequest request, UpstreamRequest call) {
         switch (target.deployment().providerKind()) {
             case OPENAI -> request.putHeader("Authorization", "Bearer " + target.apiKey());
             case AZURE -> request.putHeader("api-key", target.apiKey());
             case ANTHROPIC -> request.putHeader("x-api-key", target.apiKey());
             case GEMINI -> request.putHeader("x-goog-api-key", target.apiKey());
+            case BEDROCK -> AwsSigV4.sign(target, call, request);
         }
     }
 }

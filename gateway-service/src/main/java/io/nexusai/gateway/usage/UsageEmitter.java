@@ -12,13 +12,13 @@ import io.nexusai.service.config.PlatformSecrets;
 import io.nexusai.service.config.RedisConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.nexusai.api.events.RedisNames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
@@ -29,7 +29,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -68,8 +70,7 @@ public class UsageEmitter {
 
     private final ObjectMapper mapper;
     private final String stream;
-    private final String reservations;
-    private final String reservationExpiries;
+    private final boolean cluster;
     private final Redis client;
     private final UsageJournal journal;
     /** Events the journal refused, waiting for Redis in memory. */
@@ -90,9 +91,9 @@ public class UsageEmitter {
                         MeterRegistry registry) {
         this.mapper = mapper;
         this.stream = secrets.redisNames().usageStream();
-        this.reservations = secrets.redisNames().reservations();
-        this.reservationExpiries = secrets.redisNames().reservationExpiries();
-        this.client = Redis.createClient(vertx, new RedisOptions().setConnectionString(redis.url()).setMaxPoolSize(1)
+        this.cluster = redis.cluster();
+        // on a cluster, the groups of a round (one per shard's slot) go out together: a few connections per node
+        this.client = Redis.createClient(vertx, redis.options().setMaxPoolSize(cluster ? 4 : 1).setMaxPoolWaiting(cluster ? 4096 : 24)
                 .setPoolName("nexus-usage"));
         GatewayConfig.UsageSpool spool = config.usageSpool();
         this.journal = new UsageJournal(Path.of(spool.dir()), owner(), spool.maxSize().asLongValue(),
@@ -260,14 +261,15 @@ public class UsageEmitter {
             return !batch.isEmpty();
         }
         List<Request> requests = new ArrayList<>(fromMemory.size() + batch.records.size());
+        List<String> slots = new ArrayList<>(fromMemory.size() + batch.records.size());
         for (byte[] line : fromMemory) {
-            add(requests, line);
+            add(requests, slots, line);
         }
         for (byte[] line : batch.records) {
-            add(requests, line);
+            add(requests, slots, line);
         }
         try {
-            connection.batch(requests).toCompletionStage().toCompletableFuture().get(REPLY_SECONDS, TimeUnit.SECONDS);
+            send(requests, slots).toCompletionStage().toCompletableFuture().get(REPLY_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             redisLost("sending usage events failed: " + (e.getCause() == null ? e : e.getCause()).getMessage());
             return false;
@@ -286,18 +288,48 @@ public class UsageEmitter {
         return true;
     }
 
-    /** The XADD of a record ({@code <json>[\t<settlement>]}) and its settlement's EVALSHA, if any. */
-    private void add(List<Request> requests, byte[] line) {
+    /**
+     * The XADD of a record ({@code <json>[\t<settlement>]}) and its settlement's EVALSHA, if any, each with the hash
+     * tag of its keys (its slot on a cluster).
+     */
+    private void add(List<Request> requests, List<String> slots, byte[] line) {
         int tab = indexOfTab(line);
         Buffer json = tab < 0 ? Buffer.buffer(line) : Buffer.buffer(line).slice(0, tab);
         requests.add(Request.cmd(Command.XADD).arg(stream).arg("*").arg("e").arg(json));
+        slots.add(RedisNames.hashTag(stream));
         if (tab >= 0) {
-            Request settle = Scripts.settle(new String(line, tab + 1, line.length - tab - 1, StandardCharsets.UTF_8),
-                    reservations, reservationExpiries);
+            String settlement = new String(line, tab + 1, line.length - tab - 1, StandardCharsets.UTF_8);
+            Request settle = Scripts.settle(settlement, false);
             if (settle != null) {
                 requests.add(settle);
+                slots.add(RedisNames.hashTag(settlement.split(" ", 5)[3]));
             }
         }
+    }
+
+    /**
+     * Sends a round: one pipelined batch on a single Redis; on a cluster one batch per slot (a batch must stay on one
+     * slot there), all at once. A node that does not know the settlement script yet (a new or restarted one) is
+     * taught it by a no-op {@code EVAL} on that slot, and its batch is sent again.
+     */
+    private Future<?> send(List<Request> requests, List<String> slots) {
+        RedisConnection c = connection;
+        if (!cluster) {
+            return c.batch(requests);
+        }
+        Map<String, List<Request>> bySlot = new LinkedHashMap<>();
+        for (int i = 0; i < requests.size(); i++) {
+            bySlot.computeIfAbsent(slots.get(i), t -> new ArrayList<>()).add(requests.get(i));
+        }
+        List<Future<?>> sent = new ArrayList<>(bySlot.size());
+        bySlot.forEach((tag, group) -> sent.add(c.batch(group).recover(e -> {
+            if (!Scripts.noScript(e)) {
+                return Future.failedFuture(e);
+            }
+            Request teach = Scripts.SETTLE.eval(2).arg("{" + tag + "}:resv").arg("{" + tag + "}:resv:exp").arg("-").arg("0").arg("0");
+            return c.send(teach).compose(v -> c.batch(group));
+        })));
+        return Future.all(sent);
     }
 
     /** Where the settlement of a record starts (JSON holds no raw tab), or -1. */
@@ -314,8 +346,11 @@ public class UsageEmitter {
         RedisConnection c = null;
         try {
             c = client.connect().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-            // the settlement script is loaded on every (re)connect: a restarted Redis has forgotten it
-            c.send(Scripts.SETTLE.load()).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            // the settlement script is loaded on every (re)connect: a restarted Redis has forgotten it (a cluster's
+            // nodes learn it on their first NOSCRIPT answer instead: a keyless command reaches only one of them)
+            if (!cluster) {
+                c.send(Scripts.SETTLE.load()).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
             broken = false;
             c.exceptionHandler(e -> connectionLost("connection error: " + e.getMessage()));
             c.endHandler(v -> connectionLost("connection closed"));

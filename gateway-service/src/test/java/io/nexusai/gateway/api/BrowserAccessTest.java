@@ -24,7 +24,7 @@ import static org.hamcrest.Matchers.nullValue;
  * A web page of an allowed origin can call the model APIs (preflight answered, answers readable, the headers a client
  * needs exposed, never credentials); any other origin gets 403 in OpenAI's envelope; clients that send no
  * {@code Origin} (servers, SDKs) are not concerned. No control plane: the answers past CORS are the gateway's own
- * refusals (400, 401).
+ * refusals (400, 401). Tenants' own origins are off here ({@link TenantOriginsTest} has them).
  */
 @QuarkusTest
 @TestProfile(BrowserAccessTest.Profile.class)
@@ -37,6 +37,7 @@ class BrowserAccessTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("nexus.gateway.cors.origins", ALLOWED + ", https://other.example",
+                    "nexus.gateway.cors.tenant-origins", "false",
                     "quarkus.rest-client.auth-service.url", "http://127.0.0.1:1",
                     "quarkus.rest-client.routing-service.url", "http://127.0.0.1:1");
         }

@@ -40,6 +40,18 @@ public final class Recorded {
                 null, null, 1, BigDecimal.ONE, settings, null);
     }
 
+    /** The 400 a translator raises for a client body it cannot translate (an {@link AssertionError} when it raises none). */
+    public static io.nexusai.api.openai.ApiException rejected(Translator translator, String clientBody) {
+        try {
+            translator.request(json(clientBody), false);
+        } catch (io.nexusai.api.openai.ApiException e) {
+            org.assertj.core.api.Assertions.assertThat(e.status()).isEqualTo(400);
+            org.assertj.core.api.Assertions.assertThat(e.type()).isEqualTo("invalid_request_error");
+            return e;
+        }
+        throw new AssertionError("expected a 400 for " + clientBody);
+    }
+
     public static ObjectNode json(String json) {
         try {
             return (ObjectNode) MAPPER.readTree(json);

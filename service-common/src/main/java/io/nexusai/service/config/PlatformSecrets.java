@@ -29,7 +29,7 @@ public class PlatformSecrets {
         this.cipher = config.requireDbEncryptionKey()
                 ? new EnvelopeCipher(config.dbEncryptionKey().orElse(null), config.dataKeyRotation())
                 : null;
-        this.redisNames = new RedisNames(redis.namespace());
+        this.redisNames = new RedisNames(redis.namespace(), redis.cluster());
     }
 
     /** Token this service presents to, and expects on, {@code /internal/...} endpoints. */

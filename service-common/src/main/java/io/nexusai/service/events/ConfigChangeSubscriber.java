@@ -41,6 +41,7 @@ public class ConfigChangeSubscriber {
     private volatile RedisConnection connection;
     private volatile boolean stopped;
     private volatile boolean subscribed;
+    private int attempts;
 
     public ConfigChangeSubscriber(Vertx vertx, RedisConfig redisConfig, PlatformSecrets secrets,
                                   Event<ConfigChange> changes, Event<ConfigResync> resyncs, ObjectMapper mapper) {
@@ -57,7 +58,6 @@ public class ConfigChangeSubscriber {
         if (!enabled) {
             return;
         }
-        client = Redis.createClient(vertx, new RedisOptions().setConnectionString(redisConfig.url()).setMaxPoolSize(1));
         connect();
     }
 
@@ -77,11 +77,25 @@ public class ConfigChangeSubscriber {
         return subscribed;
     }
 
+    /**
+     * A client of one node: on a Redis Cluster every node delivers every PUBLISH (the cluster bus carries it), and
+     * the Vert.x cluster client does not subscribe; each retry tries the next node of the list.
+     */
+    private Redis nextClient() {
+        if (client != null) {
+            client.close();
+        }
+        java.util.List<String> nodes = redisConfig.nodes();
+        String node = nodes.get(Math.floorMod(attempts++, nodes.size()));
+        client = Redis.createClient(vertx, new RedisOptions().setConnectionString(node).setMaxPoolSize(1));
+        return client;
+    }
+
     private void connect() {
         if (stopped) {
             return;
         }
-        client.connect().onSuccess(conn -> {
+        nextClient().connect().onSuccess(conn -> {
             connection = conn;
             conn.handler(this::onMessage);
             conn.exceptionHandler(e -> retry("connection error: " + e.getMessage()));

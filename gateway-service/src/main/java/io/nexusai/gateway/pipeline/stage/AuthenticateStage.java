@@ -4,6 +4,7 @@ import io.nexusai.api.auth.BearerToken;
 import io.nexusai.api.auth.Principal;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.gateway.anomaly.RefusedCaller;
+import io.nexusai.gateway.api.BrowserAccess;
 import io.nexusai.gateway.pipeline.ProxyContext;
 import io.nexusai.gateway.pipeline.Stage;
 import io.nexusai.gateway.security.SignatureCheck;
@@ -50,6 +51,12 @@ public final class AuthenticateStage implements Stage {
     private void admit(ProxyContext ctx, Principal principal) {
         if (principal.isAdmin()) {
             ctx.fail(ApiException.forbidden("Admin keys administer NexusAI; call the model API with an app key.", "admin_key_not_allowed"));
+            return;
+        }
+        try {
+            BrowserAccess.checkTenantOrigin(ctx.http(), principal, ctx.responseHeaders());
+        } catch (ApiException e) {
+            ctx.fail(e);
             return;
         }
         if (principal.signingSecretEnvelope() == null) {

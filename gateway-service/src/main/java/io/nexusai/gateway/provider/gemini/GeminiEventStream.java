@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.nexusai.api.routing.Deployment;
+import io.nexusai.gateway.provider.ProviderBodies;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.TokenUsage;
 import io.nexusai.gateway.provider.UpstreamErrors;
@@ -64,7 +65,7 @@ final class GeminiEventStream {
             if (event.empty()) {
                 continue;
             }
-            ObjectNode data = GeminiWire.parseObject(mapper, event.bytes());
+            ObjectNode data = ProviderBodies.parseObject(mapper, event.bytes());
             if (data == null) {
                 failed = true;
                 return StreamOutput.trees(chunks, usage, false, GeminiWire.invalid(deployment));
@@ -135,25 +136,14 @@ final class GeminiEventStream {
     }
 
     private ObjectNode chunk(int index, ObjectNode delta, String finishReason) {
-        ObjectNode chunk = chunk();
-        ObjectNode choice = chunk.putArray("choices").addObject();
-        choice.put("index", index);
-        choice.set("delta", delta);
-        choice.putNull("logprobs");
-        choice.put("finish_reason", finishReason);
-        return chunk;
+        return ProviderBodies.withChoice(chunk(), index, delta, finishReason);
     }
 
     /** A chunk with OpenAI's common fields: {@code id}, {@code object}, {@code created}, {@code model}. */
     private ObjectNode chunk() {
         if (created == 0) {
-            created = GeminiWire.now();
+            created = ProviderBodies.now();
         }
-        ObjectNode chunk = mapper.createObjectNode();
-        chunk.put("id", "chatcmpl-" + (responseId == null ? "gemini" : responseId));
-        chunk.put("object", "chat.completion.chunk");
-        chunk.put("created", created);
-        chunk.put("model", alias);
-        return chunk;
+        return ProviderBodies.chunk(mapper, "chatcmpl-" + (responseId == null ? "gemini" : responseId), created, alias);
     }
 }

@@ -7,12 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.openai.ErrorType;
 import io.nexusai.api.routing.Deployment;
+import io.nexusai.gateway.provider.ProviderBodies;
 import io.nexusai.gateway.provider.TokenUsage;
 import io.nexusai.gateway.provider.UpstreamErrors;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -145,7 +145,7 @@ final class GeminiWire {
      * failing, not the client's request, so it is treated as a 401.
      */
     static ApiException error(ObjectMapper mapper, Deployment deployment, int status, Buffer body, MultiMap headers) {
-        ObjectNode json = parseObject(mapper, body.getBytes());
+        ObjectNode json = ProviderBodies.parseObject(mapper, body.getBytes());
         JsonNode error = json == null ? mapper.missingNode() : json.path("error");
         if (status == 400 && hasReason(error.path("details"), "API_KEY_INVALID")) {
             status = 401;
@@ -187,25 +187,5 @@ final class GeminiWire {
         return new ApiException(502, ErrorType.UPSTREAM.wire(), "The provider '" + deployment.providerName()
                 + "' answered with a body that is not a valid generateContent response.", null,
                 "upstream_invalid_response", List.of(), null);
-    }
-
-    static long now() {
-        return System.currentTimeMillis() / 1000;
-    }
-
-    static Buffer bytes(ObjectMapper mapper, JsonNode node) {
-        try {
-            return Buffer.buffer(mapper.writeValueAsBytes(node));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot serialise a parsed JSON tree", e);
-        }
-    }
-
-    static ObjectNode parseObject(ObjectMapper mapper, byte[] bytes) {
-        try {
-            return mapper.readTree(bytes) instanceof ObjectNode o ? o : null;
-        } catch (IOException e) {
-            return null;
-        }
     }
 }
