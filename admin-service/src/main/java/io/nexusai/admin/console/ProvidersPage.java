@@ -20,8 +20,8 @@ import java.util.Locale;
 
 /**
  * The Providers page: each provider with its health from routing-service's matrix (worst status, error rate and p99
- * over its deployments, open breakers, gateways reporting), create, edit (the API key write-only: shown masked,
- * replaced only when a new one is typed), enable and disable. Writes go through {@link ProviderService}, validated
+ * over its deployments, open breakers, gateways reporting), create, edit (the API key, or a Bedrock provider's AWS
+ * credentials, write-only: shown masked, replaced only when new ones are typed), enable and disable. Writes go through {@link ProviderService}, validated
  * with the REST API's request rules.
  */
 @Path("/console/providers")
@@ -66,10 +66,12 @@ public class ProvidersPage {
         return Uni.createFrom().deferred(() -> {
             Form f = new Form(fields);
             Requests.NewProvider body = new Requests.NewProvider(f.text("name"), f.text("kind"), f.text("endpoint"), f.text("api_key"),
+                    f.text("aws_access_key_id"), f.text("aws_secret_access_key"), f.text("aws_session_token"),
                     f.integer("weight"), f.integer("rate_limit"), f.text("region"), f.checked("active"), f.pairs("settings"));
             f.check();
             Form.validate(validator, body);
             return providers.create(user.actor(), new ProviderService.Fields(body.name(), body.kind(), body.endpoint(), body.apiKey(),
+                    ProviderService.awsKeys("", body.awsAccessKeyId(), body.awsSecretAccessKey(), body.awsSessionToken()),
                     body.weight(), body.rateLimit(), body.region(), body.isActive(), body.settings()));
         }).map(p -> Results.redirect("/console/providers?ok=provider-created"))
                 .onFailure(Results::isUserError).recoverWithUni(this::failed);
@@ -90,12 +92,13 @@ public class ProvidersPage {
         return Uni.createFrom().deferred(() -> {
             Form f = new Form(fields);
             Requests.ProviderPatch body = new Requests.ProviderPatch(f.text("name"), f.text("kind"), f.text("endpoint"),
-                    f.text("api_key"), f.integer("weight"), f.integer("rate_limit"), region(f, fields), f.checked("active"),
-                    settings(f));
+                    f.text("api_key"), f.text("aws_access_key_id"), f.text("aws_secret_access_key"), f.text("aws_session_token"),
+                    f.integer("weight"), f.integer("rate_limit"), region(f, fields), f.checked("active"), settings(f));
             f.check();
             Form.validate(validator, body);
             return providers.update(user.actor(), id, new ProviderService.Fields(body.name(), body.kind(), body.endpoint(),
-                    body.apiKey(), body.weight(), body.rateLimit(), body.region(), body.isActive(), body.settings()));
+                    body.apiKey(), ProviderService.awsKeys("", body.awsAccessKeyId(), body.awsSecretAccessKey(), body.awsSessionToken()),
+                    body.weight(), body.rateLimit(), body.region(), body.isActive(), body.settings()));
         }).map(p -> Results.redirect("/console/providers?ok=provider-saved"))
                 .onFailure(Results::isUserError).recoverWithUni(e -> providers.get(id)
                         .flatMap(p -> Results.page(Results.status(e), Pages.provider(frame(null).withError(Results.message(e)),
@@ -109,7 +112,7 @@ public class ProvidersPage {
     public Uni<Response> setActive(@PathParam("id") long id, MultivaluedMap<String, String> fields) {
         user.checkCsrf(fields.getFirst("_csrf"));
         boolean on = "true".equals(fields.getFirst("active"));
-        return providers.update(user.actor(), id, new ProviderService.Fields(null, null, null, null, null, null, null, on, null))
+        return providers.update(user.actor(), id, new ProviderService.Fields(null, null, null, null, null, null, null, null, on, null))
                 .map(p -> Results.redirect("/console/providers?ok=" + (on ? "provider-enabled" : "provider-disabled")))
                 .onFailure(Results::isUserError).recoverWithUni(this::failed);
     }

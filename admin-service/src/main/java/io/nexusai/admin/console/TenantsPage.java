@@ -65,11 +65,12 @@ public class TenantsPage {
         user.checkCsrf(fields.getFirst("_csrf"));
         return Uni.createFrom().deferred(() -> {
             Form f = new Form(fields);
-            Requests.NewTenant body = new Requests.NewTenant(f.text("id"), f.text("name"), f.list("allowed_models"), limits(f));
+            Requests.NewTenant body = new Requests.NewTenant(f.text("id"), f.text("name"), f.list("allowed_models"),
+                    f.list("cors_origins"), limits(f));
             f.check();
             Form.validate(validator, body);
-            return tenants.create(user.actor(), body.id(), new TenantService.Fields(body.name(), body.allowedModels(), true,
-                    view(body.limits())));
+            return tenants.create(user.actor(), body.id(), new TenantService.Fields(body.name(), body.allowedModels(), body.corsOrigins(),
+                    true, view(body.limits())));
         }).map(t -> Results.redirect("/console/tenants/" + t.id + "?ok=tenant-created"))
                 .onFailure(Results::isUserError).recoverWithUni(this::failed);
     }
@@ -94,12 +95,13 @@ public class TenantsPage {
         return Uni.createFrom().deferred(() -> {
             Form f = new Form(fields);
             List<String> models = f.list("allowed_models");
+            List<String> origins = f.list("cors_origins");
             Requests.TenantPatch body = new Requests.TenantPatch(f.text("name"), models == null ? List.of() : models,
-                    f.checked("active"), limits(f));
+                    origins == null ? List.of() : origins, f.checked("active"), limits(f));
             f.check();
             Form.validate(validator, body);
-            return tenants.update(user.actor(), tenant, new TenantService.Fields(body.name(), body.allowedModels(), body.isActive(),
-                    view(body.limits())));
+            return tenants.update(user.actor(), tenant, new TenantService.Fields(body.name(), body.allowedModels(), body.corsOrigins(),
+                    body.isActive(), view(body.limits())));
         }).map(t -> Results.redirect("/console/tenants/" + t.id + "?ok=tenant-saved"))
                 .onFailure(Results::isUserError)
                 .recoverWithUni(e -> renderTenant(Results.status(e), frame(null).withError(Results.message(e)), tenant, null));
