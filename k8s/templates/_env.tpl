@@ -85,6 +85,9 @@ Each helper takes (dict "ctx" $ "component" "...") and returns env entries.
 {{ include "nexusai.env.database" . }}
 {{ include "nexusai.env.encryption" . }}
 {{ include "nexusai.secretEnv" (dict "ctx" .ctx "name" "NEXUS_BOOTSTRAP_ADMIN_KEY" "key" "bootstrap-admin-key" "optional" true) }}
+{{- /* the console (/console) shows the provider health matrix and usage, read from routing and metering */}}
+{{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_ROUTING_SERVICE_URL") }}
+{{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_METERING_SERVICE_URL") }}
 {{- end }}
 
 {{- define "nexusai.env.auth" -}}

@@ -65,7 +65,9 @@ class FeaturesTest {
                 "gateway", union(common, Set.of("DB_ENCRYPTION_KEY", "NEXUS_AUTH_SERVICE_URL", "NEXUS_ROUTING_SERVICE_URL",
                         "NEXUS_METERING_SERVICE_URL", "NEXUS_GATEWAY_USAGE_SPOOL_DIR", "NEXUS_GATEWAY_USAGE_SPOOL_MAX_SIZE",
                         "NEXUS_GATEWAY_SNAPSHOT_FILE")),
-                "admin", union(common, database, Set.of("DB_ENCRYPTION_KEY", "NEXUS_BOOTSTRAP_ADMIN_KEY")),
+                // admin: its console reads the health matrix (routing) and usage (metering)
+                "admin", union(common, database, Set.of("DB_ENCRYPTION_KEY", "NEXUS_BOOTSTRAP_ADMIN_KEY", "NEXUS_ROUTING_SERVICE_URL",
+                        "NEXUS_METERING_SERVICE_URL")),
                 "auth", union(common, database),
                 "routing", union(common, database, Set.of("NEXUS_AUTH_SERVICE_URL")),
                 "metering", union(common, database, Set.of("NEXUS_AUTH_SERVICE_URL")));
@@ -260,8 +262,9 @@ class FeaturesTest {
         ObjectNode gateway = rendered.one("NetworkPolicy", "gateway");
         assertThat(ingressRule(gateway, 8080).has("from")).as("the gateway's API is open to all").isFalse();
         assertThat(callers(rendered, "auth")).containsExactlyInAnyOrder("gateway", "metering", "routing");
-        assertThat(callers(rendered, "routing")).containsExactly("gateway");
-        assertThat(callers(rendered, "metering")).containsExactly("gateway");
+        // admin: its console reads the health matrix (routing) and usage (metering)
+        assertThat(callers(rendered, "routing")).containsExactlyInAnyOrder("gateway", "admin");
+        assertThat(callers(rendered, "metering")).containsExactlyInAnyOrder("gateway", "admin");
         JsonNode admin = ingressRule(rendered.one("NetworkPolicy", "admin"), 8081);
         assertThat(admin.at("/from/0/podSelector/matchLabels").toString())
                 .isEqualTo("{\"app.kubernetes.io/name\":\"nexusai\",\"app.kubernetes.io/instance\":\"nexus\"}");
@@ -269,7 +272,7 @@ class FeaturesTest {
         assertThat(egressPorts(gateway)).contains("8082/TCP", "8083/TCP", "8084/TCP", "8000/TCP");
         assertThat(egressPorts(rendered.one("NetworkPolicy", "metering"))).contains("8082/TCP").doesNotContain("8083/TCP");
         assertThat(egressPorts(rendered.one("NetworkPolicy", "routing"))).contains("8082/TCP").doesNotContain("8084/TCP");
-        assertThat(egressPorts(rendered.one("NetworkPolicy", "admin"))).doesNotContain("8082/TCP", "8083/TCP", "8084/TCP");
+        assertThat(egressPorts(rendered.one("NetworkPolicy", "admin"))).contains("8083/TCP", "8084/TCP").doesNotContain("8082/TCP");
         assertThat(egressPorts(rendered.one("NetworkPolicy", "auth"))).doesNotContain("8082/TCP", "8083/TCP", "8084/TCP");
         JsonNode internet = egressRule(gateway, "443/TCP");
         assertThat(internet.at("/to/0/ipBlock/cidr").asText()).isEqualTo("0.0.0.0/0");

@@ -46,7 +46,7 @@ class NotesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("valuesFiles")
     void notesRenderAndTellHowToReachTheAdminApi(Path values) {
-        assertThat(notes(values)).contains("port-forward service/").contains("-admin 8081").doesNotContain("<no value>");
+        assertThat(notes(values)).contains("port-forward service/").contains("-admin 8081").contains("http://localhost:8081/console").doesNotContain("<no value>");
     }
 
     @Test
