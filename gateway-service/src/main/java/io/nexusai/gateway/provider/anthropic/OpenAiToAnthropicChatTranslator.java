@@ -22,6 +22,9 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.nexusai.gateway.provider.ChatRequests.texts;
+import static io.nexusai.gateway.provider.ChatRequests.unsupportedPart;
+
 /**
  * OpenAI chat completions to the Anthropic Messages API ({@code POST <endpoint>/v1/messages}) and back.
  *
@@ -313,33 +316,6 @@ public final class OpenAiToAnthropicChatTranslator implements Translator {
         return blocks;
     }
 
-    /** The texts of string or text-part content (system, developer and tool messages). */
-    private static List<String> texts(JsonNode content, String at, boolean nullable) {
-        if (content == null || content.isNull()) {
-            if (nullable) {
-                return List.of();
-            }
-            throw ApiException.badRequest("Missing required parameter: '" + at + "'.", at);
-        }
-        if (content.isTextual()) {
-            return List.of(content.asText());
-        }
-        List<String> texts = new ArrayList<>(content.size());
-        for (int j = 0; j < content.size(); j++) {
-            JsonNode part = content.get(j);
-            String partAt = at + "[" + j + "]";
-            String type = part.path("type").asText();
-            if (!type.equals("text")) {
-                throw unsupportedPart(type, partAt, "text");
-            }
-            if (!part.path("text").isTextual()) {
-                throw ApiException.badRequest("Invalid '" + partAt + ".text': expected a string.", partAt);
-            }
-            texts.add(part.get("text").asText());
-        }
-        return texts;
-    }
-
     private ObjectNode textBlock(JsonNode part, String at) {
         if (!part.path("text").isTextual()) {
             throw ApiException.badRequest("Invalid '" + at + ".text': expected a string.", at);
@@ -348,11 +324,6 @@ public final class OpenAiToAnthropicChatTranslator implements Translator {
         block.put("type", "text");
         block.put("text", part.get("text").asText());
         return block;
-    }
-
-    private static ApiException unsupportedPart(String type, String at, String supported) {
-        return ApiException.badRequest("Unsupported content part type '" + type + "' in '" + at + "': this model accepts "
-                + supported + " parts here.", at);
     }
 
     /** {@code tools}, {@code tool_choice} and {@code parallel_tool_calls}. */
