@@ -39,6 +39,74 @@ public final class ChatRequests {
     public record ToolChoice(String mode, String function) {
     }
 
+    /**
+     * The tool that carries a structured answer for a vendor without a JSON output mode of its own: its name (the
+     * {@code json_schema}'s, or {@value #JSON_OBJECT_TOOL} for {@code json_object}), a description saying it returns
+     * the final answer, and the schema of its input.
+     */
+    public record AnswerTool(String name, String description, ObjectNode schema) {
+    }
+
+    /** The answer tool's name for {@code response_format} {@code json_object}. */
+    public static final String JSON_OBJECT_TOOL = "json_object_answer";
+    private static final Pattern TOOL_NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
+
+    /**
+     * The answer tool a {@code response_format} of {@code json_schema} or {@code json_object} asks for, or
+     * {@code null} for {@code text} or none. The translator forces the model to call it and returns the call's input
+     * as the message text. Refused with a 400 beside the client's own {@code tools}: a forced answer tool would keep
+     * the model from calling them, and letting it choose would make the answer's shape depend on that choice.
+     */
+    public static AnswerTool answerTool(ObjectMapper mapper, JsonNode client) {
+        JsonNode format = client.get("response_format");
+        if (format == null || format.isNull()) {
+            return null;
+        }
+        String type = format.path("type").asText();
+        AnswerTool tool = switch (type) {
+            case "text" -> null;
+            case "json_object" -> new AnswerTool(JSON_OBJECT_TOOL, "Returns the final answer to the user as a JSON object.",
+                    mapper.createObjectNode().put("type", "object"));
+            case "json_schema" -> schemaTool(mapper, format.path("json_schema"));
+            default -> throw ApiException.badRequest("Invalid value for 'response_format.type': expected 'text', 'json_object' "
+                    + "or 'json_schema'.", "response_format.type");
+        };
+        JsonNode tools = client.get("tools");
+        if (tool != null && tools != null && tools.isArray() && !tools.isEmpty()) {
+            throw ApiException.badRequest("Invalid 'response_format': this model gives structured output through a tool call "
+                    + "of its own, so 'response_format' '" + type + "' cannot be combined with 'tools'; send one or the other.",
+                    "response_format");
+        }
+        return tool;
+    }
+
+    private static AnswerTool schemaTool(ObjectMapper mapper, JsonNode jsonSchema) {
+        JsonNode name = jsonSchema.get("name");
+        if (name == null || !name.isTextual()) {
+            throw ApiException.badRequest("Missing required parameter: 'response_format.json_schema.name'.",
+                    "response_format.json_schema.name");
+        }
+        if (!TOOL_NAME.matcher(name.asText()).matches()) {
+            throw ApiException.badRequest("Invalid 'response_format.json_schema.name': expected 1 to 64 letters, digits, "
+                    + "underscores or dashes.", "response_format.json_schema.name");
+        }
+        JsonNode schema = jsonSchema.get("schema");
+        ObjectNode input;
+        if (schema == null || schema.isNull()) {
+            input = mapper.createObjectNode().put("type", "object");
+        } else if (schema instanceof ObjectNode o && o.path("type").asText().equals("object")) {
+            input = o;
+        } else {
+            throw ApiException.badRequest("Invalid 'response_format.json_schema.schema': this model needs an object schema "
+                    + "(\"type\": \"object\") at the top level.", "response_format.json_schema.schema");
+        }
+        String description = "Returns the final answer to the user, which must match this tool's input schema.";
+        if (jsonSchema.path("description").isTextual() && !jsonSchema.get("description").asText().isBlank()) {
+            description = description + " The answer: " + jsonSchema.get("description").asText();
+        }
+        return new AnswerTool(name.asText(), description, input);
+    }
+
     /** The texts of string or text-part content (system, developer and tool messages). */
     public static List<String> texts(JsonNode content, String at, boolean nullable) {
         if (content == null || content.isNull()) {

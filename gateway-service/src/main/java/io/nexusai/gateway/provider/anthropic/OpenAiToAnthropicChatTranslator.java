@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.nexusai.api.openai.ApiException;
 import io.nexusai.api.routing.Deployment;
+import io.nexusai.gateway.provider.ChatRequests;
 import io.nexusai.gateway.provider.StreamOutput;
 import io.nexusai.gateway.provider.Translated;
 import io.nexusai.gateway.provider.Translator;
@@ -35,9 +36,14 @@ import static io.nexusai.gateway.provider.ChatRequests.unsupportedPart;
  * provider setting {@code default_max_tokens} or {@value AnthropicWire#DEFAULT_MAX_TOKENS} otherwise),
  * {@code stop}, {@code temperature} (clamped to 0..1), {@code top_p}, {@code user}, {@code tools},
  * {@code tool_choice} and {@code parallel_tool_calls} are mapped; {@code n > 1} is refused; fields Anthropic has
- * no counterpart for ({@code logprobs}, {@code seed}, penalties, {@code response_format}, ...) are dropped. The
- * provider setting {@code anthropic_version} picks the {@code anthropic-version} header (default
- * {@value AnthropicWire#DEFAULT_VERSION}).
+ * no counterpart for ({@code logprobs}, {@code seed}, penalties, ...) are dropped. The provider setting
+ * {@code anthropic_version} picks the {@code anthropic-version} header (default {@value AnthropicWire#DEFAULT_VERSION}).
+ *
+ * <p>Structured output: {@code response_format} {@code json_schema} (or {@code json_object}) becomes one tool whose
+ * {@code input_schema} is the schema ({@link ChatRequests#answerTool}), forced with {@code tool_choice}
+ * {@code {"type":"tool"}} — which every Claude model supports; the model's call of it comes back as the message's
+ * text (the JSON of its input, streamed from its {@code input_json_delta}s) with {@code finish_reason} {@code stop}.
+ * Beside the client's own {@code tools} it is refused with a 400.
  *
  * <p>Responses and streams come back as {@code chat.completion} and {@code chat.completion.chunk} objects with
  * the alias as {@code model}; a stream always ends with a usage-only chunk.
@@ -53,6 +59,8 @@ public final class OpenAiToAnthropicChatTranslator implements Translator {
     private final Deployment deployment;
     private final String alias;
     private final AnthropicEventStream events;
+    /** The tool that carries a structured answer ({@code response_format}), or {@code null}. */
+    private ChatRequests.AnswerTool answer;
 
     public OpenAiToAnthropicChatTranslator(ObjectMapper mapper, Deployment deployment, String alias) {
         this.mapper = mapper;
@@ -99,6 +107,14 @@ public final class OpenAiToAnthropicChatTranslator implements Translator {
         ArrayNode messagesOut = out.putArray("messages");
         turns.forEach(messagesOut::add);
         tools(clientBody, out);
+        answer = ChatRequests.answerTool(mapper, clientBody);
+        if (answer != null) {
+            ObjectNode tool = out.putArray("tools").addObject();
+            tool.put("name", answer.name());
+            tool.put("description", answer.description());
+            tool.set("input_schema", answer.schema());
+            out.putObject("tool_choice").put("type", "tool").put("name", answer.name());
+        }
         AnthropicWire.sampling(clientBody, out, stream);
         return AnthropicWire.upstream(mapper, deployment, out);
     }
@@ -115,11 +131,15 @@ public final class OpenAiToAnthropicChatTranslator implements Translator {
         choice.put("index", 0);
         ObjectNode reply = choice.putObject("message");
         reply.put("role", "assistant");
-        reply.put("content", AnthropicWire.text(message));
+        reply.put("content", answer == null ? AnthropicWire.text(message) : null);
         reply.putNull("refusal");
         ArrayNode toolCalls = null;
         for (JsonNode block : message.path("content")) {
-            if ("tool_use".equals(block.path("type").asText())) {
+            if (answer != null) {
+                if ("tool_use".equals(block.path("type").asText()) && answer.name().equals(block.path("name").asText())) {
+                    reply.put("content", json(block.has("input") ? block.get("input") : mapper.createObjectNode()));
+                }
+            } else if ("tool_use".equals(block.path("type").asText())) {
                 if (toolCalls == null) {
                     toolCalls = reply.putArray("tool_calls");
                 }
@@ -133,10 +153,15 @@ public final class OpenAiToAnthropicChatTranslator implements Translator {
         }
         choice.putNull("logprobs");
         JsonNode stopReason = message.path("stop_reason");
-        choice.put("finish_reason", AnthropicWire.finishReason(stopReason.isTextual() ? stopReason.asText() : null));
+        choice.put("finish_reason", finishReason(stopReason.isTextual() ? stopReason.asText() : null));
         var usage = AnthropicWire.usage(message);
         AnthropicWire.putUsage(out, usage);
         return new Translated(out, usage);
+    }
+
+    /** OpenAI's {@code finish_reason}; a call of the answer tool is the answer, so it stops rather than calls. */
+    private String finishReason(String stopReason) {
+        return answer != null && "tool_use".equals(stopReason) ? "stop" : AnthropicWire.finishReason(stopReason);
     }
 
     @Override
@@ -415,6 +440,8 @@ public final class OpenAiToAnthropicChatTranslator implements Translator {
     private final class ChatSink implements AnthropicEventStream.Sink {
         /** Anthropic content block index → OpenAI tool call index. */
         private final Map<Integer, Integer> toolCalls = new HashMap<>();
+        /** The content block index of the answer tool's call, or -1. */
+        private int answerBlock = -1;
 
         @Override
         public void messageStart(List<ObjectNode> out) {
@@ -426,6 +453,13 @@ public final class OpenAiToAnthropicChatTranslator implements Translator {
 
         @Override
         public void blockStart(int index, JsonNode block, List<ObjectNode> out) {
+            if (answer != null) {
+                // only the answer tool's input is the message; its name and id are the gateway's business
+                if ("tool_use".equals(block.path("type").asText()) && answer.name().equals(block.path("name").asText())) {
+                    answerBlock = index;
+                }
+                return;
+            }
             switch (block.path("type").asText()) {
                 case "text" -> {
                     String text = block.path("text").asText();
@@ -452,6 +486,13 @@ public final class OpenAiToAnthropicChatTranslator implements Translator {
 
         @Override
         public void blockDelta(int index, JsonNode delta, List<ObjectNode> out) {
+            if (answer != null) {
+                String partial = delta.path("partial_json").asText();
+                if (index == answerBlock && "input_json_delta".equals(delta.path("type").asText()) && !partial.isEmpty()) {
+                    out.add(text(partial));
+                }
+                return;
+            }
             switch (delta.path("type").asText()) {
                 case "text_delta" -> {
                     String text = delta.path("text").asText();
@@ -478,7 +519,7 @@ public final class OpenAiToAnthropicChatTranslator implements Translator {
 
         @Override
         public void messageDelta(String stopReason, List<ObjectNode> out) {
-            out.add(chunk(mapper.createObjectNode(), AnthropicWire.finishReason(stopReason)));
+            out.add(chunk(mapper.createObjectNode(), finishReason(stopReason)));
         }
 
         private ObjectNode text(String text) {

@@ -33,7 +33,9 @@ import java.util.Map;
  * completions have no place for them; {@code messageStop} the {@code finish_reason}; {@code metadata} the usage,
  * emitted as the usage-only chunk ({@code "choices":[]}) that ends the stream. An {@code exception} message
  * ({@code throttlingException}, {@code modelStreamErrorException}, ...) ends the stream with a 502 error. A stream
- * that ends before {@code messageStop} is not {@code done}, which the gateway reports as cut.
+ * that ends before {@code messageStop} is not {@code done}, which the gateway reports as cut. With an answer tool
+ * (structured output), only that tool's input is streamed, as content deltas, and its {@code tool_use} stop is
+ * {@code stop}.
  * One instance per stream.
  */
 final class BedrockEventStream {
@@ -44,6 +46,9 @@ final class BedrockEventStream {
     private final MessageDecoder decoder = new MessageDecoder(decoded::add);
     /** Bedrock content block index → OpenAI tool call index. */
     private final Map<Integer, Integer> toolCalls = new HashMap<>();
+    /** The answer tool's name (structured output), or {@code null}; the content block index of its call, or -1. */
+    private String answerTool;
+    private int answerBlock = -1;
     private String id;
     private long created;
     private TokenUsage usage;
@@ -62,6 +67,11 @@ final class BedrockEventStream {
         if (requestId != null && !requestId.isEmpty()) {
             id = "chatcmpl-" + requestId;
         }
+    }
+
+    /** Structured output: the calls of this tool are the message's text. */
+    void answerTool(String name) {
+        answerTool = name;
     }
 
     StreamOutput feed(Buffer piece, boolean endOfStream) {
@@ -104,7 +114,9 @@ final class BedrockEventStream {
                 case "messageStop" -> {
                     stopped = true;
                     JsonNode reason = payload.path("stopReason");
-                    chunks.add(chunk(mapper.createObjectNode(), BedrockWire.finishReason(reason.isTextual() ? reason.asText() : null)));
+                    String stop = reason.isTextual() ? reason.asText() : null;
+                    chunks.add(chunk(mapper.createObjectNode(),
+                            answerTool != null && "tool_use".equals(stop) ? "stop" : BedrockWire.finishReason(stop)));
                 }
                 case "metadata" -> {
                     usage = BedrockWire.usage(payload.get("usage"));
@@ -137,6 +149,12 @@ final class BedrockEventStream {
         if (!toolUse.isObject()) {
             return;
         }
+        if (answerTool != null) {
+            if (answerTool.equals(toolUse.path("name").asText())) {
+                answerBlock = index;
+            }
+            return;
+        }
         int call = toolCalls.size();
         toolCalls.put(index, call);
         ObjectNode delta = mapper.createObjectNode();
@@ -149,6 +167,13 @@ final class BedrockEventStream {
     }
 
     private void blockDelta(int index, JsonNode delta, List<ObjectNode> chunks) {
+        if (answerTool != null) {
+            JsonNode input = delta.path("toolUse").path("input");
+            if (index == answerBlock && input.isTextual() && !input.asText().isEmpty()) {
+                chunks.add(chunk(mapper.createObjectNode().set("content", TextNode.valueOf(input.asText())), null));
+            }
+            return;
+        }
         if (delta.path("text").isTextual()) {
             String text = delta.get("text").asText();
             if (!text.isEmpty()) {

@@ -35,7 +35,11 @@ import java.util.Map;
  * to {@code toolChoice} ({@code auto}, {@code any} for required, {@code tool} for a named function; for
  * {@code none} the tools are left out unless the conversation already holds tool blocks, which Bedrock only accepts
  * with a {@code toolConfig}). {@code n > 1} is refused (Converse returns one message); fields without a counterpart
- * ({@code logprobs}, {@code seed}, penalties, {@code response_format}, {@code user}, ...) are dropped. With the
+ * ({@code logprobs}, {@code seed}, penalties, {@code user}, ...) are dropped. Structured output: {@code response_format}
+ * {@code json_schema} (or {@code json_object}) becomes one tool whose {@code inputSchema.json} is the schema
+ * ({@link ChatRequests#answerTool}), forced with {@code toolChoice.tool} (which every Claude model on Bedrock
+ * supports); its call comes back as the message's text (the JSON of its input, streamed from its {@code toolUse.input}
+ * deltas) with {@code finish_reason} {@code stop}; beside the client's own {@code tools} it is refused with a 400. With the
  * provider setting {@code prompt_cache=system}, a {@code cachePoint} block follows the system prompt, so that Bedrock
  * caches it (prompt caching; its cache reads and writes come back in the usage and are priced at their own rates).
  *
@@ -55,6 +59,8 @@ public final class OpenAiToBedrockChatTranslator implements Translator {
     private final String alias;
     private final BedrockEventStream events;
     private String requestId;
+    /** The tool that carries a structured answer ({@code response_format}), or {@code null}. */
+    private ChatRequests.AnswerTool answer;
 
     public OpenAiToBedrockChatTranslator(ObjectMapper mapper, Deployment deployment, String alias) {
         this.mapper = mapper;
@@ -116,6 +122,16 @@ public final class OpenAiToBedrockChatTranslator implements Translator {
             out.set("inferenceConfig", inference);
         }
         toolConfig(clientBody, toolBlocks, out);
+        answer = ChatRequests.answerTool(mapper, clientBody);
+        if (answer != null) {
+            ObjectNode config = out.putObject("toolConfig");
+            ObjectNode spec = config.putArray("tools").addObject().putObject("toolSpec");
+            spec.put("name", answer.name());
+            spec.put("description", answer.description());
+            spec.putObject("inputSchema").set("json", answer.schema());
+            config.putObject("toolChoice").putObject("tool").put("name", answer.name());
+            events.answerTool(answer.name());
+        }
         return new UpstreamRequest(BedrockWire.url(deployment, stream), ProviderBodies.bytes(mapper, out),
                 Map.of("Accept", stream ? BedrockWire.EVENT_STREAM : "application/json"));
     }
@@ -137,8 +153,14 @@ public final class OpenAiToBedrockChatTranslator implements Translator {
         StringBuilder text = null;
         ArrayNode toolCalls = mapper.createArrayNode();
         for (JsonNode block : message.get("content")) {
-            if (block.path("text").isTextual()) {
+            if (answer == null && block.path("text").isTextual()) {
                 text = (text == null ? new StringBuilder() : text).append(block.get("text").asText());
+            } else if (block.path("toolUse").isObject() && answer != null) {
+                JsonNode use = block.get("toolUse");
+                if (answer.name().equals(use.path("name").asText())) {
+                    JsonNode input = use.get("input");
+                    text = new StringBuilder(ChatRequests.json(mapper, input == null || input.isNull() ? mapper.createObjectNode() : input));
+                }
             } else if (block.path("toolUse").isObject()) {
                 JsonNode use = block.get("toolUse");
                 ObjectNode call = toolCalls.addObject();
@@ -151,7 +173,9 @@ public final class OpenAiToBedrockChatTranslator implements Translator {
             // reasoningContent, citations and guard content have no place in a chat completion
         }
         JsonNode stopReason = response.path("stopReason");
-        ProviderBodies.addChoice(out, 0, text, toolCalls, BedrockWire.finishReason(stopReason.isTextual() ? stopReason.asText() : null));
+        String reason = stopReason.isTextual() ? stopReason.asText() : null;
+        // a call of the answer tool is the answer: it stops rather than calls
+        ProviderBodies.addChoice(out, 0, text, toolCalls, answer != null && "tool_use".equals(reason) ? "stop" : BedrockWire.finishReason(reason));
         TokenUsage usage = BedrockWire.usage(response.get("usage"));
         BedrockWire.putUsage(out, usage);
         return new Translated(out, usage == null ? TokenUsage.NONE : usage);

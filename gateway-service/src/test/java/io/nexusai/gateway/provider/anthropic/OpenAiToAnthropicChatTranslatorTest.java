@@ -56,7 +56,7 @@ class OpenAiToAnthropicChatTranslatorTest {
                   {"role":"developer","content":[{"type":"text","text":"Answer in French."}]},
                   {"role":"user","content":"Hello"}],
                  "logprobs":true,"top_logprobs":2,"seed":7,"presence_penalty":0.5,"frequency_penalty":0.1,
-                 "response_format":{"type":"json_object"},"logit_bias":{"50256":-100},"service_tier":"auto"}""";
+                 "logit_bias":{"50256":-100},"service_tier":"auto"}""";
         UpstreamRequest request = translator().request(json(client), false);
         assertThat(request.url()).isEqualTo("https://api.anthropic.com/v1/messages");
         assertThat(request.headers()).isEqualTo(Map.of("anthropic-version", "2023-06-01"));
@@ -210,6 +210,58 @@ class OpenAiToAnthropicChatTranslatorTest {
         assertThat(rejected(template.formatted("{\"a\":1}")).param()).isEqualTo("messages[1].tool_calls[0].function.arguments");
     }
 
+    static final String STRUCTURED = """
+            {"model":"nexus-claude","messages":[{"role":"user","content":"Weather in Zürich as JSON"}],
+             "response_format":{"type":"json_schema","json_schema":{"name":"weather","description":"The weather in a city","strict":true,
+               "schema":{"type":"object","properties":{"city":{"type":"string"},"temperature":{"type":"integer"}},
+                         "required":["city","temperature"],"additionalProperties":false}}}}""";
+
+    /** A translator that has translated the structured-output request, as the gateway calls it. */
+    static OpenAiToAnthropicChatTranslator structured() {
+        OpenAiToAnthropicChatTranslator t = translator();
+        t.request(json(STRUCTURED), true);
+        return t;
+    }
+
+    @Test
+    void responseFormatJsonSchemaBecomesOneForcedToolWithTheSchema() {
+        ObjectNode body = upstreamBody(STRUCTURED);
+        assertThat(body.get("tools")).isEqualTo(json("""
+                {"t":[{"name":"weather",
+                  "description":"Returns the final answer to the user, which must match this tool's input schema. The answer: The weather in a city",
+                  "input_schema":{"type":"object","properties":{"city":{"type":"string"},"temperature":{"type":"integer"}},
+                                  "required":["city","temperature"],"additionalProperties":false}}]}""").get("t"));
+        assertThat(body.get("tool_choice")).isEqualTo(json("{\"type\":\"tool\",\"name\":\"weather\"}"));
+        assertThat(body.has("response_format")).isFalse();
+
+        String user = "\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
+        ObjectNode object = upstreamBody("{" + user + ",\"response_format\":{\"type\":\"json_object\"},\"tool_choice\":\"auto\"}");
+        assertThat(object.at("/tools/0/name").asText()).isEqualTo("json_object_answer");
+        assertThat(object.at("/tools/0/input_schema")).isEqualTo(json("{\"type\":\"object\"}"));
+        assertThat(object.get("tool_choice")).isEqualTo(json("{\"type\":\"tool\",\"name\":\"json_object_answer\"}"));
+        ObjectNode text = upstreamBody("{" + user + ",\"response_format\":{\"type\":\"text\"}}");
+        assertThat(text.has("tools")).isFalse();
+        assertThat(text.has("tool_choice")).isFalse();
+    }
+
+    @Test
+    void responseFormatBesideToolsOrWithABadSchemaIs400NamingIt() {
+        String user = "\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
+        String tools = ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]";
+        assertThat(rejected("{" + user + tools + ",\"response_format\":{\"type\":\"json_object\"}}").param()).isEqualTo("response_format");
+        assertThat(rejected("{" + user + tools + ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\"}}}")
+                .getMessage()).contains("'response_format'", "'tools'");
+        assertThat(rejected("{" + user + ",\"response_format\":{\"type\":\"xml\"}}").param()).isEqualTo("response_format.type");
+        assertThat(rejected("{" + user + ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{}}}").param())
+                .isEqualTo("response_format.json_schema.name");
+        assertThat(rejected("{" + user + ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"a b\"}}}").param())
+                .isEqualTo("response_format.json_schema.name");
+        assertThat(rejected("{" + user + ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\","
+                + "\"schema\":{\"type\":\"array\"}}}}").param()).isEqualTo("response_format.json_schema.schema");
+        // with no tools of its own, a text format is no reason to refuse them
+        assertThat(upstreamBody("{" + user + tools + ",\"response_format\":{\"type\":\"text\"}}").at("/tools/0/name").asText()).isEqualTo("f");
+    }
+
     @Test
     void nAbove1IsRefusedBecauseAnthropicReturnsOneChoice() {
         assertThat(rejected("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"n\":2}").param()).isEqualTo("n");
@@ -274,6 +326,25 @@ class OpenAiToAnthropicChatTranslatorTest {
     }
 
     @Test
+    void theAnswerToolsCallIsTheMessageTextAndStops() {
+        Translated translated = structured().response(Recorded.buffer("anthropic/message-answer-tool.json"));
+        ObjectNode body = translated.body();
+        body.put("created", 0);
+        assertThat(Recorded.reparse(body)).isEqualTo(json("""
+                {"id":"chatcmpl-msg_01Hk7sVq2cXb4N8mRtYw3LpD","object":"chat.completion","created":0,"model":"nexus-claude",
+                 "choices":[{"index":0,"message":{"role":"assistant","content":"{\\"city\\":\\"Zürich\\",\\"temperature\\":18}","refusal":null},
+                   "logprobs":null,"finish_reason":"stop"}],
+                 "usage":{"prompt_tokens":612,"completion_tokens":41,"total_tokens":653}}"""));
+        assertThat(translated.usage()).isEqualTo(new TokenUsage(612, 41, false));
+        // cut short, the answer is whatever input came back, and says so
+        Translated truncated = structured().response(Buffer.buffer("""
+                {"id":"msg_1","type":"message","role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"weather","input":{}}],
+                 "stop_reason":"max_tokens","usage":{"input_tokens":5,"output_tokens":3}}"""));
+        assertThat(truncated.body().at("/choices/0/message/content").asText()).isEqualTo("{}");
+        assertThat(truncated.body().at("/choices/0/finish_reason").asText()).isEqualTo("length");
+    }
+
+    @Test
     void stopReasonsMapToFinishReasons() {
         assertThat(AnthropicWire.finishReason("end_turn")).isEqualTo("stop");
         assertThat(AnthropicWire.finishReason("stop_sequence")).isEqualTo("stop");
@@ -335,6 +406,23 @@ class OpenAiToAnthropicChatTranslatorTest {
         assertThat(run.json().get(run.json().size() - 1)).isEqualTo(usageChunk(id, 472 + 100 + 1200, 89, 1200));
         assertThat(run.usage()).isEqualTo(new TokenUsage(1772, 89, 1200, 100, 0, false));
         assertThat(run.done()).isTrue();
+    }
+
+    @Test
+    void theAnswerToolsInputStreamsAsContentAndStopsAtEveryCut() {
+        StreamReplay.Run run = StreamReplay.replay(OpenAiToAnthropicChatTranslatorTest::structured,
+                Recorded.bytes("anthropic/messages-answer-tool.sse"));
+        String id = "msg_01Hk7sVq2cXb4N8mRtYw3LpD";
+        assertThat(run.json()).containsExactly(
+                chunk("{\"role\":\"assistant\",\"content\":\"\"}", null, id),
+                chunk("{\"content\":\"{\\\"city\\\": \\\"Zür\"}", null, id),
+                chunk("{\"content\":\"ich\\\", \\\"temperature\\\": 18}\"}", null, id),
+                chunk("{}", "stop", id),
+                usageChunk(id, 612, 41));
+        assertThat(content(run.chunks())).isEqualTo("{\"city\": \"Zürich\", \"temperature\": 18}");
+        assertThat(run.usage()).isEqualTo(new TokenUsage(612, 41, false));
+        assertThat(run.done()).isTrue();
+        assertThat(run.error()).isNull();
     }
 
     @Test

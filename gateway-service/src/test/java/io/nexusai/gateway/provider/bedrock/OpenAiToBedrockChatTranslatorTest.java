@@ -62,7 +62,7 @@ class OpenAiToBedrockChatTranslatorTest {
                   {"role":"user","content":[{"type":"text","text":"Again"}]},
                   {"role":"user","content":"and again"}],
                  "max_tokens":50,"max_completion_tokens":70,"stop":["END","STOP"],"n":1,"temperature":0.5,"top_p":0.9,"seed":7,
-                 "presence_penalty":0.5,"logprobs":true,"user":"u-1","response_format":{"type":"json_object"},"stream_options":{"include_usage":true}}""";
+                 "presence_penalty":0.5,"logprobs":true,"user":"u-1","stream_options":{"include_usage":true}}""";
         UpstreamRequest request = translator().request(json(client), false);
         assertThat(request.url()).isEqualTo("https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse");
         assertThat(request.headers()).isEqualTo(Map.of("Accept", "application/json"));
@@ -145,6 +145,39 @@ class OpenAiToBedrockChatTranslatorTest {
         assertThat(history.at("/toolConfig/toolChoice").isMissingNode()).isTrue();
     }
 
+    static final String STRUCTURED = """
+            {"model":"nexus-claude","messages":[{"role":"user","content":"Weather in Zürich as JSON"}],
+             "response_format":{"type":"json_schema","json_schema":{"name":"weather","strict":true,
+               "schema":{"type":"object","properties":{"city":{"type":"string"},"temperature":{"type":"integer"}},
+                         "required":["city","temperature"],"additionalProperties":false}}}}""";
+
+    /** A translator that has translated the structured-output request and seen the answer's headers. */
+    static OpenAiToBedrockChatTranslator structured() {
+        OpenAiToBedrockChatTranslator t = answered();
+        t.request(json(STRUCTURED), true);
+        return t;
+    }
+
+    @Test
+    void responseFormatBecomesOneForcedToolWithTheSchema() {
+        assertThat(upstreamBody(STRUCTURED).get("toolConfig")).isEqualTo(json("""
+                {"tools":[{"toolSpec":{"name":"weather",
+                   "description":"Returns the final answer to the user, which must match this tool's input schema.",
+                   "inputSchema":{"json":{"type":"object","properties":{"city":{"type":"string"},"temperature":{"type":"integer"}},
+                                          "required":["city","temperature"],"additionalProperties":false}}}}],
+                 "toolChoice":{"tool":{"name":"weather"}}}"""));
+        String user = "\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
+        assertThat(upstreamBody("{" + user + ",\"response_format\":{\"type\":\"json_object\"}}").get("toolConfig")).isEqualTo(json("""
+                {"tools":[{"toolSpec":{"name":"json_object_answer","description":"Returns the final answer to the user as a JSON object.",
+                   "inputSchema":{"json":{"type":"object"}}}}],
+                 "toolChoice":{"tool":{"name":"json_object_answer"}}}"""));
+        assertThat(upstreamBody("{" + user + ",\"response_format\":{\"type\":\"text\"}}").has("toolConfig")).isFalse();
+        ApiException both = rejected("{" + user + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
+                + "\"response_format\":{\"type\":\"json_object\"}}");
+        assertThat(both.param()).isEqualTo("response_format");
+        assertThat(both.getMessage()).contains("'response_format'", "'tools'");
+    }
+
     @Test
     void whatConverseCannotTakeIsA400NamingTheField() {
         assertThat(rejected("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"n\":2}").param()).isEqualTo("n");
@@ -202,6 +235,20 @@ class OpenAiToBedrockChatTranslatorTest {
                        "function":{"name":"get_weather","arguments":"{\\"location\\":\\"São Paulo\\",\\"unit\\":\\"celsius\\"}"}}]}""").get("t"));
         assertThat(body.at("/choices/0/finish_reason").asText()).isEqualTo("tool_calls");
         assertThat(Recorded.reparse(body).get("usage")).isEqualTo(json("{\"prompt_tokens\":96,\"completion_tokens\":42,\"total_tokens\":138}"));
+    }
+
+    @Test
+    void theAnswerToolsCallIsTheMessageTextAndStops() {
+        Translated translated = structured().response(Buffer.buffer("""
+                {"output":{"message":{"role":"assistant","content":[
+                   {"toolUse":{"toolUseId":"tooluse_Hx2pQ8vTQ7aWmN3kL0rS1g","name":"weather","input":{"city":"Zürich","temperature":18}}}]}},
+                 "stopReason":"tool_use","usage":{"inputTokens":431,"outputTokens":38,"totalTokens":469}}"""));
+        ObjectNode body = translated.body();
+        assertThat(body.at("/choices/0/message/content").asText()).isEqualTo("{\"city\":\"Zürich\",\"temperature\":18}");
+        assertThat(body.at("/choices/0/message").has("tool_calls")).isFalse();
+        assertThat(body.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+        assertThat(Recorded.reparse(body).get("usage")).isEqualTo(json("{\"prompt_tokens\":431,\"completion_tokens\":38,\"total_tokens\":469}"));
+        assertThat(translated.usage()).isEqualTo(new TokenUsage(431, 38, false));
     }
 
     @Test
@@ -271,6 +318,22 @@ class OpenAiToBedrockChatTranslatorTest {
         assertThat(run.json().getLast()).isEqualTo(usageChunk("{\"prompt_tokens\":608,\"completion_tokens\":72,\"total_tokens\":680}"));
         assertThat(run.usage()).isEqualTo(new TokenUsage(608, 72, 0, 512, 0, false));
         assertThat(run.done()).isTrue();
+    }
+
+    @Test
+    void theAnswerToolsInputStreamsAsContentAndStopsAtEveryCut() {
+        StreamReplay.Run run = StreamReplay.replay(OpenAiToBedrockChatTranslatorTest::structured,
+                Recorded.bytes("bedrock/stream-answer-tool.eventstream"));
+        assertThat(run.json()).containsExactly(
+                chunk("{\"role\":\"assistant\",\"content\":\"\"}", null),
+                chunk("{\"content\":\"{\\\"city\\\": \\\"Zür\"}", null),
+                chunk("{\"content\":\"ich\\\", \\\"temperature\\\": 18}\"}", null),
+                chunk("{}", "stop"),
+                usageChunk("{\"prompt_tokens\":431,\"completion_tokens\":38,\"total_tokens\":469}"));
+        assertThat(content(run.chunks())).isEqualTo("{\"city\": \"Zürich\", \"temperature\": 18}");
+        assertThat(run.usage()).isEqualTo(new TokenUsage(431, 38, false));
+        assertThat(run.done()).isTrue();
+        assertThat(run.error()).isNull();
     }
 
     @Test
