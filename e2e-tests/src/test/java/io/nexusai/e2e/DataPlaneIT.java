@@ -12,6 +12,8 @@ import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
+import com.openai.models.ResponseFormatJsonObject;
+import com.openai.models.ResponseFormatJsonSchema;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -161,6 +163,76 @@ class DataPlaneIT {
                 .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(call.asFunction().id()).content("sunny, 21 °C").build())
                 .build());
         assertThat(second.choices().get(0).message().content()).contains(MockProviderServer.TOOL_RESULT_PREFIX + "sunny, 21 °C");
+    }
+
+    static ChatCompletionCreateParams weatherAsJson(Fixtures.Tenant t) {
+        ResponseFormatJsonSchema.JsonSchema.Schema.Builder schema = ResponseFormatJsonSchema.JsonSchema.Schema.builder();
+        Map.of("type", "object",
+                "properties", Map.of("city", Map.of("type", "string"), "temperature", Map.of("type", "integer")),
+                "required", List.of("city", "temperature"), "additionalProperties", false)
+                .forEach((k, v) -> schema.putAdditionalProperty(k, JsonValue.from(v)));
+        return ChatCompletionCreateParams.builder().model(t.alias()).addUserMessage("Weather in Oslo as JSON")
+                .responseFormat(ResponseFormatJsonSchema.builder().jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder()
+                        .name("weather").schema(schema.build()).strict(true).build()).build())
+                .build();
+    }
+
+    static void assertWeather(String content) throws Exception {
+        com.fasterxml.jackson.databind.JsonNode answer = JSON.readTree(content);
+        assertThat(answer.get("city").isTextual()).as(content).isTrue();
+        assertThat(answer.get("temperature").isInt()).as(content).isTrue();
+        assertThat(answer.size()).as(content).isEqualTo(2);
+    }
+
+    /** response_format json_schema: the message text is JSON of the schema, whole and streamed, and it stops (no tool calls). */
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
+    void responseFormatJsonSchemaAnswersWithJsonOfTheSchema(String kind) throws Exception {
+        Fixtures.Tenant t = tenant(kind);
+        OpenAIClient client = Fixtures.openAi(t.appKey());
+        ChatCompletion whole = client.chat().completions().create(weatherAsJson(t));
+        assertWeather(whole.choices().get(0).message().content().orElseThrow());
+        assertThat(whole.choices().get(0).message().toolCalls().orElse(List.of())).isEmpty();
+        assertThat(whole.choices().get(0).finishReason().asString()).isEqualTo("stop");
+
+        StringBuilder content = new StringBuilder();
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        ChatCompletionCreateParams streamed = weatherAsJson(t).toBuilder()
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(streamed)) {
+            stream.stream().forEach(c -> {
+                chunks.add(c);
+                c.choices().forEach(choice -> {
+                    choice.delta().content().ifPresent(content::append);
+                    assertThat(choice.delta().toolCalls().orElse(List.of())).isEmpty();
+                });
+            });
+        }
+        assertThat(content.toString()).isEqualTo(whole.choices().get(0).message().content().orElseThrow());
+        assertThat(chunks.stream().flatMap(c -> c.choices().stream()).flatMap(c -> c.finishReason().stream())
+                .map(ChatCompletionChunk.Choice.FinishReason::asString).toList()).containsExactly("stop");
+        // the same answer, the same usage, whether whole or streamed
+        assertThat(chunks.get(chunks.size() - 1).usage().orElseThrow().promptTokens()).isEqualTo(whole.usage().orElseThrow().promptTokens());
+        assertThat(chunks.get(chunks.size() - 1).usage().orElseThrow().completionTokens())
+                .isEqualTo(whole.usage().orElseThrow().completionTokens());
+
+        ChatCompletion object = client.chat().completions().create(ChatCompletionCreateParams.builder().model(t.alias())
+                .addUserMessage("Any JSON object").responseFormat(ResponseFormatJsonObject.builder().build()).build());
+        assertThat(JSON.readTree(object.choices().get(0).message().content().orElseThrow()).isObject()).isTrue();
+        assertThat(object.choices().get(0).finishReason().asString()).isEqualTo("stop");
+    }
+
+    /** Anthropic and Bedrock give structured output through a forced tool, which would shadow the client's own tools. */
+    @ParameterizedTest
+    @ValueSource(strings = {"anthropic", "bedrock"})
+    void responseFormatBesideToolsIsA400NamingIt(String kind) {
+        Fixtures.Tenant t = tenant(kind);
+        FunctionDefinition f = FunctionDefinition.builder().name("get_weather").build();
+        assertThatThrownBy(() -> Fixtures.openAi(t.appKey()).chat().completions().create(weatherAsJson(t).toBuilder().addFunctionTool(f).build()))
+                .isInstanceOfSatisfying(BadRequestException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(400);
+                    assertThat(e.param()).contains("response_format");
+                });
     }
 
     @ParameterizedTest

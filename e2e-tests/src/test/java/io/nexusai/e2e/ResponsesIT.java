@@ -171,7 +171,7 @@ class ResponsesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"openai", "azure", "gemini"})
+    @ValueSource(strings = {"openai", "azure", "anthropic", "gemini", "bedrock"})
     void structuredOutputParsesAndMatchesTheSchema(String kind) throws Exception {
         Fixtures.Tenant t = tenant(kind);
         Map<String, Object> schema = Map.of("type", "object",
