@@ -25,14 +25,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The chat fields that shape choices — {@code n}, {@code logprobs}/{@code top_logprobs} and parallel tool calls —
  * through the gateway to OpenAI-compatible and Azure deployments (which take them as they are), read with openai-java,
- * whole and streamed, and metered exactly (n choices cost n times the tokens).
+ * whole and streamed, and metered exactly (n choices cost n times the tokens). Each test makes its own tenant: another
+ * class's cached aliases may be gone (ResilienceIT applies a configuration with prune).
  */
 class ChatFieldsIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"openai", "azure"})
     void nChoicesWholeAndStreamedAreMeteredForEveryChoice(String kind) {
-        Fixtures.Tenant t = DataPlaneIT.tenant(kind);
+        Fixtures.Tenant t = DataPlaneIT.newTenant(kind);
         OpenAIClient client = Fixtures.openAi(t.appKey());
         String text = "Three takes on " + kind;
         ChatCompletion answer = client.chat().completions().create(DataPlaneIT.chat(t, text).toBuilder().n(3).build());
@@ -63,7 +64,7 @@ class ChatFieldsIT {
     @ParameterizedTest
     @ValueSource(strings = {"openai", "azure"})
     void logprobsCarryOneEntryPerTokenWithTheAlternativesAsked(String kind) {
-        Fixtures.Tenant t = DataPlaneIT.tenant(kind);
+        Fixtures.Tenant t = DataPlaneIT.newTenant(kind);
         OpenAIClient client = Fixtures.openAi(t.appKey());
         ChatCompletionCreateParams ask = DataPlaneIT.chat(t, "How sure are you?").toBuilder().logprobs(true).topLogprobs(2).build();
         ChatCompletion answer = client.chat().completions().create(ask);
@@ -92,7 +93,7 @@ class ChatFieldsIT {
     @ParameterizedTest
     @ValueSource(strings = {"openai", "azure"})
     void parallelToolCallsComeBackOnePerTool(String kind) {
-        Fixtures.Tenant t = DataPlaneIT.tenant(kind);
+        Fixtures.Tenant t = DataPlaneIT.newTenant(kind);
         OpenAIClient client = Fixtures.openAi(t.appKey());
         ChatCompletionCreateParams ask = DataPlaneIT.chat(t, "Berlin").toBuilder()
                 .addFunctionTool(function("get_weather")).addFunctionTool(function("get_time")).build();
