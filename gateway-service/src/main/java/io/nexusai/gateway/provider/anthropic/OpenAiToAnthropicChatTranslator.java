@@ -351,79 +351,41 @@ public final class OpenAiToAnthropicChatTranslator implements Translator {
         return block;
     }
 
-    /** {@code tools}, {@code tool_choice} and {@code parallel_tool_calls}. */
+    /** {@code tools}, {@code tool_choice} and {@code parallel_tool_calls}, read as every chat translator reads them ({@link ChatRequests}). */
     private void tools(ObjectNode client, ObjectNode out) {
-        JsonNode tools = client.get("tools");
-        boolean hasTools = tools != null && tools.isArray() && !tools.isEmpty();
-        if (hasTools) {
-            ArrayNode toolsOut = out.putArray("tools");
-            for (int k = 0; k < tools.size(); k++) {
-                JsonNode tool = tools.get(k);
-                String at = "tools[" + k + "]";
-                if (!tool.path("type").asText("function").equals("function")) {
-                    throw ApiException.badRequest("Invalid value for '" + at + ".type': only 'function' tools are supported by this model.",
-                            at + ".type");
-                }
-                JsonNode function = tool.path("function");
-                if (!function.path("name").isTextual() || function.get("name").asText().isEmpty()) {
-                    throw ApiException.badRequest("Missing required parameter: '" + at + ".function.name'.", at + ".function.name");
-                }
-                ObjectNode toolOut = toolsOut.addObject();
-                toolOut.put("name", function.get("name").asText());
-                if (function.path("description").isTextual()) {
-                    toolOut.put("description", function.get("description").asText());
-                }
-                JsonNode parameters = function.get("parameters");
-                if (parameters != null && parameters.isObject()) {
-                    toolOut.set("input_schema", parameters);
-                } else {
-                    toolOut.putObject("input_schema").put("type", "object").putObject("properties");
-                }
+        List<ChatRequests.FunctionTool> tools = ChatRequests.tools(client.get("tools"));
+        ChatRequests.ToolChoice choice = ChatRequests.toolChoice(client.get("tool_choice"), !tools.isEmpty());
+        if (tools.isEmpty()) {
+            return;
+        }
+        ArrayNode toolsOut = out.putArray("tools");
+        for (ChatRequests.FunctionTool tool : tools) {
+            ObjectNode toolOut = toolsOut.addObject().put("name", tool.name());
+            if (tool.description() != null) {
+                toolOut.put("description", tool.description());
+            }
+            if (tool.parameters() != null) {
+                toolOut.set("input_schema", tool.parameters());
+            } else {
+                toolOut.putObject("input_schema").put("type", "object").putObject("properties");
             }
         }
-        ObjectNode choice = toolChoice(client.get("tool_choice"));
         JsonNode parallel = client.get("parallel_tool_calls");
-        if (parallel != null && parallel.isBoolean() && !parallel.asBoolean()) {
-            if (choice == null) {
-                choice = mapper.createObjectNode().put("type", "auto");
-            }
-            if (!choice.path("type").asText().equals("none")) {
-                choice.put("disable_parallel_tool_use", true);
-            }
-        }
-        if (choice == null) {
+        boolean serial = parallel != null && parallel.isBoolean() && !parallel.asBoolean();
+        if (choice == null && !serial) {
             return;
         }
-        if (!hasTools) {
-            String type = choice.path("type").asText();
-            if (type.equals("any") || type.equals("tool")) {
-                throw ApiException.badRequest("Invalid value for 'tool_choice': 'tool_choice' requires 'tools'.", "tool_choice");
-            }
-            return;
+        String mode = choice == null ? "auto" : choice.mode();
+        ObjectNode choiceOut = out.putObject("tool_choice");
+        switch (mode) {
+            case "none" -> choiceOut.put("type", "none");
+            case "required" -> choiceOut.put("type", "any");
+            case "function" -> choiceOut.put("type", "tool").put("name", choice.function());
+            default -> choiceOut.put("type", "auto");
         }
-        out.set("tool_choice", choice);
-    }
-
-    private ObjectNode toolChoice(JsonNode choice) {
-        if (choice == null || choice.isNull()) {
-            return null;
+        if (serial && !mode.equals("none")) {
+            choiceOut.put("disable_parallel_tool_use", true);
         }
-        ObjectNode out = mapper.createObjectNode();
-        if (choice.isTextual()) {
-            switch (choice.asText()) {
-                case "auto" -> out.put("type", "auto");
-                case "none" -> out.put("type", "none");
-                case "required" -> out.put("type", "any");
-                default -> throw ApiException.badRequest("Invalid value for 'tool_choice': expected 'none', 'auto', 'required' "
-                        + "or a function.", "tool_choice");
-            }
-            return out;
-        }
-        if (choice.path("type").asText().equals("function") && choice.path("function").path("name").isTextual()) {
-            return out.put("type", "tool").put("name", choice.path("function").path("name").asText());
-        }
-        throw ApiException.badRequest("Invalid value for 'tool_choice': this model supports 'none', 'auto', 'required' and "
-                + "{\"type\":\"function\",\"function\":{\"name\":...}}.", "tool_choice");
     }
 
     private String json(JsonNode node) {
