@@ -127,6 +127,9 @@ Secret, unless an existing one is named; where PostgreSQL is; a usable Redis nam
 {{- if not (has .Values.redis.clientType (list "standalone" "cluster")) }}
 {{- fail "redis.clientType must be standalone or cluster" }}
 {{- end }}
+{{- if and (not .Values.secrets.existingSecret) (eq .Values.redis.clientType "standalone") (contains "," (.Values.secrets.redisUrl | toString)) }}
+{{- fail "secrets.redisUrl lists several Redis nodes (comma-separated): that is a Redis Cluster, set redis.clientType to cluster" }}
+{{- end }}
 {{- if and .Values.tracing.export (not .Values.tracing.otlpEndpoint) }}
 {{- fail "tracing.export needs tracing.otlpEndpoint: where the OTLP collector answers" }}
 {{- end }}
