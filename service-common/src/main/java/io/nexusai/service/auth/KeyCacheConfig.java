@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.OptionalInt;
 
 /**
  * The in-memory key cache of {@link PrincipalCache} ({@code nexus.key-cache.*}, environment {@code NEXUS_KEY_CACHE_*}):
@@ -13,11 +14,12 @@ import java.time.Duration;
 public interface KeyCacheConfig {
     /**
      * {@code NEXUS_KEY_CACHE_MAX_SIZE}: most valid keys held (app and admin keys by hash, session keys' parents by
-     * id, together), about 0.6 KB each. Past it the least useful are evicted; an evicted key is not refused, only
-     * resolved again by auth-service on its next use (one call, shared by concurrent requests).
+     * id, together). Past it the least useful are evicted; an evicted key is not refused, only resolved again by
+     * auth-service on its next use (one call, shared by concurrent requests). Unset or 0: an eighth of the maximum
+     * heap at {@value PrincipalCache#HEAP_PER_KEY} bytes a key (a key takes about 570 bytes), at least 1,000: about
+     * 26,000 keys at {@code -Xmx128m}, 52,000 at {@code -Xmx256m}.
      */
-    @WithDefault("50000")
-    int maxSize();
+    OptionalInt maxSize();
 
     /**
      * {@code NEXUS_KEY_CACHE_MAX_UNKNOWN}: most unknown (or revoked, expired) keys remembered as unknown, apart from

@@ -51,6 +51,11 @@ import java.util.function.Function;
 public class PrincipalCache {
     private static final Logger LOG = Logger.getLogger(PrincipalCache.class);
     private static final String KEY_ID_PREFIX = "key_";
+    /**
+     * Heap a cached key is reckoned at by the default bound: measured about 570 bytes (hash, principal with its
+     * strings and limits, Caffeine's node), plus room for a signing secret's envelope.
+     */
+    static final int HEAP_PER_KEY = 640;
 
     /** Valid keys: by hash (opaque keys) and by id (session keys' parents). */
     private final Cache<String, Principal> valid;
@@ -66,13 +71,16 @@ public class PrincipalCache {
     private final SessionVerifier sessions;
     private final Vertx vertx;
     private final KeyCacheConfig config;
+    private final int maxSize;
     private long timerId = -1;
 
     public PrincipalCache(AuthServiceClient client, SessionVerifier sessions, Vertx vertx, KeyCacheConfig config) {
-        if (config.maxSize() < 1 || config.maxUnknown() < 1) {
-            throw new IllegalArgumentException("nexus.key-cache.max-size and max-unknown (NEXUS_KEY_CACHE_MAX_SIZE, "
-                    + "NEXUS_KEY_CACHE_MAX_UNKNOWN) must be at least 1");
+        int maxSize = config.maxSize().orElse(0);
+        if (maxSize < 0 || config.maxUnknown() < 1) {
+            throw new IllegalArgumentException("nexus.key-cache.max-size (NEXUS_KEY_CACHE_MAX_SIZE) must not be negative, "
+                    + "nexus.key-cache.max-unknown (NEXUS_KEY_CACHE_MAX_UNKNOWN) at least 1");
         }
+        this.maxSize = maxSize > 0 ? maxSize : defaultMaxSize(Runtime.getRuntime().maxMemory());
         if (config.revalidateBatch() < 1 || config.revalidateBatch() > KeyBatch.MAX_KEYS) {
             throw new IllegalArgumentException("nexus.key-cache.revalidate-batch (NEXUS_KEY_CACHE_REVALIDATE_BATCH) must be "
                     + "between 1 and " + KeyBatch.MAX_KEYS);
@@ -82,7 +90,7 @@ public class PrincipalCache {
         this.vertx = vertx;
         this.config = config;
         // maintenance (eviction) runs on the writing thread, under a lock it only tries: never waits on an event loop
-        this.valid = Caffeine.newBuilder().maximumSize(config.maxSize()).executor(Runnable::run)
+        this.valid = Caffeine.newBuilder().maximumSize(this.maxSize).executor(Runnable::run)
                 .<String, Principal>evictionListener((k, p, cause) -> {
                     if (cause == RemovalCause.SIZE) {
                         evictions.increment();
@@ -92,7 +100,14 @@ public class PrincipalCache {
                 .executor(Runnable::run).build();
     }
 
+    /** An eighth of the heap at {@link #HEAP_PER_KEY} bytes a key, at least 1,000 keys. */
+    static int defaultMaxSize(long maxHeapBytes) {
+        return (int) Math.max(1_000, Math.min(Integer.MAX_VALUE, maxHeapBytes / 8 / HEAP_PER_KEY));
+    }
+
     void start(@Observes StartupEvent event) {
+        LOG.infof("at most %d valid and %d unknown keys cached (nexus.key-cache.max-size, nexus.key-cache.max-unknown)",
+                maxSize, config.maxUnknown());
         timerId = vertx.setPeriodic(config.revalidateEvery().toMillis(), id -> revalidate().subscribe().with(v -> { }, f -> { }));
     }
 
@@ -270,6 +285,11 @@ public class PrincipalCache {
     /** Unknown keys remembered. */
     public long unknownSize() {
         return unknown.estimatedSize();
+    }
+
+    /** The bound of valid keys held ({@code max-size}, or its default from the heap). */
+    public int maxSize() {
+        return maxSize;
     }
 
     /** Valid keys evicted by {@code max-size} since the start (each is resolved again on its next use). */

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -31,14 +32,14 @@ class PrincipalCacheBoundsTest {
 
     final InMemoryAuthService auth = new InMemoryAuthService();
 
-    record Settings(int maxSize, int maxUnknown, Duration negativeTtl, Duration revalidateEvery, int revalidateBatch)
+    record Settings(OptionalInt maxSize, int maxUnknown, Duration negativeTtl, Duration revalidateEvery, int revalidateBatch)
             implements KeyCacheConfig {
     }
 
     PrincipalCache cache(int maxSize, int maxUnknown, int revalidateBatch) {
         // no Vert.x: the periodic revalidation is not started (start() is not called); tests call revalidate()
         return new PrincipalCache(new AuthServiceClient(auth, "internal-token"), null, null,
-                new Settings(maxSize, maxUnknown, Duration.ofHours(1), Duration.ofHours(1), revalidateBatch));
+                new Settings(OptionalInt.of(maxSize), maxUnknown, Duration.ofHours(1), Duration.ofHours(1), revalidateBatch));
     }
 
     static Principal use(PrincipalCache cache, String key) {
@@ -195,8 +196,18 @@ class PrincipalCacheBoundsTest {
     }
 
     @Test
+    void unsetTheBoundIsAnEighthOfTheHeapAtItsReckonedCostPerKey() {
+        assertThat(PrincipalCache.defaultMaxSize(128L << 20)).isEqualTo(26_214);
+        assertThat(PrincipalCache.defaultMaxSize(256L << 20)).isEqualTo(52_428);
+        assertThat(PrincipalCache.defaultMaxSize(4L << 20)).isEqualTo(1_000);
+        assertThat(cache(0, 10, 1000).maxSize()).isEqualTo(PrincipalCache.defaultMaxSize(Runtime.getRuntime().maxMemory()));
+        assertThat(cache(BOUND, 10, 1000).maxSize()).isEqualTo(BOUND);
+    }
+
+    @Test
     void settingsOutsideTheirRangeAreRefusedAtStart() {
-        assertThatThrownBy(() -> cache(0, 10, 1000)).hasMessageContaining("NEXUS_KEY_CACHE_MAX_SIZE");
+        assertThatThrownBy(() -> cache(-1, 10, 1000)).hasMessageContaining("NEXUS_KEY_CACHE_MAX_SIZE");
+        assertThatThrownBy(() -> cache(10, 0, 1000)).hasMessageContaining("NEXUS_KEY_CACHE_MAX_UNKNOWN");
         assertThatThrownBy(() -> cache(10, 10, 10_001)).hasMessageContaining("NEXUS_KEY_CACHE_REVALIDATE_BATCH");
     }
 }
