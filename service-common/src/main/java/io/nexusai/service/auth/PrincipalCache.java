@@ -89,7 +89,8 @@ public class PrincipalCache {
         this.sessions = sessions;
         this.vertx = vertx;
         this.config = config;
-        // maintenance (eviction) runs on the writing thread, under a lock it only tries: never waits on an event loop
+        // maintenance (eviction, expiry) runs on the writing thread (the one a miss's answer arrives on), amortised and
+        // short, instead of hopping to the common pool; reads only record the hit in a lock-free buffer
         this.valid = Caffeine.newBuilder().maximumSize(this.maxSize).executor(Runnable::run)
                 .<String, Principal>evictionListener((k, p, cause) -> {
                     if (cause == RemovalCause.SIZE) {
