@@ -35,15 +35,23 @@ public final class RouteTable {
         this.routes = routes;
     }
 
-    /** Compiles a snapshot; a deployment whose key does not decrypt is left out (and logged, without the key). */
+    /**
+     * Compiles a snapshot; a deployment whose key does not decrypt is left out (and logged, without the key). Each
+     * distinct key envelope is decrypted once: the routes of one provider (thousands of aliases at catalogue size)
+     * share one plaintext key rather than each holding, and paying the decryption of, its own copy.
+     */
     public static RouteTable compile(RouteSnapshot snapshot, EnvelopeCipher cipher) {
         Map<String, Route> routes = new HashMap<>();
+        Map<String, String> decrypted = new HashMap<>();
         for (RouteEntry entry : snapshot.routes().values()) {
             List<Target> targets = new ArrayList<>(entry.deployments().size());
             for (Deployment d : entry.deployments()) {
-                String apiKey;
+                String apiKey = decrypted.get(d.apiKeyEnvelope());
                 try {
-                    apiKey = cipher.decrypt(d.apiKeyEnvelope());
+                    if (apiKey == null) {
+                        apiKey = cipher.decrypt(d.apiKeyEnvelope());
+                        decrypted.put(d.apiKeyEnvelope(), apiKey);
+                    }
                 } catch (IllegalArgumentException e) {
                     LOG.errorf("deployment %d of '%s' (provider %s) skipped: its API key does not decrypt with this DB_ENCRYPTION_KEY",
                             d.id(), entry.alias(), d.providerName());
