@@ -30,8 +30,10 @@ public class UsageRepository {
     private static final String ROLLUP_KEY = "bucket, tenant_id, key_id, model_alias, real_model, provider";
 
     /**
-     * One statement, hence one transaction: insert the batch (one array per column, unnested), skip request ids
+     * One statement, hence one transaction: insert the batch (one array per column, unnested), skip events
      * already stored, and add exactly the rows inserted — taken from RETURNING — to the minute and day rollups.
+     * An event is already stored when its (request id, occurred_at) is: the key of the partitioned table must hold
+     * its partition key, and a redelivered event is the same event, with the same timestamp (V4's migration).
      * The aggregation reads all of {@code ins} before the first rollup row is written, and the rollup rows are
      * written in key order, as are the events (sorted by request id before): concurrent batches of several
      * replicas take their row locks in one order and cannot deadlock one another.
@@ -46,7 +48,7 @@ public class UsageRepository {
                     $8::int8[], $9::text[], $10::int8[], $11::text[], $12::bool[], $13::int4[], $14::int8[], $15::int8[],
                     $16::int8[], $17::bool[], $18::int8[], $19::numeric[], $20::numeric[], $21::text[], $22::bool[],
                     $23::text[], $24::text[], $25::int8[], $26::int8[], $27::int8[])
-                ON CONFLICT (request_id) DO NOTHING
+                ON CONFLICT (request_id, occurred_at) DO NOTHING
                 RETURNING request_id, occurred_at, tenant_id, key_id, model_alias, real_model, provider, prompt_tokens,
                     completion_tokens, cost, cached_tokens, cache_write_tokens, reasoning_tokens
             ), minute AS (
