@@ -12,7 +12,8 @@
 --
 -- Conversion: the existing rows are copied (a day partition is created for every day they cover, so nothing lands
 -- in the default partition), then the old table is dropped, all in this migration's transaction: it takes time in
--- proportion to the table. Stop the replicas of the previous version before migrating, as for V2.
+-- proportion to the table. Replicas of the previous version still running fail their inserts afterwards (their
+-- ON CONFLICT (request_id) matches no key any more): their events stay pending in the stream for the new version.
 
 ALTER TABLE usage_events RENAME TO usage_events_v3;
 ALTER TABLE usage_events_v3 RENAME CONSTRAINT usage_events_pkey TO usage_events_v3_pkey;

@@ -70,7 +70,7 @@ class FeaturesTest {
                         "NEXUS_METERING_SERVICE_URL")),
                 "auth", union(common, database),
                 "routing", union(common, database, Set.of("NEXUS_AUTH_SERVICE_URL")),
-                "metering", union(common, database, Set.of("NEXUS_AUTH_SERVICE_URL")));
+                "metering", union(common, database, Set.of("NEXUS_AUTH_SERVICE_URL", "NEXUS_USAGE_RETENTION")));
         expected.forEach((component, names) ->
                 assertThat(Rendered.env(rendered.container(component)).keySet()).as("env of %s", component)
                         .containsExactlyInAnyOrderElementsOf(names));
@@ -162,6 +162,14 @@ class FeaturesTest {
         assertThat(spool.at("/persistentVolumeClaim/claimName").asText()).isEqualTo("nexus-usage-spool");
         assertThat(Rendered.env(production.container("gateway")).get("NEXUS_GATEWAY_USAGE_SPOOL_MAX_SIZE").path("value").asText())
                 .isEqualTo("2G");
+    }
+
+    @Test
+    void meteringKeepsPerRequestUsageForTheRetention() {
+        assertThat(Rendered.env(render("default").container("metering")).get("NEXUS_USAGE_RETENTION").path("value").asText())
+                .isEqualTo("400d");
+        assertThat(Rendered.env(render("production").container("metering")).get("NEXUS_USAGE_RETENTION").path("value").asText())
+                .isEqualTo("730d");
     }
 
     @Test
