@@ -110,11 +110,11 @@ class UsagePartitionsTest {
                 "2001-02-10T08:00:00Z"}; // the last in the default partition, moved to a partition of its own
         List<UsageRecord> records = new ArrayList<>();
         for (String t : dropped) {
-            records.add(record(tenant, "drop-" + t, Instant.parse(t), records.size()));
+            records.add(record(prices, tenant, "drop-" + t, Instant.parse(t), records.size()));
         }
         List<UsageRecord> keptRecords = new ArrayList<>();
         for (String t : kept) {
-            keptRecords.add(record(tenant, "keep-" + t, Instant.parse(t), records.size() + keptRecords.size()));
+            keptRecords.add(record(prices, tenant, "keep-" + t, Instant.parse(t), records.size() + keptRecords.size()));
         }
         records.addAll(keptRecords);
         assertThat(usage.insertAll(records).await().indefinitely().inserted()).hasSize(records.size());
@@ -169,10 +169,10 @@ class UsagePartitionsTest {
         long[] edges = {midnight.toEpochMilli(), midnight.toEpochMilli() - 1, 0L, Instant.parse("2099-12-31T23:59:59.999Z").toEpochMilli()};
         for (int i = 0; i < 700; i++) {
             long ts = i < edges.length ? edges[i] : midnight.toEpochMilli() - 20 * 86_400_000L + random.nextLong(40 * 86_400_000L);
-            records.add(record(tenant, tenant + "-" + i, Instant.ofEpochMilli(ts), i));
+            records.add(record(prices, tenant, tenant + "-" + i, Instant.ofEpochMilli(ts), i));
         }
         try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
-            insertAsV3(c, records);
+            insertRows(c, records);
             String[] before = snapshot(c);
             assertThat(before[0]).isEqualTo("700");
 
@@ -191,7 +191,7 @@ class UsagePartitionsTest {
                             .setUser(db.user()).setPassword(db.password() == null ? "" : db.password()))
                     .using(vertx).build();
             try {
-                UsageRepository repository = new UsageRepository(migrated, config);
+                UsageRepository repository = new UsageRepository(migrated, migrated, config);
                 UsageRepository.InsertResult again = repository.insertAll(records).await().indefinitely();
                 assertThat(again.inserted()).isEmpty();
                 assertThat(again.duplicates()).isEqualTo(700);
@@ -199,7 +199,7 @@ class UsagePartitionsTest {
 
                 List<UsageRecord> more = new ArrayList<>(records.subList(0, 50));
                 for (int i = 700; i < 703; i++) {
-                    more.add(record(tenant, tenant + "-" + i, midnight.plusSeconds(i), i));
+                    more.add(record(prices, tenant, tenant + "-" + i, midnight.plusSeconds(i), i));
                 }
                 UsageRepository.InsertResult added = repository.insertAll(more).await().indefinitely();
                 assertThat(added.inserted()).hasSize(3);
@@ -222,8 +222,11 @@ class UsagePartitionsTest {
         return configuration.load();
     }
 
-    /** Rows as a service before V4 stored them: the events, and rollups that sum them (as V2 computed them). */
-    private static void insertAsV3(Connection c, List<UsageRecord> records) throws Exception {
+    /**
+     * Rows by plain SQL, as a service before V4 stored them (or replication brings them): the events, and rollups
+     * that sum every event of the database (as V2 computed them).
+     */
+    static void insertRows(Connection c, List<UsageRecord> records) throws Exception {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO metering.usage_events (request_id, client_request_id, occurred_at,"
                 + " tenant_id, key_id, endpoint, model_alias, provider_id, provider, deployment_id, real_model, stream, status,"
                 + " prompt_tokens, completion_tokens, total_tokens, estimated, latency_ms, cost_multiplier, cost, currency, priced,"
@@ -288,7 +291,8 @@ class UsagePartitionsTest {
         }
     }
 
-    UsageRecord record(String tenant, String requestId, Instant at, int i) {
+    /** An event of the tenant, its numbers varied by {@code i}, priced. */
+    static UsageRecord record(PriceBook prices, String tenant, String requestId, Instant at, int i) {
         String[] m = RollupTest.MODELS[i % RollupTest.MODELS.length];
         BigDecimal multiplier = new BigDecimal(RollupTest.MULTIPLIERS[i % RollupTest.MULTIPLIERS.length]);
         long prompt = 100 + i * 7L;
