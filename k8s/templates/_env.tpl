@@ -101,7 +101,12 @@ Each helper takes (dict "ctx" $ "component" "...") and returns env entries.
 
 {{- define "nexusai.env.metering" -}}
 {{ include "nexusai.env.database" . }}
+{{- /* ingest on the primary (above); the usage API's queries on the read replica when there is one */}}
+{{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_DB_READ_HOST") }}
+{{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_DB_READ_PORT") }}
 {{ include "nexusai.configEnv" (dict "ctx" .ctx "name" "NEXUS_AUTH_SERVICE_URL") }}
+- name: NEXUS_USAGE_RETENTION
+  value: {{ .ctx.Values.metering.usageRetention | toString | quote }}
 {{- end }}
 
 {{/* What the values add: global.env, then the component's env map and extraEnv list (they win). */}}

@@ -70,7 +70,8 @@ class FeaturesTest {
                         "NEXUS_METERING_SERVICE_URL")),
                 "auth", union(common, database),
                 "routing", union(common, database, Set.of("NEXUS_AUTH_SERVICE_URL")),
-                "metering", union(common, database, Set.of("NEXUS_AUTH_SERVICE_URL")));
+                "metering", union(common, database, Set.of("NEXUS_AUTH_SERVICE_URL", "NEXUS_USAGE_RETENTION", "NEXUS_DB_READ_HOST",
+                        "NEXUS_DB_READ_PORT")));
         expected.forEach((component, names) ->
                 assertThat(Rendered.env(rendered.container(component)).keySet()).as("env of %s", component)
                         .containsExactlyInAnyOrderElementsOf(names));
@@ -97,7 +98,7 @@ class FeaturesTest {
     }
 
     @Test
-    void theServicesThatOnlyReadMayUseAReadReplica() {
+    void theServicesThatOnlyReadAndTheUsageApiMayUseAReadReplica() {
         for (String values : List.of("default", "production")) {
             Rendered rendered = render(values);
             JsonNode config = rendered.ofKind("ConfigMap").stream().filter(c -> name(c).endsWith("-config"))
@@ -113,6 +114,11 @@ class FeaturesTest {
                         .isEqualTo(Set.of("auth", "routing").contains(component) ? "NEXUS_DB_READ_HOST" : "NEXUS_DB_HOST");
                 assertThat(Rendered.env(rendered.container(component)).get("NEXUS_DB_PORT").at("/valueFrom/configMapKeyRef/key").asText())
                         .isEqualTo(key.replace("HOST", "PORT"));
+            }
+            // metering: ingest on the primary (above), the usage API's queries on the replica
+            for (String name : List.of("NEXUS_DB_READ_HOST", "NEXUS_DB_READ_PORT")) {
+                assertThat(Rendered.env(rendered.container("metering")).get(name).at("/valueFrom/configMapKeyRef/key").asText())
+                        .isEqualTo(name);
             }
             assertThat(config.path("NEXUS_DB_READ_PORT").asText()).isEqualTo("5432");
             assertThat(config.path("NEXUS_DB_READ_HOST").asText()).isEqualTo(values.equals("default")
@@ -162,6 +168,14 @@ class FeaturesTest {
         assertThat(spool.at("/persistentVolumeClaim/claimName").asText()).isEqualTo("nexus-usage-spool");
         assertThat(Rendered.env(production.container("gateway")).get("NEXUS_GATEWAY_USAGE_SPOOL_MAX_SIZE").path("value").asText())
                 .isEqualTo("2G");
+    }
+
+    @Test
+    void meteringKeepsPerRequestUsageForTheRetention() {
+        assertThat(Rendered.env(render("default").container("metering")).get("NEXUS_USAGE_RETENTION").path("value").asText())
+                .isEqualTo("400d");
+        assertThat(Rendered.env(render("production").container("metering")).get("NEXUS_USAGE_RETENTION").path("value").asText())
+                .isEqualTo("730d");
     }
 
     @Test

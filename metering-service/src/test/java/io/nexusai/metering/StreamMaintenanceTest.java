@@ -193,10 +193,12 @@ class StreamMaintenanceTest {
         double inserted = count("nexus.metering.events", "outcome", "inserted");
         double duplicate = count("nexus.metering.events", "outcome", "duplicate");
         double malformed = count("nexus.metering.events", "outcome", "malformed");
+        List<String> sent = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            streams().xadd(stream, Map.of("e", mapper.writeValueAsString(event(tenant, tenant + "-" + i, 1000, 500))));
+            sent.add(mapper.writeValueAsString(event(tenant, tenant + "-" + i, 1000, 500)));
+            streams().xadd(stream, Map.of("e", sent.get(i)));
         }
-        streams().xadd(stream, Map.of("e", mapper.writeValueAsString(event(tenant, tenant + "-0", 1000, 500))));
+        streams().xadd(stream, Map.of("e", sent.get(0))); // the first again, as sent
         streams().xadd(stream, Map.of("e", "{\"request_id\": 1"));
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {

@@ -88,8 +88,9 @@ class UsagePipelineTest {
     void eventsAreStoredOncePricedExactlyAndMalformedOnesDropped() throws Exception {
         String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
         String first = UUID.randomUUID().toString();
-        publish(event(tenant, first, "gpt-4o", 1000, 500, "2"));
-        publish(event(tenant, first, "gpt-4o", 1000, 500, "2"));          // redelivered duplicate
+        UsageEvent firstEvent = event(tenant, first, "gpt-4o", 1000, 500, "2");
+        publish(firstEvent);
+        publish(firstEvent);          // redelivered duplicate: the same event, its timestamp too
         publish(event(tenant, UUID.randomUUID().toString(), "no-price-model", 7, 3, "1"));
         redis.stream(String.class).xadd(stream(), Map.of("e", "{not json"));
         redis.stream(String.class).xadd(stream(), Map.of("other", "x"));
@@ -192,11 +193,12 @@ class UsagePipelineTest {
     void anEventSentAgainAfterItWasStoredCountsOnce() throws Exception {
         String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
         String requestId = UUID.randomUUID().toString();
-        publish(event(tenant, requestId, "gpt-4o", 1000, 500, "1"));
+        UsageEvent sent = event(tenant, requestId, "gpt-4o", 1000, 500, "1");
+        publish(sent);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat(usage.totals(tenantFilter(tenant), null).await().indefinitely().get(0).requests()).isEqualTo(1));
 
-        publish(event(tenant, requestId, "gpt-4o", 1000, 500, "1")); // the replay
+        publish(sent); // the replay: the same event (the journal keeps it as sent, timestamp included)
         publish(event(tenant, UUID.randomUUID().toString(), "gpt-4o", 7, 3, "1")); // and a new request after it
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat(usage.totals(tenantFilter(tenant), null).await().indefinitely().get(0).requests()).isEqualTo(2));

@@ -79,4 +79,30 @@ public interface MeteringConfig {
     /** How often prices are reloaded (besides price change events). */
     @WithDefault("60s")
     Duration priceRefresh();
+
+    /**
+     * How long usage events are kept ({@code NEXUS_USAGE_RETENTION}): a day partition of {@code usage_events} is
+     * dropped once it is wholly older than this; the minute and day rollups are never dropped by it. 0 keeps
+     * events forever.
+     */
+    @WithDefault("400d")
+    Duration usageRetention();
+
+    /** Day partitions of {@code usage_events} created ahead, after the current UTC day's. */
+    @WithDefault("7")
+    int partitionsAhead();
+
+    /**
+     * How often partitions are created ahead and dropped by the retention (also once at start); 0 turns this
+     * maintenance off (events then go to the default partition, and nothing is dropped).
+     */
+    @WithDefault("1h")
+    Duration partitionEvery();
+
+    /**
+     * How long a partition maintenance round waits for a lock on the usage tables before leaving that partition to
+     * the next round (a long usage query holds one; inserts queue behind a waiting DROP).
+     */
+    @WithDefault("5s")
+    Duration partitionLockTimeout();
 }

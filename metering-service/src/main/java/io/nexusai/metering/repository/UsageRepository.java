@@ -2,6 +2,8 @@ package io.nexusai.metering.repository;
 
 import io.nexusai.api.events.UsageEvent;
 import io.nexusai.metering.config.MeteringConfig;
+import io.nexusai.metering.config.ReadPoolCreator;
+import io.quarkus.reactive.datasource.ReactiveDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -20,8 +22,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Usage rows: idempotent batch inserts that maintain the minute and day rollups, and tenant-scoped queries
- * that read the rollups where the filter allows. Parameterised SQL only.
+ * Usage rows: idempotent batch inserts that maintain the minute and day rollups (on the primary), and tenant-scoped
+ * queries that read the rollups where the filter allows (on the {@code read} datasource). Parameterised SQL only.
  */
 @ApplicationScoped
 public class UsageRepository {
@@ -30,8 +32,10 @@ public class UsageRepository {
     private static final String ROLLUP_KEY = "bucket, tenant_id, key_id, model_alias, real_model, provider";
 
     /**
-     * One statement, hence one transaction: insert the batch (one array per column, unnested), skip request ids
+     * One statement, hence one transaction: insert the batch (one array per column, unnested), skip events
      * already stored, and add exactly the rows inserted — taken from RETURNING — to the minute and day rollups.
+     * An event is already stored when its (request id, occurred_at) is: the key of the partitioned table must hold
+     * its partition key, and a redelivered event is the same event, with the same timestamp (V4's migration).
      * The aggregation reads all of {@code ins} before the first rollup row is written, and the rollup rows are
      * written in key order, as are the events (sorted by request id before): concurrent batches of several
      * replicas take their row locks in one order and cannot deadlock one another.
@@ -46,7 +50,7 @@ public class UsageRepository {
                     $8::int8[], $9::text[], $10::int8[], $11::text[], $12::bool[], $13::int4[], $14::int8[], $15::int8[],
                     $16::int8[], $17::bool[], $18::int8[], $19::numeric[], $20::numeric[], $21::text[], $22::bool[],
                     $23::text[], $24::text[], $25::int8[], $26::int8[], $27::int8[])
-                ON CONFLICT (request_id) DO NOTHING
+                ON CONFLICT (request_id, occurred_at) DO NOTHING
                 RETURNING request_id, occurred_at, tenant_id, key_id, model_alias, real_model, provider, prompt_tokens,
                     completion_tokens, cost, cached_tokens, cache_write_tokens, reasoning_tokens
             ), minute AS (
@@ -78,10 +82,16 @@ public class UsageRepository {
             """.formatted(ROLLUP_COLUMNS, ROLLUP_KEY);
 
     private final Pool pool;
+    private final Pool readPool;
     private final boolean rollupQueries;
 
-    public UsageRepository(Pool pool, MeteringConfig config) {
+    /**
+     * {@code pool}: the primary, for inserts; {@code readPool}: the {@code read} datasource, for the queries of the
+     * usage API (the read replica when {@code NEXUS_DB_READ_HOST} is set).
+     */
+    public UsageRepository(Pool pool, @ReactiveDataSource(ReadPoolCreator.READ) Pool readPool, MeteringConfig config) {
         this.pool = pool;
+        this.readPool = readPool;
         this.rollupQueries = config.rollupQueries();
     }
 
@@ -192,7 +202,7 @@ public class UsageRepository {
         }
         Aggregate a = aggregate(f, source, bucketUnit == null ? List.of() : List.of("date_trunc('" + bucketUnit + "', %s, 'UTC')"),
                 !"hour".equals(bucketUnit), bucketUnit == null ? "" : " ORDER BY 1");
-        return pool.preparedQuery(a.sql).execute(Tuple.tuple(a.params)).map(rows -> {
+        return readPool.preparedQuery(a.sql).execute(Tuple.tuple(a.params)).map(rows -> {
             List<Totals> out = new ArrayList<>();
             for (Row row : rows) {
                 OffsetDateTime b = bucketUnit == null ? null : row.getOffsetDateTime(0);
@@ -214,7 +224,7 @@ public class UsageRepository {
 
     public Uni<List<Allocation>> allocation(Filter f, Source source) {
         Aggregate a = aggregate(f, source, List.of("tenant_id", "model_alias"), true, " ORDER BY cost DESC, 1, 2");
-        return pool.preparedQuery(a.sql).execute(Tuple.tuple(a.params)).map(rows -> {
+        return readPool.preparedQuery(a.sql).execute(Tuple.tuple(a.params)).map(rows -> {
             List<Allocation> out = new ArrayList<>();
             for (Row row : rows) {
                 out.add(new Allocation(row.getString(0), row.getString(1), row.getLong("requests"),
@@ -353,7 +363,7 @@ public class UsageRepository {
         Where w = where(f);
         w.params.add(limit);
         String sql = "SELECT * FROM metering.usage_events" + w.sql + " ORDER BY occurred_at DESC, request_id LIMIT $" + w.params.size();
-        return pool.preparedQuery(sql).execute(Tuple.tuple(w.params)).map(rows -> {
+        return readPool.preparedQuery(sql).execute(Tuple.tuple(w.params)).map(rows -> {
             List<StoredEvent> out = new ArrayList<>();
             for (Row r : rows) {
                 out.add(new StoredEvent(r.getString("request_id"), r.getString("client_request_id"), r.getOffsetDateTime("occurred_at").toInstant(),
