@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Holds the route table requests are served from. It is pulled from routing-service: whole at start, after a
@@ -47,6 +48,9 @@ public class RouteSnapshotStore {
     private final AtomicBoolean wholeWanted = new AtomicBoolean(true);
     private final Counter wholePulls;
     private final Counter deltaPulls;
+    /** The newest snapshot waiting to be kept on disk, and whether a write is in progress. */
+    private final AtomicReference<RouteSnapshot> toKeep = new AtomicReference<>();
+    private final AtomicBoolean keeping = new AtomicBoolean();
     private volatile RouteTable table;
     private volatile long lastSuccessMillis;
     /** When routing-service last confirmed the table current (epoch ms): a pull answered; for a kept snapshot, when it was kept. */
@@ -152,6 +156,7 @@ public class RouteSnapshotStore {
 
     private void answered() {
         confirmedMillis = System.currentTimeMillis();
+        lastSuccessMillis = confirmedMillis;
         done();
     }
 
@@ -208,16 +213,44 @@ public class RouteSnapshotStore {
             LOG.infof("route snapshot version %d installed: %d aliases", next.version(), next.size());
         }
         if (persist && config.snapshotFile().isPresent()) {
-            RouteSnapshot snapshot = next.snapshot();
-            Path file = Path.of(config.snapshotFile().get());
-            vertx.executeBlocking(() -> {
-                Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-                Files.createDirectories(file.toAbsolutePath().getParent());
-                Files.write(tmp, mapper.writeValueAsBytes(snapshot));
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                return null;
-            }, false).onFailure(e -> LOG.warnf("could not keep the snapshot in %s: %s", file, e.getMessage()));
+            keep(next.snapshot());
         }
+    }
+
+    /**
+     * Keeps a snapshot on disk. Writes never overlap and only the newest waiting snapshot is written, so a burst of
+     * deltas costs one or two writes of the table, and an older table never overwrites a newer one.
+     */
+    private void keep(RouteSnapshot snapshot) {
+        toKeep.set(snapshot);
+        if (keeping.compareAndSet(false, true)) {
+            writeKept();
+        }
+    }
+
+    private void writeKept() {
+        RouteSnapshot snapshot = toKeep.getAndSet(null);
+        if (snapshot == null) {
+            keeping.set(false);
+            // a snapshot set after getAndSet and before the flag was cleared: its keep() saw the flag still set
+            if (toKeep.get() != null && keeping.compareAndSet(false, true)) {
+                writeKept();
+            }
+            return;
+        }
+        Path file = Path.of(config.snapshotFile().get());
+        vertx.executeBlocking(() -> {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.write(tmp, mapper.writeValueAsBytes(snapshot));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return null;
+        }, false).onComplete(written -> {
+            if (written.failed()) {
+                LOG.warnf("could not keep the snapshot in %s: %s", file, written.cause().getMessage());
+            }
+            writeKept();
+        });
     }
 
     private void loadFromDisk() {

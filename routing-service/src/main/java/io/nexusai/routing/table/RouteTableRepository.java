@@ -49,13 +49,15 @@ public class RouteTableRepository {
             """;
     /**
      * The aliases changed after a version (V8's change log): aliases recorded as such, and every alias with a route
-     * (active or not) to a changed provider or to a real model whose price changed.
+     * (active or not) to a changed provider or to a real model whose price changed. (The CASE keeps the cast of a
+     * provider id from ever meeting an alias key, whatever order the planner evaluates the conditions in.)
      */
     private static final String CHANGED_ALIASES = """
             SELECT c.key AS alias FROM config_changes c WHERE c.version > $1 AND c.scope = 'alias'
             UNION
-            SELECT r.model_alias FROM config_changes c JOIN model_routes r ON r.provider_id = c.key::bigint
-             WHERE c.version > $1 AND c.scope = 'provider'
+            SELECT r.model_alias FROM model_routes r
+             WHERE r.provider_id IN (SELECT CASE WHEN c.scope = 'provider' THEN c.key::bigint END
+                                       FROM config_changes c WHERE c.version > $1 AND c.scope = 'provider')
             UNION
             SELECT r.model_alias FROM config_changes c JOIN model_routes r ON r.real_model_name = c.key
              WHERE c.version > $1 AND c.scope = 'price'
