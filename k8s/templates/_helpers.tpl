@@ -127,6 +127,9 @@ Secret, unless an existing one is named; where PostgreSQL is; a usable Redis nam
 {{- if not (has .Values.redis.clientType (list "standalone" "cluster")) }}
 {{- fail "redis.clientType must be standalone or cluster" }}
 {{- end }}
+{{- if and (not .Values.secrets.existingSecret) (eq .Values.redis.clientType "standalone") (contains "," (.Values.secrets.redisUrl | toString)) }}
+{{- fail "secrets.redisUrl lists several Redis nodes (comma-separated): that is a Redis Cluster, set redis.clientType to cluster" }}
+{{- end }}
 {{- if and .Values.tracing.export (not .Values.tracing.otlpEndpoint) }}
 {{- fail "tracing.export needs tracing.otlpEndpoint: where the OTLP collector answers" }}
 {{- end }}
@@ -163,5 +166,29 @@ nexus-secret-key-previous: {{ . | b64enc | quote }}
 {{- end }}
 {{- with .Values.secrets.bootstrapAdminKey }}
 bootstrap-admin-key: {{ . | b64enc | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+The gateway's in-flight bound as the gateway itself derives it (gateway-service InFlight): gateway.env's
+NEXUS_GATEWAY_MAX_IN_FLIGHT when set, else a quarter of the maximum heap (gateway.jvm.maxHeap, an -Xmx size) at 32 KiB
+a request — 8 per MiB —, at least 64. (The JVM reports a little less than -Xmx as its maximum heap, so the gateway's
+own figure is a few percent lower: about 990 at 128m.)
+*/}}
+{{- define "nexusai.gatewayInFlightBound" -}}
+{{- $set := get (.Values.gateway.env | default dict) "NEXUS_GATEWAY_MAX_IN_FLIGHT" | toString }}
+{{- if $set }}
+{{- if not (regexMatch "^[1-9][0-9]*$" $set) }}
+{{- fail (printf "gateway.env.NEXUS_GATEWAY_MAX_IN_FLIGHT must be a positive whole number, not %q" $set) }}
+{{- end }}
+{{- $set }}
+{{- else }}
+{{- $heap := .Values.gateway.jvm.maxHeap | toString }}
+{{- if not (regexMatch "^[1-9][0-9]*[kKmMgG]?$" $heap) }}
+{{- fail (printf "gateway.jvm.maxHeap must be an -Xmx size such as 128m or 1g, not %q" $heap) }}
+{{- end }}
+{{- $unit := regexFind "[kKmMgG]$" $heap | lower }}
+{{- $bytes := mul (regexFind "^[0-9]+" $heap | int64) (get (dict "k" 1024 "m" 1048576 "g" 1073741824) $unit | default 1) }}
+{{- max 64 (div $bytes 131072) }}
 {{- end }}
 {{- end }}

@@ -39,7 +39,7 @@ class EveryValuesFileTest {
         assertThat(Chart.ciValuesFiles()).extracting(p -> p.getFileName().toString()).contains(
                 "default-values.yaml", "existing-secret-values.yaml", "autoscaling-values.yaml",
                 "network-policy-values.yaml", "service-monitor-values.yaml", "ingress-values.yaml",
-                "dashboards-values.yaml");
+                "dashboards-values.yaml", "autoscaling-in-flight-values.yaml", "redis-cluster-values.yaml");
     }
 
     @Test

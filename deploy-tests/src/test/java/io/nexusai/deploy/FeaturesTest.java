@@ -241,6 +241,24 @@ class FeaturesTest {
     }
 
     @Test
+    void aRedisClusterIsWhatEveryServiceConnectsToAndMayReachOnEveryNode() {
+        Rendered rendered = render("redis-cluster");
+        assertThat(rendered.get("ConfigMap", FULLNAME + "-config").at("/data/NEXUS_REDIS_CLIENT_TYPE").asText()).isEqualTo("cluster");
+        String url = new String(Base64.getDecoder().decode(rendered.get("Secret", FULLNAME).at("/data/redis-url").asText()));
+        assertThat(url.split(",")).as("some of the cluster's nodes, the rest discovered").hasSize(3)
+                .allMatch(node -> node.matches("redis://:[^@]+@nexus-redis-cluster-\\d\\.[-a-z.]+:6379"));
+        for (String component : Chart.COMPONENTS) {
+            Map<String, JsonNode> env = Rendered.env(rendered.container(component));
+            assertThat(env.get("NEXUS_REDIS_CLIENT_TYPE").at("/valueFrom/configMapKeyRef/key").asText()).as(component)
+                    .isEqualTo("NEXUS_REDIS_CLIENT_TYPE");
+            assertThat(env.get("NEXUS_REDIS_URL").at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("redis-url");
+            JsonNode redis = egressRule(rendered.one("NetworkPolicy", component), "6379/TCP");
+            assertThat(redis.at("/to/0/podSelector/matchLabels/app.kubernetes.io~1name").asText())
+                    .as("%s reaches the cluster's pods, where the client is redirected", component).isEqualTo("redis-cluster");
+        }
+    }
+
+    @Test
     void networkPoliciesLetThroughOnlyWhatThePlanesNeed() {
         assertThat(render("default").ofKind("NetworkPolicy")).isEmpty();
         Rendered rendered = render("network-policy");

@@ -43,7 +43,8 @@ import java.util.TreeSet;
  * property names ({@code @SerializedName}), types, and per model the sets {@code openapiFields} and
  * {@code openapiRequiredFields}. Every model becomes a definition with exactly those properties
  * ({@code additionalProperties: false}, so a misspelt or misplaced field fails) and those required fields;
- * int-or-string and quantity fields take an integer or a string, a quantity also a number.
+ * int-or-string and quantity fields take an integer or a string, a quantity also a number, and a quantity given as
+ * a string must have the form Kubernetes parses ({@link #QUANTITY}: "250m", "384Mi", "2", "1e3").
  *
  * <p>The prometheus-operator ServiceMonitor: the JSON schema file {@code schema/validation-schema.json} bundled
  * in fabric8's {@code io.fabric8:openshift-model-monitoring} jar (generated from the operator's Go types). It
@@ -70,6 +71,9 @@ final class KubernetesSchemas {
             "policy/v1 PodDisruptionBudget", "V1PodDisruptionBudget",
             "networking.k8s.io/v1 NetworkPolicy", "V1NetworkPolicy",
             "networking.k8s.io/v1 Ingress", "V1Ingress");
+
+    /** A quantity as a string: a number and an optional suffix (the Kubernetes OpenAPI pattern of a Quantity). */
+    static final String QUANTITY = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -216,7 +220,7 @@ final class KubernetesSchemas {
             return types("integer", "string");
         }
         if (c == Quantity.class) {
-            return types("string", "number");
+            return types("string", "number").put("pattern", QUANTITY);
         }
         if (c == Object.class) {
             return NODES.objectNode(); // free-form (RawExtension and the like)

@@ -89,6 +89,33 @@ class KubernetesSchemasTest {
     }
 
     @Test
+    void aQuantityMustBeOneKubernetesParses() throws IOException {
+        assertThat(schemas.validate(yaml(DEPLOYMENT.replace("memory: 256Mi", "memory: 256 MiB"))))
+                .anySatisfy(p -> assertThat(p).contains("memory"));
+        assertThat(schemas.validate(yaml(DEPLOYMENT.replace("cpu: 100m", "cpu: half"))))
+                .anySatisfy(p -> assertThat(p).contains("cpu"));
+        assertThat(schemas.validate(yaml(DEPLOYMENT.replace("cpu: 100m", "cpu: 0.5").replace("memory: 256Mi", "memory: 1e9"))))
+                .isEmpty();
+        String hpa = """
+                apiVersion: autoscaling/v2
+                kind: HorizontalPodAutoscaler
+                metadata: {name: demo}
+                spec:
+                  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: demo}
+                  maxReplicas: 4
+                  metrics:
+                    - type: Pods
+                      pods:
+                        metric: {name: requests_in_flight}
+                        target: {type: AverageValue, averageValue: "512"}
+                """;
+        assertThat(schemas.validate(yaml(hpa))).isEmpty();
+        assertThat(schemas.validate(yaml(hpa.replace("\"512\"", "512 requests")))).anySatisfy(p -> assertThat(p).contains("averageValue"));
+        assertThat(schemas.validate(yaml(hpa.replace("metric: {name: requests_in_flight}", "metric: {}"))))
+                .anySatisfy(p -> assertThat(p).contains("name"));
+    }
+
+    @Test
     void anUnknownOrRemovedApiVersionHasNoSchema() throws IOException {
         assertThat(schemas.validate(yaml(DEPLOYMENT.replace("apps/v1", "extensions/v1beta1"))))
                 .singleElement().asString().startsWith("no schema for extensions/v1beta1 Deployment");

@@ -57,4 +57,12 @@ class NotesTest {
         assertThat(notes(Chart.ciValues("loadbalancer"))).contains("get service nexus-nexusai-gateway");
         assertThat(notes(Chart.ciValues("rotation"))).doesNotContain("No bootstrap admin key");
     }
+
+    @Test
+    void notesTellHowToCheckTheInFlightMetricOfTheHpa() {
+        assertThat(notes(Chart.ciValues("autoscaling-in-flight")))
+                .contains("/apis/custom.metrics.k8s.io/v1beta1/namespaces/nexusai/pods/*/nexus_gateway_requests_in_flight")
+                .contains("describe hpa nexus-nexusai-gateway");
+        assertThat(notes(Chart.ciValues("autoscaling"))).doesNotContain("custom.metrics.k8s.io");
+    }
 }

@@ -73,6 +73,12 @@ class RequiredValuesTest {
         assertThat(templateDefault(Map.of("redis.clientType", "cluster"))).contains("NEXUS_REDIS_CLIENT_TYPE: \"cluster\"");
         assertThatThrownBy(() -> templateDefault(Map.of("redis.clientType", "sentinel")))
                 .hasMessageContaining("redis.clientType must be standalone or cluster");
+        // a comma in --set separates values: escaped, it is part of the URL
+        String nodes = "redis://:pw@redis-cluster-0.redis-cluster-headless:6379\\,redis://:pw@redis-cluster-1.redis-cluster-headless:6379";
+        assertThatThrownBy(() -> templateDefault(Map.of("secrets.redisUrl", nodes)))
+                .hasMessageContaining("secrets.redisUrl lists several Redis nodes (comma-separated): that is a Redis Cluster");
+        assertThat(templateDefault(Map.of("secrets.redisUrl", nodes, "redis.clientType", "cluster")))
+                .contains("NEXUS_REDIS_CLIENT_TYPE: \"cluster\"");
     }
 
     @Test

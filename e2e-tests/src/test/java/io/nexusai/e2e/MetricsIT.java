@@ -213,6 +213,9 @@ class MetricsIT {
         assertThat(gw.value("nexus_snapshot_age_seconds", Map.of())).hasValueSatisfying(age -> assertThat(age).isBetween(0.0, 35.0));
         assertThat(gw.value("nexus_limiter_redis_up", Map.of())).contains(1.0);
         assertThat(gw.value("nexus_usage_events_spooled", Map.of())).contains(0.0);
+        // the two keys used are held (and the stack's default bound is far above what the e2e tests use: no eviction)
+        assertThat(gw.value("nexus_key_cache_entries", Map.of())).hasValueSatisfying(n -> assertThat(n).isGreaterThanOrEqualTo(2));
+        assertThat(gw.value("nexus_key_cache_evictions_total", Map.of())).contains(0.0);
         assertThat(gw.value("nexus_circuit_breaker_state", labels("provider", provider, "deployment", deploymentOf(gw, provider))))
                 .contains(0.0);
 

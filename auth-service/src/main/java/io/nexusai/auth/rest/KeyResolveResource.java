@@ -23,7 +23,7 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class KeyResolveResource {
-    private static final int MAX_BATCH = 10_000;
+    private static final int MAX_BATCH = KeyBatch.MAX_KEYS;
     private final KeyRepository keys;
 
     public KeyResolveResource(KeyRepository keys) {

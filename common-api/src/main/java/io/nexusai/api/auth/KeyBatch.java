@@ -8,6 +8,9 @@ import java.util.Map;
 
 /** Bulk revalidation of cached principals: {@code POST /internal/v1/keys/resolve-batch}. */
 public final class KeyBatch {
+    /** Most hashes and ids, together, one revalidation call may ask about. */
+    public static final int MAX_KEYS = 10_000;
+
     private KeyBatch() {
     }
 

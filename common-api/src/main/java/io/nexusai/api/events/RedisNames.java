@@ -3,12 +3,12 @@ package io.nexusai.api.events;
 /**
  * Names of every Redis key and channel NexusAI uses, under one namespace (default {@code nexus}), so that a
  * test or a second installation can share a Redis without colliding. Every name carries a Redis Cluster hash
- * tag. With {@code tenantSlots} (a Redis Cluster), a tenant's limiter, quota and reservation keys share the tag
- * {@code {<namespace>:t:<tenant>}}, so that tenants spread over the shards while one request's checks stay one
- * script on one shard; the rest (usage stream, health hash, anomaly stream, deployment rate limits, replay markers)
- * is under {@code {<namespace>}}, one slot (each of those is one key, or a set of keys that one script must see
- * together). On one Redis, every key is under {@code {<namespace>}}, as it always was (an upgrade keeps the day's and
- * month's quota counters).
+ * tag. With {@code tenantSlots} (a Redis Cluster), a tenant's limiter, quota and reservation keys and its stored
+ * responses share the tag {@code {<namespace>:t:<tenant>}}, so that tenants spread over the shards while one
+ * request's checks stay one script on one shard; the rest (usage stream, health hash, anomaly stream, deployment rate
+ * limits, replay markers) is under {@code {<namespace>}}, one slot (each of those is one key, or a set of keys that
+ * one script must see together). On one Redis, every key is under {@code {<namespace>}}, as it always was (an upgrade
+ * keeps the day's and month's quota counters and the stored responses).
  */
 public record RedisNames(String namespace, boolean tenantSlots) {
 
@@ -148,8 +148,14 @@ public record RedisNames(String namespace, boolean tenantSlots) {
         return prefix() + "config";
     }
 
-    /** A stored Responses API response of a tenant (the gateway's {@code store: true}); expires with its retention. */
+    /**
+     * A stored Responses API response of a tenant (the gateway's {@code store: true}); expires with its retention. On
+     * the tenant's slot, like its limiter keys: {@code {<namespace>:t:<tenant>}:resp:<tenant>:<id>} on a cluster, so
+     * that the responses spread over the shards with the tenants; {@code {<namespace>}:resp:<tenant>:<id>} on one Redis,
+     * as it always was. The tenant stays in the name after the tag, so one pattern ({@code *:resp:<tenant>:*}) finds a
+     * tenant's responses in either layout.
+     */
     public String storedResponse(String tenantId, String responseId) {
-        return prefix() + "resp:" + tenantId + ":" + responseId;
+        return tenantPrefix(tenantId) + "resp:" + tenantId + ":" + responseId;
     }
 }

@@ -20,10 +20,14 @@ import java.io.IOException;
 
 /**
  * The Responses API's stored responses, in Redis under the tenant's key space (one key per response, its
- * retention as the key's expiry): the response object and the input items it answered (the previous responses'
- * items included), for {@code GET}/{@code DELETE /v1/responses/{id}}, {@code input_items} and
- * {@code previous_response_id}. Every call is asynchronous (Vert.x Redis client, never blocking an event loop);
- * a tenant reads only keys under its own id, so another tenant's response does not exist for it.
+ * retention as the key's expiry, {@link RedisNames#storedResponse}): the response object and the input items it
+ * answered (the previous responses' items included), for {@code GET}/{@code DELETE /v1/responses/{id}},
+ * {@code input_items} and {@code previous_response_id}. Every call is asynchronous (Vert.x Redis client, never
+ * blocking an event loop); a tenant reads only keys under its own id, so another tenant's response does not exist
+ * for it. On a Redis Cluster the keys are on the tenant's slot, so the responses spread over the masters with the
+ * tenants; every call is one command on one key (a command on several keys would have to keep to one tenant's).
+ * Responses a cluster stored under the namespace's slot before are not looked for (docs/architecture.md, "Redis
+ * Cluster").
  */
 @Singleton
 public class ResponseStore {

@@ -37,11 +37,16 @@ public final class RouteTable {
         this.routes = routes;
     }
 
-    /** Compiles a snapshot; a deployment whose key does not decrypt is left out (and logged, without the key). */
+    /**
+     * Compiles a snapshot; a deployment whose key does not decrypt is left out (and logged, without the key). Each
+     * distinct key envelope is decrypted once: the routes of one provider (thousands of aliases at catalogue size)
+     * share one plaintext key rather than each holding, and paying the decryption of, its own copy.
+     */
     public static RouteTable compile(RouteSnapshot snapshot, EnvelopeCipher cipher) {
         Map<String, Route> routes = new HashMap<>();
+        Map<String, String> decrypted = new HashMap<>();
         for (RouteEntry entry : snapshot.routes().values()) {
-            Route route = compile(entry, cipher);
+            Route route = compile(entry, cipher, decrypted);
             if (route != null) {
                 routes.put(entry.alias(), route);
             }
@@ -51,8 +56,8 @@ public final class RouteTable {
 
     /**
      * The next table: this one with a delta from routing-service applied (copy on write). Only the changed aliases
-     * are compiled (their keys decrypted); every other alias keeps its entry and its compiled route, shared with this
-     * table. The result equals {@link #compile} of the snapshot the delta leads to.
+     * are compiled (each distinct key envelope among them decrypted once); every other alias keeps its entry and its
+     * compiled route, shared with this table. The result equals {@link #compile} of the snapshot the delta leads to.
      *
      * @throws IllegalArgumentException when the delta is a whole table or does not start from this table's version
      */
@@ -63,13 +68,14 @@ public final class RouteTable {
         }
         Map<String, RouteEntry> entries = new HashMap<>(snapshot.routes());
         Map<String, Route> compiled = new HashMap<>(routes);
+        Map<String, String> decrypted = new HashMap<>();
         for (String alias : delta.removed()) {
             entries.remove(alias);
             compiled.remove(alias);
         }
         for (RouteEntry entry : delta.routes().values()) {
             entries.put(entry.alias(), entry);
-            Route route = compile(entry, cipher);
+            Route route = compile(entry, cipher, decrypted);
             if (route == null) {
                 compiled.remove(entry.alias());
             } else {
@@ -79,13 +85,19 @@ public final class RouteTable {
         return new RouteTable(new RouteSnapshot(delta.version(), delta.generatedAt(), entries), Map.copyOf(compiled));
     }
 
-    /** One alias's route, or {@code null} when none of its deployments is usable. */
-    private static Route compile(RouteEntry entry, EnvelopeCipher cipher) {
+    /**
+     * One alias's route, or {@code null} when none of its deployments is usable. {@code decrypted} holds the keys
+     * already decrypted by this compile (envelope → plaintext), so each distinct envelope is decrypted once.
+     */
+    private static Route compile(RouteEntry entry, EnvelopeCipher cipher, Map<String, String> decrypted) {
         List<Target> targets = new ArrayList<>(entry.deployments().size());
         for (Deployment d : entry.deployments()) {
-            String apiKey;
+            String apiKey = decrypted.get(d.apiKeyEnvelope());
             try {
-                apiKey = cipher.decrypt(d.apiKeyEnvelope());
+                if (apiKey == null) {
+                    apiKey = cipher.decrypt(d.apiKeyEnvelope());
+                    decrypted.put(d.apiKeyEnvelope(), apiKey);
+                }
             } catch (IllegalArgumentException e) {
                 LOG.errorf("deployment %d of '%s' (provider %s) skipped: its API key does not decrypt with this DB_ENCRYPTION_KEY",
                         d.id(), entry.alias(), d.providerName());

@@ -40,4 +40,19 @@ class BedrockTargetTest {
         assertThat(route.targets().getFirst().toString()).doesNotContain("wJalrXUtnFEMI");
         assertThat(new AwsKeys("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG", null).toString()).doesNotContain("wJalrXUtnFEMI");
     }
+
+    @Test
+    void routesOfOneProviderShareOneDecryptedKey() {
+        String envelope = CIPHER.encrypt(new AwsKeys("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG", null).encode());
+        Map<String, RouteEntry> routes = new java.util.HashMap<>();
+        for (int i = 1; i <= 3; i++) {
+            Deployment d = new Deployment(i, 7, "bedrock", ProviderKind.BEDROCK, "https://bedrock-runtime.us-east-1.amazonaws.com",
+                    new String(envelope), "m" + i, 1, 0, null, Map.of(), 1, BigDecimal.ONE, Map.of(), null);
+            routes.put("alias-" + i, new RouteEntry("alias-" + i, 0, List.of(d), null));
+        }
+        RouteTable table = RouteTable.compile(new RouteSnapshot(1, Instant.now(), routes), CIPHER);
+        String key = table.route("alias-1").targets().getFirst().apiKey();
+        assertThat(table.route("alias-2").targets().getFirst().apiKey()).isSameAs(key);
+        assertThat(table.route("alias-3").targets().getFirst().apiKey()).isSameAs(key);
+    }
 }

@@ -6,6 +6,7 @@ import io.nexusai.api.auth.Principal;
 import io.nexusai.service.config.PlatformSecrets;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.WebApplicationException;
 import org.eclipse.microprofile.faulttolerance.Timeout;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
@@ -20,9 +21,15 @@ public class AuthServiceClient {
     private final AuthServiceApi api;
     private final String bearer;
 
+    @Inject
     public AuthServiceClient(@RestClient AuthServiceApi api, PlatformSecrets secrets) {
+        this(api, secrets.internalToken());
+    }
+
+    /** Over any implementation of auth-service's key API (tests: an in-memory auth-service that counts calls). */
+    AuthServiceClient(AuthServiceApi api, String internalToken) {
         this.api = api;
-        this.bearer = "Bearer " + secrets.internalToken();
+        this.bearer = "Bearer " + internalToken;
     }
 
     /** The principal of a key hash; empty when auth-service does not know it (or it is revoked or expired). */

@@ -1,6 +1,10 @@
 package io.nexusai.service.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.nexusai.api.auth.ApiKeys;
+import io.nexusai.api.auth.KeyBatch;
 import io.nexusai.api.auth.Principal;
 import io.nexusai.api.auth.SessionKeys;
 import io.nexusai.api.events.ConfigChange;
@@ -8,21 +12,22 @@ import io.nexusai.api.openai.ApiException;
 import io.nexusai.service.events.ConfigResync;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
@@ -32,116 +37,79 @@ import java.util.function.Function;
  * ({@link SessionVerifier}); their parent app key is cached by id. A key or parent seen for the first time is
  * resolved once by auth-service (concurrent first uses share one call); unknown ones are remembered as unknown
  * for a few seconds so a flood of bad keys cannot flood auth-service. Entries are dropped at once when a
- * config-change event names their key or tenant, and every cached entry is revalidated in one batch call
- * periodically and after a missed-events resync. When auth-service is unreachable, cached keys keep working.
+ * config-change event names their key or tenant, and every cached entry is revalidated periodically and after a
+ * missed-events resync, in batches of {@link KeyCacheConfig#revalidateBatch()}. When auth-service is unreachable,
+ * cached keys keep working.
+ *
+ * <p>Memory is bounded ({@link KeyCacheConfig}): at most {@code max-size} valid keys (Caffeine evicts the least
+ * useful past it; an evicted key is simply resolved again on its next use) and, apart from them, at most
+ * {@code max-unknown} unknown ones, so a flood of bad keys evicts only bad keys. Hashes (64 hex digits) and key ids
+ * ({@code key_...}) never look alike, so one bound covers both. A lookup of a cached key is a lock-free,
+ * allocation-free read of Caffeine's map.
  */
 @ApplicationScoped
 public class PrincipalCache {
     private static final Logger LOG = Logger.getLogger(PrincipalCache.class);
+    private static final String KEY_ID_PREFIX = "key_";
+    /**
+     * Heap a cached key is reckoned at by the default bound: measured about 570 bytes (hash, principal with its
+     * strings and limits, Caffeine's node), plus room for a signing secret's envelope.
+     */
+    static final int HEAP_PER_KEY = 640;
 
-    private record Entry(Principal principal, long unknownUntilNanos) {
-    }
-
-    /** One cache: by key hash, or by parent key id. */
-    private final class Table {
-        final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-        final ConcurrentHashMap<String, CompletableFuture<Optional<Principal>>> inflight = new ConcurrentHashMap<>();
-        final Function<String, Uni<Optional<Principal>>> loader;
-
-        Table(Function<String, Uni<Optional<Principal>>> loader) {
-            this.loader = loader;
-        }
-
-        Principal cached(String key) {
-            Entry e = entries.get(key);
-            return e == null ? null : e.principal;
-        }
-
-        Uni<Principal> resolve(String key) {
-            Entry e = entries.get(key);
-            if (e != null) {
-                if (e.principal != null) {
-                    return Uni.createFrom().item(e.principal);
-                }
-                if (System.nanoTime() < e.unknownUntilNanos) {
-                    return Uni.createFrom().failure(unknownKey());
-                }
-            }
-            CompletableFuture<Optional<Principal>> call = inflight.computeIfAbsent(key, k -> {
-                long asked = epoch.get();
-                CompletableFuture<Optional<Principal>> f = loader.apply(k).subscribeAsCompletionStage();
-                f.whenComplete((result, failure) -> {
-                    inflight.remove(k);
-                    if (failure == null && epoch.get() == asked) {
-                        entries.put(k, result.map(p -> new Entry(p, 0))
-                                .orElseGet(() -> new Entry(null, System.nanoTime() + negativeTtlNanos)));
-                    }
-                });
-                return f;
-            });
-            return Uni.createFrom().completionStage(call)
-                    .onFailure().transform(f -> {
-                        LOG.warnf("auth-service unreachable while resolving a key: %s", f.getClass().getSimpleName());
-                        return ApiException.unavailable("The authentication service is unavailable; retry shortly.");
-                    })
-                    .map(found -> found.orElseThrow(PrincipalCache::unknownKey));
-        }
-
-        List<String> positiveKeys() {
-            List<String> keys = new ArrayList<>();
-            entries.forEach((k, en) -> {
-                if (en.principal != null) {
-                    keys.add(k);
-                }
-            });
-            return keys;
-        }
-
-        void refresh(List<String> asked, Map<String, Principal> valid, long askedEpoch) {
-            for (String k : asked) {
-                Principal p = valid.get(k);
-                if (p == null) {
-                    entries.remove(k);
-                } else if (epoch.get() == askedEpoch) {
-                    entries.computeIfPresent(k, (key, old) -> new Entry(p, 0));
-                }
-            }
-        }
-
-        void dropUnknown() {
-            entries.values().removeIf(en -> en.principal == null);
-        }
-
-        void dropTenant(String tenantId) {
-            entries.values().removeIf(en -> en.principal != null && tenantId.equals(en.principal.tenantId()));
-        }
-    }
-
+    /** Valid keys: by hash (opaque keys) and by id (session keys' parents). */
+    private final Cache<String, Principal> valid;
+    /** Keys auth-service does not know, for {@code negative-ttl}. */
+    private final Cache<String, Boolean> unknown;
+    /** Calls to auth-service under way, by hash or id: concurrent first uses share one. */
+    private final ConcurrentHashMap<String, CompletableFuture<Optional<Principal>>> inflight = new ConcurrentHashMap<>();
+    private final LongAdder evictions = new LongAdder();
     /** Grows with every key or tenant change; an answer asked for before a change is not cached after it. */
     private final AtomicLong epoch = new AtomicLong();
-    private final Table byHash;
-    private final Table parentsById;
+    private final AtomicBoolean revalidating = new AtomicBoolean();
     private final AuthServiceClient client;
     private final SessionVerifier sessions;
     private final Vertx vertx;
-    private final long negativeTtlNanos;
-    private final Duration revalidateEvery;
+    private final KeyCacheConfig config;
+    private final int maxSize;
     private long timerId = -1;
 
-    public PrincipalCache(AuthServiceClient client, SessionVerifier sessions, Vertx vertx,
-                          @ConfigProperty(name = "nexus.key-cache.negative-ttl", defaultValue = "5s") Duration negativeTtl,
-                          @ConfigProperty(name = "nexus.key-cache.revalidate-every", defaultValue = "60s") Duration revalidateEvery) {
+    public PrincipalCache(AuthServiceClient client, SessionVerifier sessions, Vertx vertx, KeyCacheConfig config) {
+        int maxSize = config.maxSize().orElse(0);
+        if (maxSize < 0 || config.maxUnknown() < 1) {
+            throw new IllegalArgumentException("nexus.key-cache.max-size (NEXUS_KEY_CACHE_MAX_SIZE) must not be negative, "
+                    + "nexus.key-cache.max-unknown (NEXUS_KEY_CACHE_MAX_UNKNOWN) at least 1");
+        }
+        this.maxSize = maxSize > 0 ? maxSize : defaultMaxSize(Runtime.getRuntime().maxMemory());
+        if (config.revalidateBatch() < 1 || config.revalidateBatch() > KeyBatch.MAX_KEYS) {
+            throw new IllegalArgumentException("nexus.key-cache.revalidate-batch (NEXUS_KEY_CACHE_REVALIDATE_BATCH) must be "
+                    + "between 1 and " + KeyBatch.MAX_KEYS);
+        }
         this.client = client;
         this.sessions = sessions;
         this.vertx = vertx;
-        this.negativeTtlNanos = negativeTtl.toNanos();
-        this.revalidateEvery = revalidateEvery;
-        this.byHash = new Table(client::resolve);
-        this.parentsById = new Table(client::resolveId);
+        this.config = config;
+        // maintenance (eviction, expiry) runs on the writing thread (the one a miss's answer arrives on), amortised and
+        // short, instead of hopping to the common pool; reads only record the hit in a lock-free buffer
+        this.valid = Caffeine.newBuilder().maximumSize(this.maxSize).executor(Runnable::run)
+                .<String, Principal>evictionListener((k, p, cause) -> {
+                    if (cause == RemovalCause.SIZE) {
+                        evictions.increment();
+                    }
+                }).build();
+        this.unknown = Caffeine.newBuilder().maximumSize(config.maxUnknown()).expireAfterWrite(config.negativeTtl())
+                .executor(Runnable::run).build();
+    }
+
+    /** An eighth of the heap at {@link #HEAP_PER_KEY} bytes a key, at least 1,000 keys. */
+    static int defaultMaxSize(long maxHeapBytes) {
+        return (int) Math.max(1_000, Math.min(Integer.MAX_VALUE, maxHeapBytes / 8 / HEAP_PER_KEY));
     }
 
     void start(@Observes StartupEvent event) {
-        timerId = vertx.setPeriodic(revalidateEvery.toMillis(), id -> revalidate().subscribe().with(v -> { }, f -> { }));
+        LOG.infof("at most %d valid and %d unknown keys cached (nexus.key-cache.max-size, nexus.key-cache.max-unknown)",
+                maxSize, config.maxUnknown());
+        timerId = vertx.setPeriodic(config.revalidateEvery().toMillis(), id -> revalidate().subscribe().with(v -> { }, f -> { }));
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -157,10 +125,10 @@ public class PrincipalCache {
     public Principal cached(String presented) {
         if (SessionKeys.looksLikeJwt(presented)) {
             SessionVerifier.Claims claims = sessions.verify(presented);
-            Principal parent = parentsById.cached(claims.parentKeyId());
+            Principal parent = valid.getIfPresent(claims.parentKeyId());
             return parent == null ? null : session(parent, claims);
         }
-        return byHash.cached(ApiKeys.hash(presented));
+        return valid.getIfPresent(ApiKeys.hash(presented));
     }
 
     /**
@@ -175,9 +143,48 @@ public class PrincipalCache {
             } catch (ApiException e) {
                 return Uni.createFrom().failure(e);
             }
-            return parentsById.resolve(claims.parentKeyId()).map(parent -> session(parent, claims));
+            return resolve(claims.parentKeyId(), client::resolveId).map(parent -> session(parent, claims));
         }
-        return byHash.resolve(ApiKeys.hash(presented));
+        return resolve(ApiKeys.hash(presented), client::resolve);
+    }
+
+    /** A key hash or key id: from memory, else from auth-service (one call however many ask at once). */
+    private Uni<Principal> resolve(String key, Function<String, Uni<Optional<Principal>>> loader) {
+        Principal known = valid.getIfPresent(key);
+        if (known != null) {
+            return Uni.createFrom().item(known);
+        }
+        if (unknown.getIfPresent(key) != null) {
+            return Uni.createFrom().failure(unknownKey());
+        }
+        CompletableFuture<Optional<Principal>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<Principal>> call = inflight.putIfAbsent(key, mine);
+        if (call == null) {
+            // this request asks; the answer is cached before the call is forgotten, so no one asks twice. (Subscribed
+            // outside any map operation: a loader may answer at once, on this thread.)
+            call = mine;
+            long asked = epoch.get();
+            loader.apply(key).subscribe().with(result -> {
+                if (epoch.get() == asked) {
+                    if (result.isPresent()) {
+                        valid.put(key, result.get());
+                    } else {
+                        unknown.put(key, Boolean.TRUE);
+                    }
+                }
+                inflight.remove(key, mine);
+                mine.complete(result);
+            }, failure -> {
+                inflight.remove(key, mine);
+                mine.completeExceptionally(failure);
+            });
+        }
+        return Uni.createFrom().completionStage(call)
+                .onFailure().transform(f -> {
+                    LOG.warnf("auth-service unreachable while resolving a key: %s", f.getClass().getSimpleName());
+                    return ApiException.unavailable("The authentication service is unavailable; retry shortly.");
+                })
+                .map(found -> found.orElseThrow(PrincipalCache::unknownKey));
     }
 
     private static Principal session(Principal parent, SessionVerifier.Claims claims) {
@@ -199,18 +206,17 @@ public class PrincipalCache {
         switch (change.kind()) {
             case KEYS -> {
                 if (change.keyHash() != null) {
-                    byHash.entries.remove(change.keyHash());
+                    valid.invalidate(change.keyHash());
                 }
                 if (change.id() != null) {
-                    parentsById.entries.remove(change.id());
+                    valid.invalidate(change.id());
                 }
-                byHash.dropUnknown();
-                parentsById.dropUnknown();
+                unknown.invalidateAll();
             }
             case TENANTS -> {
                 if (change.id() != null) {
-                    byHash.dropTenant(change.id());
-                    parentsById.dropTenant(change.id());
+                    String tenantId = change.id();
+                    valid.asMap().values().removeIf(p -> tenantId.equals(p.tenantId()));
                 }
             }
             default -> {
@@ -220,28 +226,81 @@ public class PrincipalCache {
 
     void onResync(@Observes ConfigResync resync) {
         epoch.incrementAndGet();
-        byHash.dropUnknown();
-        parentsById.dropUnknown();
+        unknown.invalidateAll();
         revalidate().subscribe().with(v -> { }, f -> { });
     }
 
-    /** Asks auth-service about every cached key at once (lazily, on subscription); drops the invalid, refreshes the rest. */
+    /**
+     * Asks auth-service about every cached key (lazily, on subscription), {@code revalidate-batch} keys per call,
+     * one call after the other; drops the invalid, refreshes the rest. A failed call ends the round (the next one
+     * starts over); a round asked for while one is under way is skipped.
+     */
     public Uni<Void> revalidate() {
-        List<String> hashes = byHash.positiveKeys();
-        List<String> ids = parentsById.positiveKeys();
-        if (hashes.isEmpty() && ids.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        long asked = epoch.get();
-        return client.resolveBatch(hashes, ids).invoke(answer -> {
-            byHash.refresh(hashes, answer.principals(), asked);
-            parentsById.refresh(ids, answer.principalsById(), asked);
-        }).onFailure().invoke(f -> LOG.debugf("key revalidation skipped: %s", f.toString()))
-                .onFailure().recoverWithNull().replaceWithVoid();
+        return Uni.createFrom().deferred(() -> {
+            if (!revalidating.compareAndSet(false, true)) {
+                return Uni.createFrom().voidItem();
+            }
+            List<String> held = new ArrayList<>(valid.asMap().keySet());
+            int batch = config.revalidateBatch();
+            return Multi.createFrom().range(0, (held.size() + batch - 1) / batch)
+                    .onItem().transformToUniAndConcatenate(i -> revalidate(held.subList(i * batch, Math.min(held.size(), (i + 1) * batch))))
+                    .collect().last()
+                    .onFailure().invoke(f -> LOG.debugf("key revalidation stopped: %s", f.toString()))
+                    .onFailure().recoverWithNull()
+                    .eventually(() -> revalidating.set(false))
+                    .replaceWithVoid();
+        });
     }
 
-    /** Number of cached entries (for metrics and tests). */
-    public int size() {
-        return byHash.entries.size() + parentsById.entries.size();
+    private Uni<Void> revalidate(List<String> keys) {
+        return Uni.createFrom().deferred(() -> {
+            List<String> hashes = new ArrayList<>(keys.size());
+            List<String> ids = new ArrayList<>();
+            for (String k : keys) {
+                (k.startsWith(KEY_ID_PREFIX) ? ids : hashes).add(k);
+            }
+            long asked = epoch.get();
+            return client.resolveBatch(hashes, ids).invoke(answer -> {
+                refresh(hashes, answer.principals(), asked);
+                refresh(ids, answer.principalsById(), asked);
+            }).replaceWithVoid();
+        });
+    }
+
+    private void refresh(List<String> asked, Map<String, Principal> answer, long askedEpoch) {
+        for (String k : asked) {
+            Principal p = answer.get(k);
+            if (p == null) {
+                valid.invalidate(k);
+            } else if (epoch.get() == askedEpoch) {
+                valid.asMap().replace(k, p);
+            }
+        }
+    }
+
+    /** Valid keys held: app and admin keys by hash and session keys' parents by id (for metrics and tests). */
+    public long size() {
+        return valid.estimatedSize();
+    }
+
+    /** Unknown keys remembered. */
+    public long unknownSize() {
+        return unknown.estimatedSize();
+    }
+
+    /** The bound of valid keys held ({@code max-size}, or its default from the heap). */
+    public int maxSize() {
+        return maxSize;
+    }
+
+    /** Valid keys evicted by {@code max-size} since the start (each is resolved again on its next use). */
+    public long evictions() {
+        return evictions.sum();
+    }
+
+    /** Runs pending maintenance (evictions, expiry) now; sizes are exact afterwards (tests). */
+    void cleanUp() {
+        valid.cleanUp();
+        unknown.cleanUp();
     }
 }

@@ -1,0 +1,32 @@
+package io.nexusai.gateway.snapshot;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nexusai.service.auth.PrincipalCache;
+import io.quarkus.runtime.Startup;
+import jakarta.inject.Singleton;
+
+import java.util.function.LongSupplier;
+
+/**
+ * The key cache's fill and churn (deploy/prometheus/metrics.tsv): {@code nexus_key_cache_entries}, the valid keys
+ * held against {@code nexus.key-cache.max-size}, and {@code nexus_key_cache_evictions_total}, the valid keys the
+ * bound pushed out. Evictions that keep rising mean the keys in use do not fit: each costs one more auth-service
+ * call on the key's next use (raise the bound or the heap).
+ */
+@Startup
+@Singleton
+public class KeyCacheMetrics {
+
+    public KeyCacheMetrics(PrincipalCache principals, MeterRegistry registry) {
+        register(registry, principals::size, principals::evictions);
+    }
+
+    static void register(MeterRegistry registry, LongSupplier entries, LongSupplier evictions) {
+        Gauge.builder("nexus.key.cache.entries", entries, LongSupplier::getAsLong)
+                .description("Valid keys held by the key cache (app and admin keys, session keys' parents)").register(registry);
+        FunctionCounter.builder("nexus.key.cache.evictions", evictions, LongSupplier::getAsLong)
+                .description("Valid keys evicted from the key cache by its size bound").register(registry);
+    }
+}

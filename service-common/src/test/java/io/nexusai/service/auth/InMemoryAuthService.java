@@ -1,0 +1,97 @@
+package io.nexusai.service.auth;
+
+import io.nexusai.api.auth.ApiKeys;
+import io.nexusai.api.auth.KeyBatch;
+import io.nexusai.api.auth.KeyLevel;
+import io.nexusai.api.auth.KeyResolveRequest;
+import io.nexusai.api.auth.Principal;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.WebApplicationException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * auth-service's internal key API in memory, as {@link AuthServiceClient} sees it over HTTP: the principal of a
+ * valid key, 404 for any other, the valid ones of a batch. Counts every call, per key; while {@link #hold()} is in
+ * effect, answers wait for {@link #release()}.
+ */
+final class InMemoryAuthService implements AuthServiceApi {
+    private final Map<String, Principal> byHash = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> resolveCalls = new ConcurrentHashMap<>();
+    final AtomicInteger calls = new AtomicInteger();
+    final List<Integer> batchSizes = new ArrayList<>();
+    private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+
+    /** Registers a new valid app key of the tenant and returns the key as a client presents it. */
+    String newKey(String tenantId) {
+        String presented = ApiKeys.generate(KeyLevel.APP);
+        byHash.put(ApiKeys.hash(presented), new Principal(ApiKeys.newId("key_", 12), KeyLevel.APP, tenantId, null));
+        return presented;
+    }
+
+    void revoke(String presented) {
+        byHash.remove(ApiKeys.hash(presented));
+    }
+
+    Principal principalOf(String presented) {
+        return byHash.get(ApiKeys.hash(presented));
+    }
+
+    /** Calls of {@code /resolve} that asked about this key. */
+    int callsFor(String presented) {
+        AtomicInteger n = resolveCalls.get(ApiKeys.hash(presented));
+        return n == null ? 0 : n.get();
+    }
+
+    void hold() {
+        gate = new CompletableFuture<>();
+    }
+
+    void release() {
+        gate.complete(null);
+    }
+
+    @Override
+    public Uni<Principal> resolve(KeyResolveRequest request, String serviceToken) {
+        calls.incrementAndGet();
+        resolveCalls.computeIfAbsent(request.keyHash(), k -> new AtomicInteger()).incrementAndGet();
+        CompletableFuture<Void> waitFor = gate;
+        return Uni.createFrom().completionStage(waitFor).map(v -> {
+            Principal p = byHash.get(request.keyHash());
+            if (p == null) {
+                throw new WebApplicationException(404);
+            }
+            return p;
+        });
+    }
+
+    @Override
+    public Uni<Principal> resolveId(KeyBatch.IdRequest request, String serviceToken) {
+        calls.incrementAndGet();
+        return byHash.values().stream().filter(p -> p.keyId().equals(request.keyId())).findFirst()
+                .map(p -> Uni.createFrom().item(p))
+                .orElseGet(() -> Uni.createFrom().failure(new WebApplicationException(404)));
+    }
+
+    @Override
+    public Uni<KeyBatch.Response> resolveBatch(KeyBatch.Request request, String serviceToken) {
+        calls.incrementAndGet();
+        synchronized (batchSizes) {
+            batchSizes.add(request.keyHashes().size() + request.keyIds().size());
+        }
+        Map<String, Principal> found = new HashMap<>();
+        for (String hash : request.keyHashes()) {
+            Principal p = byHash.get(hash);
+            if (p != null) {
+                found.put(hash, p);
+            }
+        }
+        return Uni.createFrom().item(new KeyBatch.Response(found, Map.of()));
+    }
+}
