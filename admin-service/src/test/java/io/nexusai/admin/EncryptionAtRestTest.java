@@ -132,6 +132,7 @@ class EncryptionAtRestTest {
         long expired = storedEnvelopes().stream().filter(e -> !dataKeyId(e).equals(newDataKey)).count();
 
         // (c) re-encryption at once, while the new data key is fresh: the old envelopes move to it...
+        long versionBefore = Long.parseLong(column("SELECT version::text FROM config_version WHERE id = ?", 1));
         int reencrypted = reencrypt();
         // ...and nothing is left to do
         int again = reencrypt();
@@ -162,6 +163,9 @@ class EncryptionAtRestTest {
         assertThat(providerEnvelope(provider2)).as("an envelope of the current data key is left alone").isEqualTo(providerEnvelope2);
         assertThat(signingEnvelope(key2Id)).isEqualTo(signingEnvelope2);
         assertThat(again).as("a second run right after has nothing to re-encrypt").isZero();
+        assertThat(Long.parseLong(column("SELECT max(version)::text FROM config_changes WHERE scope = 'provider' AND key = ?",
+                String.valueOf(provider1)))).as("the re-encrypted provider is a change of a new config version (route deltas carry it)")
+                .isGreaterThan(versionBefore);
         assertThat(providerEnvelope(provider1)).isEqualTo(reencryptedProvider);
         assertThat(signingEnvelope(key1Id)).isEqualTo(reencryptedSigning);
 

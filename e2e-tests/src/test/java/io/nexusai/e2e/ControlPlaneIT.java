@@ -48,6 +48,11 @@ class ControlPlaneIT {
                 .post("/v1/chat/completions").then().extract().statusCode();
     }
 
+    /** Route table pulls of a gateway that brought a delta ({@code nexus_snapshot_pulls_total{kind="delta"}}). */
+    static double deltaPulls(String gateway) {
+        return MetricsIT.scrape(gateway).sum("nexus_snapshot_pulls_total", Map.of("kind", "delta"));
+    }
+
     @Test
     void routeChangesAndRevocationsReachEveryGatewayWithinOneSecond() {
         E2eStack stack = E2eStack.get();
@@ -58,10 +63,14 @@ class ControlPlaneIT {
 
         int provider = Fixtures.admin().queryParam("alias", t.alias()).get("/admin/v1/routes").then().extract().path("[0].provider_id");
         String newAlias = t.alias() + "-new";
+        Map<String, Double> deltasBefore = Map.of("gateway", deltaPulls("gateway"), "gateway2", deltaPulls("gateway2"));
         Fixtures.admin().body(Map.of("model_alias", newAlias, "provider_id", provider, "real_model_name", "gpt-4o-mini"))
                 .post("/admin/v1/routes").then().statusCode(201);
         await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() ->
                 chatStatus("gateway", t.appKey(), newAlias) == 200 && chatStatus("gateway2", t.appKey(), newAlias) == 200);
+        // the change event made each gateway pull only the changes since its version (a route delta), not the whole table
+        deltasBefore.forEach((gateway, before) -> await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .untilAsserted(() -> assertThat(deltaPulls(gateway)).as("delta pulls of %s", gateway).isGreaterThan(before)));
 
         String keyId = Fixtures.admin().get("/admin/v1/tenants/" + t.id() + "/keys").then().extract().path("[0].id");
         Fixtures.admin().post("/admin/v1/keys/" + keyId + "/revoke").then().statusCode(200);

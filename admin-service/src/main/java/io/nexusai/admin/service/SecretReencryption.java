@@ -1,6 +1,7 @@
 package io.nexusai.admin.service;
 
 import io.nexusai.admin.repository.ApiKeyRepository;
+import io.nexusai.admin.repository.ConfigVersionRepository;
 import io.nexusai.admin.repository.ProviderRepository;
 import io.nexusai.api.crypto.EnvelopeCipher;
 import io.nexusai.service.config.PlatformSecrets;
@@ -22,11 +23,14 @@ public class SecretReencryption {
     private final ProviderRepository providers;
     private final ApiKeyRepository keys;
     private final PlatformSecrets secrets;
+    private final ConfigVersionRepository versions;
 
-    public SecretReencryption(ProviderRepository providers, ApiKeyRepository keys, PlatformSecrets secrets) {
+    public SecretReencryption(ProviderRepository providers, ApiKeyRepository keys, PlatformSecrets secrets,
+                              ConfigVersionRepository versions) {
         this.providers = providers;
         this.keys = keys;
         this.secrets = secrets;
+        this.versions = versions;
     }
 
     /** Every {@code nexus.admin.reencrypt-every}; while the database is unavailable, a run fails within the bound and the next one retries. */
@@ -50,7 +54,10 @@ public class SecretReencryption {
                     n[0]++;
                 }
             });
-            return keys.list("signingSecretEnvelope is not null").map(signed -> {
+            // a provider row changed: a new config version, so the change log (V8) records the new envelopes under
+            // a version gateways have not seen yet and their next route delta carries them
+            Uni<Long> versioned = n[0] > 0 ? versions.increment() : Uni.createFrom().item(0L);
+            return versioned.flatMap(v -> keys.list("signingSecretEnvelope is not null")).map(signed -> {
                 signed.forEach(k -> {
                     if (cipher.needsReencryption(k.signingSecretEnvelope)) {
                         k.signingSecretEnvelope = cipher.encrypt(cipher.decrypt(k.signingSecretEnvelope));

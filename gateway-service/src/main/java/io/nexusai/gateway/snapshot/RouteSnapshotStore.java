@@ -2,7 +2,9 @@ package io.nexusai.gateway.snapshot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.events.ConfigChange;
+import io.nexusai.api.routing.RouteDelta;
 import io.nexusai.api.routing.RouteSnapshot;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nexusai.gateway.config.GatewayConfig;
@@ -20,12 +22,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Holds the route table requests are served from. It is pulled from routing-service at start, on every
- * route/provider change event, after a missed-events resync and periodically; a failed pull keeps the last good
- * table. The last good snapshot can be kept on disk (provider keys encrypted) to survive a restart while the
- * control plane is down. Pulls never overlap: a change during a pull triggers one more pull after it.
+ * Holds the route table requests are served from. It is pulled from routing-service: whole at start, after a
+ * missed-events resync and periodically; on every route/provider/price change event only the changes after the
+ * table's version ({@link RouteDelta}), applied copy-on-write to the current table ({@link RouteTable#apply}) —
+ * routing-service answers the whole table instead when its change log no longer reaches back that far. A failed
+ * pull keeps the last good table. The last good snapshot can be kept on disk (provider keys encrypted) to survive
+ * a restart while the control plane is down. Pulls never overlap: a change during a pull triggers one more pull
+ * after it (whole if a whole one was asked for meanwhile).
  */
 @Singleton
 public class RouteSnapshotStore {
@@ -38,6 +44,13 @@ public class RouteSnapshotStore {
     private final Vertx vertx;
     private final AtomicBoolean pulling = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
+    /** The next pull fetches the whole table (start, resync, periodic, a failed whole pull, a delta that did not fit). */
+    private final AtomicBoolean wholeWanted = new AtomicBoolean(true);
+    private final Counter wholePulls;
+    private final Counter deltaPulls;
+    /** The newest snapshot waiting to be kept on disk, and whether a write is in progress. */
+    private final AtomicReference<RouteSnapshot> toKeep = new AtomicReference<>();
+    private final AtomicBoolean keeping = new AtomicBoolean();
     private volatile RouteTable table;
     private volatile long lastSuccessMillis;
     /** When routing-service last confirmed the table current (epoch ms): a pull answered; for a kept snapshot, when it was kept. */
@@ -53,6 +66,14 @@ public class RouteSnapshotStore {
         this.vertx = vertx;
         Gauge.builder("nexus.snapshot.age.seconds", this, RouteSnapshotStore::ageSeconds)
                 .description("Seconds since the route snapshot was last confirmed current with routing-service")
+                .register(registry);
+        wholePulls = pulls(registry, "full");
+        deltaPulls = pulls(registry, "delta");
+    }
+
+    private static Counter pulls(MeterRegistry registry, String kind) {
+        return Counter.builder("nexus.snapshot.pulls").tag("kind", kind)
+                .description("Route table pulls from routing-service that answered, by what they brought: the whole table or a delta")
                 .register(registry);
     }
 
@@ -79,7 +100,7 @@ public class RouteSnapshotStore {
     void onChange(@Observes ConfigChange change) {
         if (change.kind() == ConfigChange.Kind.ROUTES || change.kind() == ConfigChange.Kind.PROVIDERS
                 || change.kind() == ConfigChange.Kind.PRICES) {
-            refresh();
+            pull(false);
         }
     }
 
@@ -97,29 +118,83 @@ public class RouteSnapshotStore {
         return lastSuccessMillis;
     }
 
-    /** Pulls a snapshot now (or right after the pull in progress). */
+    /** Pulls the whole table now (or right after the pull in progress). */
     public void refresh() {
+        pull(true);
+    }
+
+    /** Pulls the changes since the table's version (or the whole table when asked, or when there is none yet). */
+    private void pull(boolean whole) {
+        if (whole) {
+            wholeWanted.set(true);
+        }
         if (!pulling.compareAndSet(false, true)) {
             again.set(true);
             return;
         }
         again.set(false);
-        routing.snapshot().subscribe().with(snapshot -> {
-            install(snapshot, true);
-            confirmedMillis = System.currentTimeMillis();
-            done();
-        }, failure -> {
-            LOG.warnf("route snapshot pull failed (%s); serving the last good one (version %s)", failure.getMessage(),
-                    table == null ? "none" : table.version());
-            done();
-        });
+        RouteTable current = table;
+        if (wholeWanted.getAndSet(false) || current == null) {
+            routing.snapshot().subscribe().with(snapshot -> {
+                wholePulls.increment();
+                install(snapshot, true);
+                answered();
+            }, failure -> failed(failure, true));
+        } else {
+            routing.changes(current.version()).subscribe().with(delta -> {
+                if (delta.full()) {
+                    wholePulls.increment();
+                    install(delta.snapshot(), true);
+                } else {
+                    deltaPulls.increment();
+                    apply(current, delta);
+                }
+                answered();
+            }, failure -> failed(failure, false));
+        }
+    }
+
+    private void answered() {
+        confirmedMillis = System.currentTimeMillis();
+        lastSuccessMillis = confirmedMillis;
+        done();
+    }
+
+    private void failed(Throwable failure, boolean whole) {
+        if (whole) {
+            wholeWanted.set(true);
+        }
+        LOG.warnf("route %s pull failed (%s); serving the last good one (version %s)", whole ? "snapshot" : "delta", failure.getMessage(),
+                table == null ? "none" : table.version());
+        done();
     }
 
     private void done() {
         pulling.set(false);
         if (again.getAndSet(false)) {
-            refresh();
+            pull(false);
         }
+    }
+
+    /** Applies a delta to the table it was asked for; pulls never overlap, so that is still the current one. */
+    private void apply(RouteTable current, RouteDelta delta) {
+        if (delta.version() < current.version()) {
+            LOG.debugf("ignoring a delta to older version %d (have %d)", delta.version(), current.version());
+            return;
+        }
+        if (delta.version() == current.version()) {
+            return;
+        }
+        RouteTable next;
+        try {
+            next = current.apply(delta, secrets.cipher());
+        } catch (IllegalArgumentException e) {
+            LOG.warnf("route delta not applied (%s); pulling the whole table", e.getMessage());
+            wholeWanted.set(true);
+            again.set(true);
+            return;
+        }
+        use(next, current, true);
     }
 
     private void install(RouteSnapshot snapshot, boolean persist) {
@@ -128,21 +203,54 @@ public class RouteSnapshotStore {
             LOG.debugf("ignoring older snapshot %d (have %d)", snapshot.version(), current.version());
             return;
         }
-        table = RouteTable.compile(snapshot, secrets.cipher());
+        use(RouteTable.compile(snapshot, secrets.cipher()), current, persist);
+    }
+
+    private void use(RouteTable next, RouteTable current, boolean persist) {
+        table = next;
         lastSuccessMillis = System.currentTimeMillis();
-        if (current == null || current.version() != snapshot.version()) {
-            LOG.infof("route snapshot version %d installed: %d aliases", snapshot.version(), table.size());
+        if (current == null || current.version() != next.version()) {
+            LOG.infof("route snapshot version %d installed: %d aliases", next.version(), next.size());
         }
         if (persist && config.snapshotFile().isPresent()) {
-            Path file = Path.of(config.snapshotFile().get());
-            vertx.executeBlocking(() -> {
-                Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-                Files.createDirectories(file.toAbsolutePath().getParent());
-                Files.write(tmp, mapper.writeValueAsBytes(snapshot));
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                return null;
-            }, false).onFailure(e -> LOG.warnf("could not keep the snapshot in %s: %s", file, e.getMessage()));
+            keep(next.snapshot());
         }
+    }
+
+    /**
+     * Keeps a snapshot on disk. Writes never overlap and only the newest waiting snapshot is written, so a burst of
+     * deltas costs one or two writes of the table, and an older table never overwrites a newer one.
+     */
+    private void keep(RouteSnapshot snapshot) {
+        toKeep.set(snapshot);
+        if (keeping.compareAndSet(false, true)) {
+            writeKept();
+        }
+    }
+
+    private void writeKept() {
+        RouteSnapshot snapshot = toKeep.getAndSet(null);
+        if (snapshot == null) {
+            keeping.set(false);
+            // a snapshot set after getAndSet and before the flag was cleared: its keep() saw the flag still set
+            if (toKeep.get() != null && keeping.compareAndSet(false, true)) {
+                writeKept();
+            }
+            return;
+        }
+        Path file = Path.of(config.snapshotFile().get());
+        vertx.executeBlocking(() -> {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.write(tmp, mapper.writeValueAsBytes(snapshot));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return null;
+        }, false).onComplete(written -> {
+            if (written.failed()) {
+                LOG.warnf("could not keep the snapshot in %s: %s", file, written.cause().getMessage());
+            }
+            writeKept();
+        });
     }
 
     private void loadFromDisk() {

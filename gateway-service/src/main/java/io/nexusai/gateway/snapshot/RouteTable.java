@@ -3,6 +3,7 @@ package io.nexusai.gateway.snapshot;
 import io.nexusai.api.crypto.EnvelopeCipher;
 import io.nexusai.api.routing.AliasPolicy;
 import io.nexusai.api.routing.Deployment;
+import io.nexusai.api.routing.RouteDelta;
 import io.nexusai.api.routing.RouteEntry;
 import io.nexusai.api.routing.RouteSnapshot;
 import org.jboss.logging.Logger;
@@ -18,7 +19,8 @@ import java.util.TreeMap;
  * The routes the gateway serves from: a {@link RouteSnapshot} compiled once per snapshot — provider keys
  * decrypted, and routes with region weights split into one target per region (the route's weight shared out by
  * the region weights; {@code {region}} or {@code {resource}} in the endpoint replaced by the region, or by the
- * provider setting {@code resource.<region>}). Immutable; replaced as a whole.
+ * provider setting {@code resource.<region>}). Immutable; replaced as a whole, by a new snapshot or by a delta
+ * applied to it ({@link #apply}).
  */
 public final class RouteTable {
     private static final Logger LOG = Logger.getLogger(RouteTable.class);
@@ -44,31 +46,71 @@ public final class RouteTable {
         Map<String, Route> routes = new HashMap<>();
         Map<String, String> decrypted = new HashMap<>();
         for (RouteEntry entry : snapshot.routes().values()) {
-            List<Target> targets = new ArrayList<>(entry.deployments().size());
-            for (Deployment d : entry.deployments()) {
-                String apiKey = decrypted.get(d.apiKeyEnvelope());
-                try {
-                    if (apiKey == null) {
-                        apiKey = cipher.decrypt(d.apiKeyEnvelope());
-                        decrypted.put(d.apiKeyEnvelope(), apiKey);
-                    }
-                } catch (IllegalArgumentException e) {
-                    LOG.errorf("deployment %d of '%s' (provider %s) skipped: its API key does not decrypt with this DB_ENCRYPTION_KEY",
-                            d.id(), entry.alias(), d.providerName());
-                    continue;
-                }
-                try {
-                    targets.addAll(expand(d, apiKey));
-                } catch (IllegalArgumentException e) {
-                    LOG.errorf("deployment %d of '%s' (provider %s) skipped: its secret is not the AWS credentials a %s provider needs",
-                            d.id(), entry.alias(), d.providerName(), d.providerKind().wire());
-                }
-            }
-            if (!targets.isEmpty()) {
-                routes.put(entry.alias(), new Route(entry.alias(), entry.created(), List.copyOf(targets), entry.policy()));
+            Route route = compile(entry, cipher, decrypted);
+            if (route != null) {
+                routes.put(entry.alias(), route);
             }
         }
         return new RouteTable(snapshot, Map.copyOf(routes));
+    }
+
+    /**
+     * The next table: this one with a delta from routing-service applied (copy on write). Only the changed aliases
+     * are compiled (each distinct key envelope among them decrypted once); every other alias keeps its entry and its
+     * compiled route, shared with this table. The result equals {@link #compile} of the snapshot the delta leads to.
+     *
+     * @throws IllegalArgumentException when the delta is a whole table or does not start from this table's version
+     */
+    public RouteTable apply(RouteDelta delta, EnvelopeCipher cipher) {
+        if (delta.full() || delta.since() != version()) {
+            throw new IllegalArgumentException("delta from version " + delta.since() + (delta.full() ? " (full)" : "")
+                    + " does not apply to table version " + version());
+        }
+        Map<String, RouteEntry> entries = new HashMap<>(snapshot.routes());
+        Map<String, Route> compiled = new HashMap<>(routes);
+        Map<String, String> decrypted = new HashMap<>();
+        for (String alias : delta.removed()) {
+            entries.remove(alias);
+            compiled.remove(alias);
+        }
+        for (RouteEntry entry : delta.routes().values()) {
+            entries.put(entry.alias(), entry);
+            Route route = compile(entry, cipher, decrypted);
+            if (route == null) {
+                compiled.remove(entry.alias());
+            } else {
+                compiled.put(entry.alias(), route);
+            }
+        }
+        return new RouteTable(new RouteSnapshot(delta.version(), delta.generatedAt(), entries), Map.copyOf(compiled));
+    }
+
+    /**
+     * One alias's route, or {@code null} when none of its deployments is usable. {@code decrypted} holds the keys
+     * already decrypted by this compile (envelope → plaintext), so each distinct envelope is decrypted once.
+     */
+    private static Route compile(RouteEntry entry, EnvelopeCipher cipher, Map<String, String> decrypted) {
+        List<Target> targets = new ArrayList<>(entry.deployments().size());
+        for (Deployment d : entry.deployments()) {
+            String apiKey = decrypted.get(d.apiKeyEnvelope());
+            try {
+                if (apiKey == null) {
+                    apiKey = cipher.decrypt(d.apiKeyEnvelope());
+                    decrypted.put(d.apiKeyEnvelope(), apiKey);
+                }
+            } catch (IllegalArgumentException e) {
+                LOG.errorf("deployment %d of '%s' (provider %s) skipped: its API key does not decrypt with this DB_ENCRYPTION_KEY",
+                        d.id(), entry.alias(), d.providerName());
+                continue;
+            }
+            try {
+                targets.addAll(expand(d, apiKey));
+            } catch (IllegalArgumentException e) {
+                LOG.errorf("deployment %d of '%s' (provider %s) skipped: its secret is not the AWS credentials a %s provider needs",
+                        d.id(), entry.alias(), d.providerName(), d.providerKind().wire());
+            }
+        }
+        return targets.isEmpty() ? null : new Route(entry.alias(), entry.created(), List.copyOf(targets), entry.policy());
     }
 
     /** One target per region of a route with region weights, else the route itself. */

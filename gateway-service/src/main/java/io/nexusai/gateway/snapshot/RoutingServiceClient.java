@@ -1,5 +1,6 @@
 package io.nexusai.gateway.snapshot;
 
+import io.nexusai.api.routing.RouteDelta;
 import io.nexusai.api.routing.RouteSnapshot;
 import io.nexusai.service.config.PlatformSecrets;
 import io.smallrye.mutiny.Uni;
@@ -23,5 +24,11 @@ public class RoutingServiceClient {
     @Timeout(value = 5, unit = ChronoUnit.SECONDS)
     public Uni<RouteSnapshot> snapshot() {
         return api.snapshot(bearer);
+    }
+
+    /** The changes after version {@code since}, or the whole table when routing-service cannot tell them. */
+    @Timeout(value = 5, unit = ChronoUnit.SECONDS)
+    public Uni<RouteDelta> changes(long since) {
+        return api.changes(bearer, since);
     }
 }

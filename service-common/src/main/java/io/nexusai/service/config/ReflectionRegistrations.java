@@ -11,6 +11,7 @@ import io.nexusai.api.openai.ErrorEnvelope;
 import io.nexusai.api.routing.AliasPolicy;
 import io.nexusai.api.routing.Deployment;
 import io.nexusai.api.routing.ProviderKind;
+import io.nexusai.api.routing.RouteDelta;
 import io.nexusai.api.routing.RouteEntry;
 import io.nexusai.api.routing.RouteSnapshot;
 import io.nexusai.api.routing.TargetReport;
@@ -33,7 +34,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         // keys and principals (auth-service's internal API, its callers' REST clients)
         Principal.class, Limits.class, KeyLevel.class, KeyResolveRequest.class, KeyBatch.class,
         // route snapshots (routing-service, the gateway's REST client and snapshot file) and health reports (Redis)
-        RouteSnapshot.class, RouteEntry.class, Deployment.class, AliasPolicy.class, ProviderKind.class, TargetReport.class,
+        RouteSnapshot.class, RouteDelta.class, RouteEntry.class, Deployment.class, AliasPolicy.class, ProviderKind.class, TargetReport.class,
         // events on Redis: usage (gateway → metering) and configuration changes (admin → everyone)
         UsageEvent.class, ConfigChange.class,
 })

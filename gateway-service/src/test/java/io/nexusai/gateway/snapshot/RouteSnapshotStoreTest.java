@@ -1,0 +1,140 @@
+package io.nexusai.gateway.snapshot;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nexusai.api.crypto.EnvelopeCipher;
+import io.nexusai.api.events.ConfigChange;
+import io.nexusai.api.routing.Deployment;
+import io.nexusai.api.routing.ProviderKind;
+import io.nexusai.api.routing.RouteDelta;
+import io.nexusai.api.routing.RouteEntry;
+import io.nexusai.service.events.ConfigResync;
+import io.nexusai.testsupport.RedisTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The gateway's route table kept current by deltas: a change event pulls only the changes since its version, a
+ * resync and a gap pull the whole table, a failed pull keeps the last good table, and a delta that does not start at
+ * the table's version is not applied (the whole table is pulled instead). Against {@link FakeRoutingService}.
+ */
+@QuarkusTest
+@WithTestResource(FakeRoutingService.class)
+@WithTestResource(RedisTestResource.class)
+class RouteSnapshotStoreTest {
+    static final EnvelopeCipher CIPHER = new EnvelopeCipher("test-only-db-encryption-key-0123456789abcdef", Duration.ofHours(1));
+
+    @Inject
+    RouteSnapshotStore store;
+    @Inject
+    Event<ConfigChange> changes;
+    @Inject
+    Event<ConfigResync> resyncs;
+    @Inject
+    MeterRegistry registry;
+    /** How many requests routing-service had seen before the step under test. */
+    int mark;
+
+    static RouteEntry entry(String alias, long id, String key) {
+        return new RouteEntry(alias, 1_700_000_000L, List.of(new Deployment(id, 1, "p", ProviderKind.OPENAI, "https://p.test/v1",
+                CIPHER.encrypt(key), "gpt-4o", 100, 0, null, Map.of(), 1, BigDecimal.ONE, Map.of(), null)), null);
+    }
+
+    double pulls(String kind) {
+        return registry.get("nexus.snapshot.pulls").tag("kind", kind).counter().count();
+    }
+
+    /** Publishes a new table on the fake, sends a change event, and waits until the gateway holds that version. */
+    void changeTo(long version, Map<String, RouteEntry> routes) {
+        FakeRoutingService.publish(version, routes);
+        changes.fire(new ConfigChange(ConfigChange.Kind.ROUTES, null, null, version));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.table() != null && store.table().version() == version);
+    }
+
+    List<String> requestsAfter(int mark) {
+        return List.copyOf(FakeRoutingService.REQUESTS.subList(mark, FakeRoutingService.REQUESTS.size()));
+    }
+
+    List<String> requestsOfThisStep() {
+        return requestsAfter(mark);
+    }
+
+    @Test
+    void changeEventsPullDeltasAndResyncsGapsAndMisfitsPullTheWholeTable() {
+        // the whole table at start, and again after the config-change subscription (its resync); nothing else asks
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.table() != null
+                && FakeRoutingService.REQUESTS.stream().filter("/internal/v1/routes"::equals).count() >= 2);
+        Map<String, RouteEntry> routes = new HashMap<>();
+        for (int i = 0; i < 20; i++) {
+            routes.put("alias-" + i, entry("alias-" + i, i, "sk-" + i));
+        }
+        FakeRoutingService.publish(2, routes);
+        resyncs.fire(new ConfigResync("test"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.table().version() == 2);
+
+        // a change event: only the delta since version 2; unchanged aliases keep their compiled route
+        RouteTable.Route untouched = store.table().route("alias-5");
+        mark = FakeRoutingService.REQUESTS.size();
+        double deltas = pulls("delta");
+        double fulls = pulls("full");
+        routes.put("alias-0", entry("alias-0", 0, "sk-0-rotated"));
+        routes.remove("alias-1");
+        routes.put("alias-new", entry("alias-new", 100, "sk-new"));
+        changeTo(3, routes);
+        assertThat(requestsOfThisStep()).containsExactly("/internal/v1/routes/changes?since=2");
+        assertThat(pulls("delta")).isEqualTo(deltas + 1);
+        assertThat(pulls("full")).isEqualTo(fulls);
+        assertThat(store.table().route("alias-0").targets().getFirst().apiKey()).isEqualTo("sk-0-rotated");
+        assertThat(store.table().route("alias-1")).isNull();
+        assertThat(store.table().route("alias-new")).isNotNull();
+        assertThat(store.table().route("alias-5")).isSameAs(untouched);
+        assertThat(store.table().snapshot().routes()).isEqualTo(routes);
+
+        // a failed pull keeps the last good table; the next event catches up with a delta from the same version
+        mark = FakeRoutingService.REQUESTS.size();
+        FakeRoutingService.failNext();
+        changes.fire(new ConfigChange(ConfigChange.Kind.PROVIDERS, "1", null, 3));
+        await().atMost(Duration.ofSeconds(10)).until(() -> requestsOfThisStep().size() == 1);
+        assertThat(store.table().version()).isEqualTo(3);
+        routes.put("alias-2", entry("alias-2", 2, "sk-2-rotated"));
+        changeTo(4, routes);
+        assertThat(requestsOfThisStep()).containsExactly("/internal/v1/routes/changes?since=3", "/internal/v1/routes/changes?since=3");
+
+        // a gap: routing-service's log no longer reaches back to the gateway's version, it answers the whole table
+        routes.put("alias-3", entry("alias-3", 3, "sk-3-rotated"));
+        FakeRoutingService.publish(5, routes);
+        FakeRoutingService.forgetHistory();
+        mark = FakeRoutingService.REQUESTS.size();
+        fulls = pulls("full");
+        changeTo(5, routes);
+        assertThat(requestsOfThisStep()).containsExactly("/internal/v1/routes/changes?since=4");
+        assertThat(pulls("full")).isEqualTo(fulls + 1);
+        assertThat(store.table().snapshot().routes()).isEqualTo(routes);
+
+        // a delta that does not start at the table's version is not applied: the whole table is pulled after it
+        routes.remove("alias-4");
+        mark = FakeRoutingService.REQUESTS.size();
+        FakeRoutingService.rewriteNextDelta(d -> new RouteDelta(false, d.since() - 1, d.version(), d.generatedAt(), Map.of(), List.of()));
+        changeTo(6, routes);
+        assertThat(requestsOfThisStep()).containsExactly("/internal/v1/routes/changes?since=5", "/internal/v1/routes");
+        assertThat(store.table().snapshot().routes()).isEqualTo(routes);
+
+        // a resync pulls the whole table
+        mark = FakeRoutingService.REQUESTS.size();
+        resyncs.fire(new ConfigResync("test"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> requestsOfThisStep().size() == 1);
+        assertThat(requestsOfThisStep()).containsExactly("/internal/v1/routes");
+    }
+
+}
