@@ -18,9 +18,19 @@ import java.util.function.LongSupplier;
 @Startup
 @Singleton
 public class KeyCacheMetrics {
+    /** Held here: Micrometer keeps only weak references to a gauge's state, and a lone method reference is collected. */
+    private final LongSupplier entries;
+    private final LongSupplier evictions;
 
+    @jakarta.inject.Inject
     public KeyCacheMetrics(PrincipalCache principals, MeterRegistry registry) {
-        register(registry, principals::size, principals::evictions);
+        this(registry, principals::size, principals::evictions);
+    }
+
+    KeyCacheMetrics(MeterRegistry registry, LongSupplier entries, LongSupplier evictions) {
+        this.entries = entries;
+        this.evictions = evictions;
+        register(registry, entries, evictions);
     }
 
     static void register(MeterRegistry registry, LongSupplier entries, LongSupplier evictions) {

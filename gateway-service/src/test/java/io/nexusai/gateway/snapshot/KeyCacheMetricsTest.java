@@ -23,4 +23,19 @@ class KeyCacheMetricsTest {
         assertThat(registry.get("nexus.key.cache.entries").gauge().value()).isEqualTo(3);
         assertThat(registry.get("nexus.key.cache.evictions").functionCounter().count()).isEqualTo(7);
     }
+
+    @Test
+    void theBeanKeepsWhatItsMetersReadAfterACollection() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        AtomicLong entries = new AtomicLong(5);
+        AtomicLong evictions = new AtomicLong(2);
+        // method references made here and held by nobody but the bean (Micrometer holds its state weakly)
+        KeyCacheMetrics bean = new KeyCacheMetrics(registry, entries::get, evictions::get);
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(registry.get("nexus.key.cache.entries").gauge().value()).as("read through %s", bean).isEqualTo(5);
+        assertThat(registry.get("nexus.key.cache.evictions").functionCounter().count()).isEqualTo(2);
+    }
 }
