@@ -34,9 +34,23 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------------------------------------- namespace
 
+# Closes every file descriptor above 2 this shell inherited, so that the processes it starts in the background
+# (the local stack, a restarted gateway) do not keep them open after it ends: run as
+# `flock /tmp/nexus-tests.lock bench/...`, a gateway left running (KEEP=1, restore_gateway) would otherwise hold the
+# lock of the test runs forever. flock itself keeps the lock until the script ends.
+release_inherited_fds() {
+  local fd
+  for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
+  done
+  return 0
+}
+
 # Re-runs the calling script inside network namespace $NETNS when it is set and we are not in it yet; returns
 # only when the script should go on in this process. Usage (first line of a script): bench_netns "$@"
 bench_netns() {
+  release_inherited_fds
   [ -n "${NETNS:-}" ] || return 0
   if [ -e "/run/netns/$NETNS" ] && [ "$(stat -L -c %i "/run/netns/$NETNS")" = "$(stat -L -c %i /proc/self/ns/net)" ]; then
     # inside: the embedded PostgreSQL's Unix socket lock (/tmp/.s.PGSQL.<port>.lock) and Redis' files are shared
@@ -67,7 +81,8 @@ bench_netns() {
 ensure_tools() {
   local missing=()
   command -v wrk >/dev/null || missing+=(wrk)
-  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  # scripts that measure the gateway alone set NO_NGINX=1 before calling this
+  [ "${NO_NGINX:-0}" = 1 ] || command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
   command -v taskset >/dev/null || missing+=(util-linux)
   command -v curl >/dev/null || missing+=(curl)
   if [ ${#missing[@]} -gt 0 ]; then
