@@ -27,6 +27,7 @@
 # Settings (environment): ALIASES ("10 1000 100000"), KEYS ("100 10000 1000000"), DURATION (20s), CONNS (16),
 # WARMUP_CONNS (64), JIT_WARMUP (15s), KEY_PASS_MAX (360), ALIAS_PASS_MAX (120), SNAPSHOT_WAIT (120), GAP (2),
 # RUN_UNTIL (epoch seconds after which no new case begins; for a run that must end in time), and
+# ROUTING_JVM_OPTS (extra JVM options of routing-service when this script has to start it again after it died), and
 # those of bench/lib.sh (NETNS, PROXY_CPU, LOAD_CPU, GATEWAY_MAX_IN_FLIGHT, GATEWAY_JVM_OPTS, KEEP).
 # Output: the table on stdout (markdown, for docs/benchmarks.md); target/bench/catalogue-<time>/ keeps cases.csv,
 # summary.md, the wrk outputs, histograms and the gateway log of the run.
@@ -95,6 +96,29 @@ helper() { # command args... (bench/Catalogue.java against the stack's database 
 }
 STARTED_AT=$(date +%s)
 say "run directory: $RUN"
+
+# routing-service builds every snapshot in its heap: with many aliases it may die of an OutOfMemoryError
+# (-XX:+ExitOnOutOfMemoryError). Its command line and environment are kept so that the next key count can start it
+# again as it was (plus $ROUTING_JVM_OPTS, for experiments).
+ROUTING_PID=$(pid_of routing)
+ours "$ROUTING_PID" || die "no routing-service of ours is running"
+tr '\0' '\n' < "/proc/$ROUTING_PID/environ" | tr '\n' '\0' > "$RUN/routing.environ"
+tr '\0' '\n' < "/proc/$ROUTING_PID/cmdline" | tr '\n' '\0' > "$RUN/routing.cmdline"
+readlink "/proc/$ROUTING_PID/cwd" > "$RUN/routing.cwd"
+ensure_routing() {
+  local pid env=() cmd=() i
+  pid=$(pid_of routing)
+  ours "$pid" && return 0
+  mapfile -d '' -t env < "$RUN/routing.environ"
+  mapfile -d '' -t cmd < "$RUN/routing.cmdline"
+  # shellcheck disable=SC2206 # extra JVM options, split on blanks
+  [ -n "${ROUTING_JVM_OPTS:-}" ] && cmd=("${cmd[0]}" ${ROUTING_JVM_OPTS} "${cmd[@]:1}")
+  (cd "$(cat "$RUN/routing.cwd")" && exec nohup taskset -c "$LOAD_CPU" env -i "${env[@]}" "${cmd[@]}" \
+     >>"$STACK/logs/routing.log" 2>&1 </dev/null) &
+  echo $! > "$PIDS/routing.pid"
+  for i in $(seq 1 240); do curl -sf -o /dev/null http://127.0.0.1:9324/q/health/ready && break; sleep 0.5; done
+  note "routing-service had died ($(grep -a 'Terminating due to' "$STACK/logs/routing.log" | tail -1)); started again (pid $!${ROUTING_JVM_OPTS:+, with $ROUTING_JVM_OPTS})"
+}
 GATEWAY_LOG="$STACK/logs/gateway.log"
 AUTH_METRICS="http://127.0.0.1:9323/q/metrics"
 
@@ -178,7 +202,11 @@ for K in $KEYS; do
   SEEDED=1
   say "  $(helper publish keys)"
   CURRENT_ALIASES=$FIRST_ALIASES
+  ensure_routing
   mark=$(log_mark)
+  # the snapshot the gateway kept on disk may be one of 100,000 aliases from the previous key count: it would load
+  # it at its start; it pulls the current one (and keeps it) anyway
+  rm -f "$STACK/gateway-routes.json"
   restart_gateway "$RUN/gateway-gc-$K.log"
   if ! wait_snapshot "$CURRENT_ALIASES" "$mark"; then
     note "$K keys: the restarted gateway did not install a snapshot with $CURRENT_ALIASES bench aliases: $(log_since "$mark" | grep -aE 'snapshot|ERROR|OutOfMemory' | tail -3 | tr '\n' ' ')"
@@ -204,6 +232,7 @@ for K in $KEYS; do
       CURRENT_ALIASES=$A
       if ! wait_snapshot "$A" "$mark"; then
         note "$K keys, $A aliases: no snapshot with $A bench aliases installed within ${SNAPSHOT_WAIT}s: $(log_since "$mark" | grep -aE 'snapshot|ERROR|OutOfMemory|Exception' | tail -3 | tr '\n' ' ')"
+        ours "$(pid_of routing)" || note "$K keys, $A aliases: routing-service died: $(grep -a 'Terminating due to' "$STACK/logs/routing.log" | tail -1)"
         record "$A" "$K" snapshot_failed 1
         continue
       fi
@@ -212,6 +241,11 @@ for K in $KEYS; do
       seq_pass "aliases-$A-$K" "$K" "$A" "$A" "$ALIAS_PASS_MAX"
       say "  alias pass: $PASS_SENT requests in ${PASS_S}s, answers other than 200: $(statuses "$PASS_OUT")"
       [ "$(statuses "$PASS_OUT")" != none ] && note "$K keys, $A aliases: alias pass answers other than 200: $(statuses "$PASS_OUT")"
+    fi
+    if ! gw_alive; then
+      note "$K keys, $A aliases: the gateway died before the measured run: $(log_since "$mark" | grep -aE 'OutOfMemory|Terminating' | tail -2 | tr '\n' ' ')"
+      record "$A" "$K" died 1
+      break
     fi
     say "== $A aliases, $K keys: measuring $DURATION at c=$CONNS ..."
     sleep "$GAP"

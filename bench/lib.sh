@@ -12,7 +12,8 @@
 #   alias), GATEWAY_MAX_IN_FLIGHT (2048: the bench gateway's in-flight bound, above the 1,000 held streams; its
 #   default at the local stack's -Xmx128m is about 990) and GATEWAY_UPSTREAM_POOL (upstream connections per host
 #   and event loop; default: the gateway's own, which follows the in-flight bound),
-#   KEEP=1 (leave the local stack running if this script started it)
+#   KEEP=1 (leave the local stack running if this script started it), NO_NGINX=1 (set by the scripts that measure
+#   the gateway alone: ensure_tools does not install nginx)
 # shellcheck shell=bash
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -173,9 +174,12 @@ pin_stack() {
 restart_gateway() {
   local gclog=${1:-} old env=() cmd=() args=() a t0 t1
   old=$(pid_of gateway)
-  ours "$old" || die "no gateway of ours is running (target/local/pids/gateway.pid)"
   mkdir -p "$BENCH_STATE"
-  if ! tr '\0' '\n' < "/proc/$old/environ" | grep '^NEXUS_BENCH_PINNED=1$' >/dev/null || [ ! -f "$BENCH_STATE/gateway.orig.environ" ]; then
+  if ! ours "$old"; then # one this script restarted may have died (e.g. of an OutOfMemoryError): start it anew
+    [ -f "$BENCH_STATE/gateway.orig.environ" ] || die "no gateway of ours is running (target/local/pids/gateway.pid)"
+    old=
+  fi
+  if [ -n "$old" ] && { ! tr '\0' '\n' < "/proc/$old/environ" | grep '^NEXUS_BENCH_PINNED=1$' >/dev/null || [ ! -f "$BENCH_STATE/gateway.orig.environ" ]; }; then
     # what it runs with; a gateway a bench script left behind (KEEP=1) without its original is taken as it is,
     # less the marker and the GC log
     tr '\0' '\n' < "/proc/$old/environ" | grep -v '^NEXUS_BENCH_PINNED=' | tr '\n' '\0' > "$BENCH_STATE/gateway.orig.environ"
