@@ -12,7 +12,8 @@
 #   alias), GATEWAY_MAX_IN_FLIGHT (2048: the bench gateway's in-flight bound, above the 1,000 held streams; its
 #   default at the local stack's -Xmx128m is about 990) and GATEWAY_UPSTREAM_POOL (upstream connections per host
 #   and event loop; default: the gateway's own, which follows the in-flight bound),
-#   KEEP=1 (leave the local stack running if this script started it)
+#   KEEP=1 (leave the local stack running if this script started it), NO_NGINX=1 (set by the scripts that measure
+#   the gateway alone: ensure_tools does not install nginx)
 # shellcheck shell=bash
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,9 +35,23 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------------------------------------- namespace
 
+# Closes every file descriptor above 2 this shell inherited, so that the processes it starts in the background
+# (the local stack, a restarted gateway) do not keep them open after it ends: run as
+# `flock /tmp/nexus-tests.lock bench/...`, a gateway left running (KEEP=1, restore_gateway) would otherwise hold the
+# lock of the test runs forever. flock itself keeps the lock until the script ends.
+release_inherited_fds() {
+  local fd
+  for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
+  done
+  return 0
+}
+
 # Re-runs the calling script inside network namespace $NETNS when it is set and we are not in it yet; returns
 # only when the script should go on in this process. Usage (first line of a script): bench_netns "$@"
 bench_netns() {
+  release_inherited_fds
   [ -n "${NETNS:-}" ] || return 0
   if [ -e "/run/netns/$NETNS" ] && [ "$(stat -L -c %i "/run/netns/$NETNS")" = "$(stat -L -c %i /proc/self/ns/net)" ]; then
     # inside: the embedded PostgreSQL's Unix socket lock (/tmp/.s.PGSQL.<port>.lock) and Redis' files are shared
@@ -67,7 +82,8 @@ bench_netns() {
 ensure_tools() {
   local missing=()
   command -v wrk >/dev/null || missing+=(wrk)
-  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  # scripts that measure the gateway alone set NO_NGINX=1 before calling this
+  [ "${NO_NGINX:-0}" = 1 ] || command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
   command -v taskset >/dev/null || missing+=(util-linux)
   command -v curl >/dev/null || missing+=(curl)
   if [ ${#missing[@]} -gt 0 ]; then
@@ -158,9 +174,12 @@ pin_stack() {
 restart_gateway() {
   local gclog=${1:-} old env=() cmd=() args=() a t0 t1
   old=$(pid_of gateway)
-  ours "$old" || die "no gateway of ours is running (target/local/pids/gateway.pid)"
   mkdir -p "$BENCH_STATE"
-  if ! tr '\0' '\n' < "/proc/$old/environ" | grep '^NEXUS_BENCH_PINNED=1$' >/dev/null || [ ! -f "$BENCH_STATE/gateway.orig.environ" ]; then
+  if ! ours "$old"; then # one this script restarted may have died (e.g. of an OutOfMemoryError): start it anew
+    [ -f "$BENCH_STATE/gateway.orig.environ" ] || die "no gateway of ours is running (target/local/pids/gateway.pid)"
+    old=
+  fi
+  if [ -n "$old" ] && { ! tr '\0' '\n' < "/proc/$old/environ" | grep '^NEXUS_BENCH_PINNED=1$' >/dev/null || [ ! -f "$BENCH_STATE/gateway.orig.environ" ]; }; then
     # what it runs with; a gateway a bench script left behind (KEEP=1) without its original is taken as it is,
     # less the marker and the GC log
     tr '\0' '\n' < "/proc/$old/environ" | grep -v '^NEXUS_BENCH_PINNED=' | tr '\n' '\0' > "$BENCH_STATE/gateway.orig.environ"
