@@ -288,6 +288,8 @@ class FeaturesTest {
             assertThat(egressPorts(policy)).as("DNS for %s", component).contains("53/UDP", "53/TCP", "6379/TCP");
             assertThat(egressPorts(policy).contains("5432/TCP")).as("PostgreSQL for %s", component)
                     .isEqualTo(!component.equals("gateway"));
+            assertThat(egressPorts(policy).contains("5433/TCP")).as("the read replica's own port for %s", component)
+                    .isEqualTo(!component.equals("gateway"));
             assertThat(egressPorts(policy).contains("443/TCP")).as("the internet for %s", component)
                     .isEqualTo(component.equals("gateway"));
         }
