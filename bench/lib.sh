@@ -192,7 +192,16 @@ restart_gateway() {
   [ -n "$gclog" ] && args+=("-Xlog:gc:file=$gclog:uptime,level,tags")
   # shellcheck disable=SC2206 # extra JVM options for experiments, split on blanks
   [ -n "${GATEWAY_JVM_OPTS:-}" ] && args+=(${GATEWAY_JVM_OPTS})
-  for a in "${cmd[@]:1}"; do args+=("$a"); done
+  for a in "${cmd[@]:1}"; do
+    case "$a" in
+      # an AOT training run (the stack's first start after a build, see deploy/local/nexus) records profiles as it
+      # serves and writes its cache at exit: measured as it is, that would be a training JVM, not the gateway
+      -XX:AOTCacheOutput=*|-XX:AOTConfiguration=*|-Xlog:aot=*)
+        [ -z "${AOT_TRAINING_DROPPED:-}" ] && say "the gateway was an AOT training run: the bench gateway runs without it (and without a cache; 'deploy/local/nexus down && up' first to measure with the cache)"
+        AOT_TRAINING_DROPPED=1 ;;
+      *) args+=("$a") ;;
+    esac
+  done
   stop_pid "$old"
   t0=$(date +%s.%N)
   (cd "$(cat "$BENCH_STATE/gateway.orig.cwd")" && exec nohup taskset -c "$PROXY_CPU" env -i "${env[@]}" \
