@@ -190,9 +190,17 @@ restart_gateway() {
   mapfile -d '' -t cmd < "$BENCH_STATE/gateway.orig.cmdline"
   args=("${cmd[0]}")
   [ -n "$gclog" ] && args+=("-Xlog:gc:file=$gclog:uptime,level,tags")
-  # shellcheck disable=SC2206 # extra JVM options for experiments, split on blanks
-  [ -n "${GATEWAY_JVM_OPTS:-}" ] && args+=(${GATEWAY_JVM_OPTS})
+  # extra JVM options for experiments go after the stack's own (the JVM takes the last -Xmx it sees, so
+  # GATEWAY_JVM_OPTS=-Xmx1g overrides the stack's -Xmx128m) and before -jar / the main class
+  local extra=() placed= value=
+  # shellcheck disable=SC2206 # split on blanks
+  [ -n "${GATEWAY_JVM_OPTS:-}" ] && extra=(${GATEWAY_JVM_OPTS})
   for a in "${cmd[@]:1}"; do
+    if [ -z "$placed" ] && [ -z "$value" ] && { [ "$a" = -jar ] || [ "${a#-}" = "$a" ]; }; then
+      args+=("${extra[@]}"); placed=1
+    fi
+    value=
+    case "$a" in -cp|-classpath|--class-path|--module-path|-p) value=1 ;; esac
     case "$a" in
       # an AOT training run (the stack's first start after a build, see deploy/local/nexus) records profiles as it
       # serves and writes its cache at exit: measured as it is, that would be a training JVM, not the gateway
@@ -202,6 +210,7 @@ restart_gateway() {
       *) args+=("$a") ;;
     esac
   done
+  [ -z "$placed" ] && args+=("${extra[@]}")
   stop_pid "$old"
   t0=$(date +%s.%N)
   (cd "$(cat "$BENCH_STATE/gateway.orig.cwd")" && exec nohup taskset -c "$PROXY_CPU" env -i "${env[@]}" \
