@@ -30,8 +30,12 @@ import java.util.SplittableRandom;
  * java -cp CP MeteringThroughput.java fill     JDBC_URL USER PASSWORD REDIS_URL STREAM N FIRST EXPECTED_FILE
  *                                              appends events FIRST..FIRST+N-1 with pipelined XADD, adds their exact
  *                                              totals (prices from model_prices) to EXPECTED_FILE
- * java -cp CP MeteringThroughput.java await    JDBC_URL USER PASSWORD ROWS TIMEOUT_S [PID_TO_SIGCONT]
- *                                              waits until metering has committed ROWS rows; prints the timing
+ * java -cp CP MeteringThroughput.java await    JDBC_URL USER PASSWORD ROWS TIMEOUT_S [PIDS_TO_SIGCONT]
+ *                                              waits until metering has committed ROWS rows of the last two UTC days
+ *                                              (PIDS: comma-separated); prints the timing
+ * java -cp CP MeteringThroughput.java seeded   JDBC_URL USER PASSWORD EXPECTED_FILE
+ *                                              adds the totals of the rows seeded before the last two UTC days
+ *                                              (bench/metering-scale.sh; from usage_daily) to EXPECTED_FILE
  * java -cp CP MeteringThroughput.java verify   JDBC_URL USER PASSWORD EXPECTED_FILE
  *                                              rows, token sums, cost sum and rollups against the expected values
  * </pre>
@@ -51,6 +55,7 @@ public class MeteringThroughput {
             case "fill" -> fill(a[1], a[2], a[3], a[4], a[5], Integer.parseInt(a[6]), Integer.parseInt(a[7]), Path.of(a[8]));
             case "await" -> await(a[1], a[2], a[3], Long.parseLong(a[4]), Integer.parseInt(a[5]), a.length > 6 ? a[6] : null);
             case "verify" -> verify(a[1], a[2], a[3], Path.of(a[4]));
+            case "seeded" -> seeded(a[1], a[2], a[3], Path.of(a[4]));
             default -> throw new IllegalArgumentException(a[0]);
         }
     }
@@ -134,24 +139,30 @@ public class MeteringThroughput {
         }
     }
 
+    /** Day buckets the events of a fill fall in (its timestamps are within the last hour); older ones are seeded. */
+    static final String RECENT = "bucket >= date_trunc('day', now() - interval '1 day', 'UTC')";
+
     /**
-     * Polls the day rollup (tiny, and committed with the events) until it counts {@code rows}. With a pid: takes
-     * the start time, then sends it SIGCONT (a metering paused while the stream was filled); without: the start
-     * is the transaction start of the first batch (min recorded_at). Times are the database's clock.
+     * Polls the day rollup (small, and committed with the events) until its last two days count {@code rows}.
+     * With pids: takes the start time, then sends them SIGCONT (meterings paused while the stream was filled);
+     * without: the start is the transaction start of the first batch (min recorded_at). Times are the database's
+     * clock.
      */
     static void await(String url, String user, String password, long rows, int timeoutSeconds, String pid) throws Exception {
         try (Connection c = db(url, user, password); Statement s = c.createStatement()) {
             double start = Double.NaN;
             if (pid != null) {
                 start = scalar(s, "SELECT extract(epoch FROM clock_timestamp())");
-                new ProcessBuilder("kill", "-CONT", pid).inheritIO().start().waitFor();
+                List<String> command = new java.util.ArrayList<>(List.of("kill", "-CONT"));
+                command.addAll(List.of(pid.split(",")));
+                new ProcessBuilder(command).inheritIO().start().waitFor();
             }
             long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
             double end = Double.NaN;
             long seen = 0;
             while (System.nanoTime() < deadline) {
                 try (ResultSet r = s.executeQuery("SELECT COALESCE(sum(requests), 0), extract(epoch FROM clock_timestamp())"
-                        + " FROM metering.usage_daily")) {
+                        + " FROM metering.usage_daily WHERE " + RECENT)) {
                     r.next();
                     seen = r.getLong(1);
                     if (seen >= rows) {
@@ -170,7 +181,8 @@ public class MeteringThroughput {
                 System.exit(1);
             }
             if (pid == null) {
-                start = scalar(s, "SELECT extract(epoch FROM min(recorded_at)) FROM metering.usage_events");
+                start = scalar(s, "SELECT extract(epoch FROM min(recorded_at)) FROM metering.usage_events"
+                        + " WHERE occurred_at >= date_trunc('day', now() - interval '1 day', 'UTC')");
             }
             System.out.printf("rows=%d seconds=%.3f end_epoch=%.3f%n", rows, end - start, end);
         }
@@ -180,6 +192,28 @@ public class MeteringThroughput {
         try (ResultSet r = s.executeQuery(sql)) {
             r.next();
             return r.getDouble(1);
+        }
+    }
+
+    static void seeded(String url, String user, String password, Path expectedFile) throws Exception {
+        Properties expected = new Properties();
+        if (Files.exists(expectedFile)) {
+            try (var in = Files.newInputStream(expectedFile)) {
+                expected.load(in);
+            }
+        }
+        try (Connection c = db(url, user, password); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT COALESCE(sum(requests), 0), COALESCE(sum(prompt_tokens), 0),"
+                     + " COALESCE(sum(completion_tokens), 0), COALESCE(sum(cost), 0) FROM metering.usage_daily WHERE NOT (" + RECENT + ")")) {
+            r.next();
+            expected.setProperty("rows", Long.toString(Long.parseLong(expected.getProperty("rows", "0")) + r.getLong(1)));
+            expected.setProperty("prompt", Long.toString(Long.parseLong(expected.getProperty("prompt", "0")) + r.getLong(2)));
+            expected.setProperty("completion", Long.toString(Long.parseLong(expected.getProperty("completion", "0")) + r.getLong(3)));
+            expected.setProperty("cost", new BigDecimal(expected.getProperty("cost", "0")).add(r.getBigDecimal(4)).toPlainString());
+            System.out.printf("seeded rows=%d%n", r.getLong(1));
+        }
+        try (var out = Files.newOutputStream(expectedFile)) {
+            expected.store(out, "expected totals of the events filled so far and of the seeded ones");
         }
     }
 
