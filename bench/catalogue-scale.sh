@@ -14,8 +14,10 @@
 # config channel as admin-service does; the gateway pulls the new snapshot from routing-service):
 #   alias pass    every alias once (c=$WARMUP_CONNS), at most $ALIAS_PASS_MAX s (the gateway's per-alias meters)
 #   measured run  $DURATION at c=$CONNS, key and alias uniformly at random per request: gateway CPU (utime+stime
-#                 of /proc/<pid>/stat) per request, requests/s, answers other than 200, auth-service key lookups
-#                 (its http_server_requests count of /internal/v1/keys/resolve), then the gateway's live heap
+#                 of /proc/<pid>/stat) per request, requests/s, answers other than 200, keys the gateway looked up
+#                 (nexus_key_cache_lookups_total: its cache misses; the hit rate is 1 - lookups / requests) and the
+#                 auth-service calls they took (its http_server_requests count of /internal/v1/keys/resolve and
+#                 resolve-batch), aliases folded into model="other" (nexus_metrics_aliases_folded_total), then the gateway's live heap
 #                 after a full GC (jcmd GC.class_histogram), RSS, and the number of cached principals and meters
 #                 (instances of io.nexusai.api.auth.Principal and of Micrometer's Meter$Id in that histogram).
 # A case whose snapshot the gateway did not install within $SNAPSHOT_WAIT s, or whose gateway died, is reported
@@ -122,9 +124,11 @@ ensure_routing() {
 GATEWAY_LOG="$STACK/logs/gateway.log"
 AUTH_METRICS="http://127.0.0.1:9323/q/metrics"
 
-auth_lookups() { # resolve calls auth-service has answered so far (its HTTP server metrics)
-  curl -s "$AUTH_METRICS" | awk '/^http_server_requests_seconds_count\{/ && /uri="\/internal\/v1\/keys\/resolve"/ {s += $2} END {printf "%.0f", s}'
+auth_lookups() { # resolve and resolve-batch calls auth-service has answered so far (its HTTP server metrics;
+  # resolve-batch also counts the gateway's periodic revalidation, one call per 1,000 held keys a minute)
+  curl -s "$AUTH_METRICS" | awk '/^http_server_requests_seconds_count\{/ && /uri="\/internal\/v1\/keys\/resolve(-batch)?"/ {s += $2} END {printf "%.0f", s}'
 }
+gw_lookups() { metric nexus_key_cache_lookups_total; } # keys the gateway asked auth-service about (cache misses)
 gw_alive() { ours "$GW" && kill -0 "$GW" 2>/dev/null; }
 log_mark() { stat -c %s "$GATEWAY_LOG"; }
 log_since() { tail -c +"$(($1 + 1))" "$GATEWAY_LOG"; }
@@ -212,14 +216,15 @@ for K in $KEYS; do
     note "$K keys: the restarted gateway did not install a snapshot with $CURRENT_ALIASES bench aliases: $(log_since "$mark" | grep -aE 'snapshot|ERROR|OutOfMemory' | tail -3 | tr '\n' ' ')"
     continue
   fi
-  a0=$(auth_lookups)
+  a0=$(auth_lookups); l0=$(gw_lookups); t0=$(ticks "$GW")
   say "  key pass: every one of the $K keys once (at most ${KEY_PASS_MAX}s) ..."
   seq_pass "keys-$K" "$K" "$CURRENT_ALIASES" "$K" "$KEY_PASS_MAX"
-  a1=$(auth_lookups)
+  a1=$(auth_lookups); l1=$(gw_lookups); t1=$(ticks "$GW")
   record "$FIRST_ALIASES" "$K" key_pass_requests "$PASS_SENT"
   record "$FIRST_ALIASES" "$K" key_pass_s "$PASS_S"
-  record "$FIRST_ALIASES" "$K" key_pass_lookups $((a1 - a0))
-  note "$K keys: key pass $PASS_SENT requests sent, $PASS_N answered in ${PASS_S}s, $((a1 - a0)) auth-service key lookups, answers other than 200: $(statuses "$PASS_OUT")"
+  record "$FIRST_ALIASES" "$K" key_pass_lookups $((l1 - l0))
+  record "$FIRST_ALIASES" "$K" key_pass_calls $((a1 - a0))
+  note "$K keys: key pass $PASS_SENT requests sent, $PASS_N answered in ${PASS_S}s ($(awk -v n="$PASS_N" -v s="$PASS_S" 'BEGIN {printf "%.0f", n / s}')/s), $((l1 - l0)) keys looked up in $((a1 - a0)) auth-service calls, gateway CPU $(cpu_us_per $((t1 - t0)) "$PASS_N") µs a request, keys cached $(metric nexus_key_cache_entries), answers other than 200: $(statuses "$PASS_OUT")"
   say "  JIT warm-up ($JIT_WARMUP, random keys and aliases) ..."
   wrk_pass "jit-$K" "$K" "$CURRENT_ALIASES" random "$CONNS" "$JIT_WARMUP" >/dev/null
   for A in $ALIASES; do
@@ -249,14 +254,14 @@ for K in $KEYS; do
     fi
     say "== $A aliases, $K keys: measuring $DURATION at c=$CONNS ..."
     sleep "$GAP"
-    a0=$(auth_lookups); t0=$(ticks "$GW")
+    a0=$(auth_lookups); l0=$(gw_lookups); t0=$(ticks "$GW")
     out=$(wrk_pass "measure-$A-$K" "$K" "$A" random "$CONNS" "$DURATION")
     if ! gw_alive; then
       note "$K keys, $A aliases: the gateway died during the measured run: $(grep -aE 'OutOfMemory|Terminating' "$GATEWAY_LOG" | tail -2 | tr '\n' ' ')"
       record "$A" "$K" died 1
       break
     fi
-    t1=$(ticks "$GW"); a1=$(auth_lookups)
+    t1=$(ticks "$GW"); a1=$(auth_lookups); l1=$(gw_lookups)
     n=$(wrk_requests "$out")
     read -r live principals meters committed rss < <(probe "$RUN/raw/probe-$A-$K")
     cpu=$(cpu_us_per $((t1 - t0)) "$n")
@@ -266,14 +271,17 @@ for K in $KEYS; do
     record "$A" "$K" p50_us "$(wrk_pct_us "$out" 50%)"
     record "$A" "$K" requests "$n"
     record "$A" "$K" bad "$bad"
-    record "$A" "$K" lookups $((a1 - a0))
+    record "$A" "$K" lookups $((l1 - l0))
+    record "$A" "$K" calls $((a1 - a0))
+    record "$A" "$K" hit_pct "$(awk -v l="$((l1 - l0))" -v n="$n" 'BEGIN {printf "%.1f", (n > 0) ? 100 * (1 - l / n) : 0}')"
+    record "$A" "$K" folded "$(metric nexus_metrics_aliases_folded_total)"
     record "$A" "$K" live_mb "$(awk -v b="$live" 'BEGIN {printf "%.1f", b / 1048576}')"
     record "$A" "$K" committed_mb "$(awk -v k="$committed" 'BEGIN {printf "%.1f", k / 1024}')"
     record "$A" "$K" rss_mb "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')"
     record "$A" "$K" principals "$principals"
     record "$A" "$K" meters "$meters"
     [ "$bad" -gt 0 ] && note "$A aliases, $K keys: answers other than 200 in the measured run: $(statuses "$out"), socket errors $(wrk_errors "$out")"
-    say "  $(wrk_rps "$out")/s, CPU $cpu µs/request, non-200 $bad, auth lookups $((a1 - a0)), live heap $((live / 1048576)) MB, principals $principals, meters $meters, RSS $((rss / 1024)) MB"
+    say "  $(wrk_rps "$out")/s, CPU $cpu µs/request, non-200 $bad, keys looked up $((l1 - l0)) in $((a1 - a0)) auth-service calls, live heap $((live / 1048576)) MB, principals $principals, meters $meters, RSS $((rss / 1024)) MB"
   done
   note "$K keys: key revalidations (resolve-batch) answered by auth-service so far, by status: $(batch_calls)"
   cp "$GATEWAY_LOG" "$RUN/gateway-$K.log" 2>/dev/null || true
@@ -281,8 +289,8 @@ done
 
 ELAPSED=$(( $(date +%s) - STARTED_AT ))
 {
-  echo "| aliases | keys | **CPU per request** (gateway, 1 core) | ÷ 10 aliases, 100 keys | requests/s | latency p50 | non-200 | auth-service lookups (measured run) | live heap after full GC | heap committed | RSS | cached principals | meters |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| aliases | keys | **CPU per request** (gateway, 1 core) | ÷ 10 aliases, 100 keys | requests/s | latency p50 | non-200 | key cache hit rate | keys looked up (auth-service calls) | live heap after full GC | heap committed | RSS | cached principals | meters (aliases folded) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   awk -F, 'NR > 1 {v[$1 "," $2 "," $3] = $4; if (!(($1 "," $2) in seen)) {seen[$1 "," $2] = 1; order[++n] = $1 "," $2}}
     function g(c, m) {return ((c "," m) in v) ? v[c "," m] : ""}
     function num(x,   s) {x = sprintf("%.0f", x); s = ""; while (length(x) > 3) {s = "," substr(x, length(x) - 2) s; x = substr(x, 1, length(x) - 3)}; return x s}
@@ -293,12 +301,13 @@ ELAPSED=$(( $(date +%s) - STARTED_AT ))
         c = order[i]; split(c, p, ",")
         if (g(c, "cpu_us") == "") {
           why = (g(c, "snapshot_failed") != "") ? "snapshot not installed" : (g(c, "died") != "") ? "gateway died" : ""
-          if (why != "") printf "| %s | %s | %s | | | | | | | | | | |\n", num(p[1]), num(p[2]), why
+          if (why != "") printf "| %s | %s | %s | | | | | | | | | | | |\n", num(p[1]), num(p[2]), why
           continue
         }
-        printf "| %s | %s | %.1f µs | ×%.2f | %s | %s µs | %s | %s | %s MB | %s MB | %s MB | %s | %s |\n", num(p[1]), num(p[2]),
-          g(c, "cpu_us"), g(c, "cpu_us") / base, num(g(c, "rps")), num(g(c, "p50_us")), g(c, "bad"), num(g(c, "lookups")),
-          g(c, "live_mb"), g(c, "committed_mb"), g(c, "rss_mb"), num(g(c, "principals")), num(g(c, "meters"))
+        printf "| %s | %s | %.1f µs | ×%.2f | %s | %s µs | %s | %s %% | %s (%s) | %s MB | %s MB | %s MB | %s | %s (%s) |\n", num(p[1]), num(p[2]),
+          g(c, "cpu_us"), g(c, "cpu_us") / base, num(g(c, "rps")), num(g(c, "p50_us")), g(c, "bad"), g(c, "hit_pct"),
+          num(g(c, "lookups")), num(g(c, "calls")),
+          g(c, "live_mb"), g(c, "committed_mb"), g(c, "rss_mb"), num(g(c, "principals")), num(g(c, "meters")), num(g(c, "folded"))
       }
     }' "$CSV"
   echo

@@ -216,6 +216,11 @@ class MetricsIT {
         // the two keys used are held (and the stack's default bound is far above what the e2e tests use: no eviction)
         assertThat(gw.value("nexus_key_cache_entries", Map.of())).hasValueSatisfying(n -> assertThat(n).isGreaterThanOrEqualTo(2));
         assertThat(gw.value("nexus_key_cache_evictions_total", Map.of())).contains(0.0);
+        // each key the gateway did not hold was looked up (at least the two used here, once each at most per eviction)
+        assertThat(gw.value("nexus_key_cache_lookups_total", Map.of())).hasValueSatisfying(n -> assertThat(n).isGreaterThanOrEqualTo(2));
+        // the e2e stack serves a handful of aliases: all of them labelled, none folded into "other"
+        assertThat(gw.value("nexus_metrics_aliases_folded_total", Map.of())).contains(0.0);
+        assertThat(gw.find("nexus_requests_total", labels("model", "other"))).isEmpty();
         assertThat(gw.value("nexus_circuit_breaker_state", labels("provider", provider, "deployment", deploymentOf(gw, provider))))
                 .contains(0.0);
 

@@ -5,11 +5,14 @@ import io.nexusai.gateway.provider.TokenUsage;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -24,8 +27,15 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>{@code nexus_active_streams}: streaming responses in progress.</li>
  * </ul>
  * Label values are bounded: provider names and aliases come from configuration (unknown aliases are reported as
- * "unknown"), never from raw client input or key ids. Hot path: meters are registered once per label set and
- * found again through two string-keyed maps and an array indexed by status, without allocating.
+ * "unknown"), never from raw client input or key ids; and at most {@code nexus.metrics.max-aliases} aliases
+ * ({@code NEXUS_METRICS_MAX_ALIASES}, default {@value #DEFAULT_MAX_ALIASES}) get a {@code model} label of their
+ * own, first come first served for the life of the process; requests of any further alias are recorded under
+ * {@code model="other"}, and {@code nexus_metrics_aliases_folded_total} counts the aliases folded so. Each alias
+ * with a label costs ~22 meters (~20 KB of heap, ~70 lines per scrape); a folded one a map entry (~100 bytes).
+ * <p>
+ * Hot path: an alias's label holder ({@link Alias}: its label, overhead timer and series per provider) is found in
+ * one string-keyed map, a series in a second, its meters in an array indexed by status; each meter is registered
+ * once, on first use; nothing is allocated and no string built per request.
  */
 @Singleton
 public class GatewayMetrics {
@@ -44,15 +54,107 @@ public class GatewayMetrics {
             Duration.ofMillis(2500), Duration.ofSeconds(5)};
     private static final int STATUSES = 600;
 
+    /** Aliases with a {@code model} label of their own, by default: ~4 MB of meters, ~15,000 scrape lines. */
+    public static final int DEFAULT_MAX_ALIASES = 200;
+    /** The {@code model} label of aliases past the bound. */
+    public static final String OTHER = "other";
+    /** The {@code model} label of requests that named no known alias. */
+    public static final String UNKNOWN = "unknown";
+
     private final MeterRegistry registry;
-    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Series>> byProvider = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Timer> overhead = new ConcurrentHashMap<>();
+    private final int maxAliases;
+    /** Alias -> its label holder: its own (at most maxAliases of them), or the shared {@link #other} one. */
+    private final ConcurrentHashMap<String, Alias> aliases = new ConcurrentHashMap<>();
+    private final AtomicInteger labelled = new AtomicInteger();
+    private final Alias other;
+    private final Alias unknown;
+    private final Counter folded;
     private final LongAdder activeStreams = new LongAdder();
 
-    public GatewayMetrics(MeterRegistry registry) {
+    @Inject
+    public GatewayMetrics(MeterRegistry registry,
+                          @ConfigProperty(name = "nexus.metrics.max-aliases", defaultValue = "" + DEFAULT_MAX_ALIASES) int maxAliases) {
+        if (maxAliases < 0) {
+            throw new IllegalArgumentException("nexus.metrics.max-aliases (NEXUS_METRICS_MAX_ALIASES) must be 0 or more, not " + maxAliases);
+        }
         this.registry = registry;
+        this.maxAliases = maxAliases;
+        this.other = new Alias(OTHER);
+        this.unknown = new Alias(UNKNOWN);
+        this.folded = Counter.builder("nexus.metrics.aliases.folded")
+                .description("Aliases recorded under model=\"other\" because nexus.metrics.max-aliases aliases already had a label")
+                .register(registry);
         Gauge.builder("nexus.active.streams", activeStreams, LongAdder::sum)
                 .description("Streaming responses in progress").register(registry);
+    }
+
+    /** With the default bound ({@value #DEFAULT_MAX_ALIASES} aliases). */
+    public GatewayMetrics(MeterRegistry registry) {
+        this(registry, DEFAULT_MAX_ALIASES);
+    }
+
+    /**
+     * The {@code model} label of an alias and the meters under it: the alias's own label while fewer than
+     * {@code nexus.metrics.max-aliases} aliases have one (or if it already has one), else {@code other}.
+     */
+    public final class Alias {
+        private final String label;
+        private final ConcurrentHashMap<String, Series> byProvider = new ConcurrentHashMap<>();
+        private volatile Timer overhead;
+
+        Alias(String label) {
+            this.label = label;
+        }
+
+        /** The {@code model} label value: the alias, {@code other} or {@code unknown}. */
+        public String label() {
+            return label;
+        }
+
+        /** The meters of this label and a provider name ("none" when no deployment was reached). */
+        public Series series(String provider) {
+            Series s = byProvider.get(provider);
+            if (s == null) {
+                s = byProvider.computeIfAbsent(provider, p -> new Series(p, label));
+            }
+            return s;
+        }
+
+        private Timer overhead() {
+            Timer t = overhead;
+            if (t == null) {
+                t = overhead = Timer.builder("nexus.gateway.overhead")
+                        .description("Total latency minus time spent waiting on providers")
+                        .tag("model", label).serviceLevelObjectives(OVERHEAD_BUCKETS).register(registry);
+            }
+            return t;
+        }
+    }
+
+    /** The label holder of an alias ("unknown" or null: a request that named no known alias). */
+    public Alias alias(String alias) {
+        if (alias == null || UNKNOWN.equals(alias)) {
+            return unknown;
+        }
+        Alias a = aliases.get(alias);
+        if (a == null) {
+            a = aliases.computeIfAbsent(alias, this::admit);
+        }
+        return a;
+    }
+
+    /** Runs once per alias (inside computeIfAbsent): a label of its own if one is left, else {@code other}. */
+    private Alias admit(String alias) {
+        if (labelled.getAndUpdate(n -> n < maxAliases ? n + 1 : n) < maxAliases) {
+            return new Alias(alias);
+        }
+        folded.increment();
+        return other;
+    }
+
+    /** Aliases with a label of their own so far (at most {@code nexus.metrics.max-aliases}). */
+    public int labelledAliases() {
+        return labelled.get();
     }
 
     /** The meters of one (provider, alias) pair; each registered on first use, so unused ones export nothing. */
@@ -132,16 +234,8 @@ public class GatewayMetrics {
     }
 
     /** The meters of a provider name ("none" when no deployment was reached) and an alias ("unknown" if none). */
-    public Series series(String provider, String model) {
-        ConcurrentHashMap<String, Series> models = byProvider.get(provider);
-        if (models == null) {
-            models = byProvider.computeIfAbsent(provider, p -> new ConcurrentHashMap<>());
-        }
-        Series s = models.get(model);
-        if (s == null) {
-            s = models.computeIfAbsent(model, m -> new Series(provider, m));
-        }
-        return s;
+    public Series series(String provider, String alias) {
+        return alias(alias).series(provider);
     }
 
     /** Counts one request and its total latency. */
@@ -167,14 +261,13 @@ public class GatewayMetrics {
     }
 
     /** The gateway's own share of a request: total minus the upstream wait (never negative). */
-    public void overhead(String model, long totalNanos, long upstreamNanos) {
-        Timer t = overhead.get(model);
-        if (t == null) {
-            t = overhead.computeIfAbsent(model, m -> Timer.builder("nexus.gateway.overhead")
-                    .description("Total latency minus time spent waiting on providers")
-                    .tag("model", m).serviceLevelObjectives(OVERHEAD_BUCKETS).register(registry));
-        }
-        t.record(overheadNanos(totalNanos, upstreamNanos), TimeUnit.NANOSECONDS);
+    public void overhead(Alias alias, long totalNanos, long upstreamNanos) {
+        alias.overhead().record(overheadNanos(totalNanos, upstreamNanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** The same, by alias name. */
+    public void overhead(String alias, long totalNanos, long upstreamNanos) {
+        overhead(alias(alias), totalNanos, upstreamNanos);
     }
 
     /** Total minus upstream wait, clamped at zero (the two clocks are read at slightly different moments). */

@@ -14,12 +14,16 @@ class KeyCacheMetricsTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         AtomicLong entries = new AtomicLong();
         AtomicLong evictions = new AtomicLong();
-        KeyCacheMetrics.register(registry, entries::get, evictions::get);
+        AtomicLong lookups = new AtomicLong();
+        KeyCacheMetrics.register(registry, entries::get, evictions::get, lookups::get);
         assertThat(registry.get("nexus.key.cache.entries").gauge().value()).isZero();
         assertThat(registry.get("nexus.key.cache.evictions").functionCounter().count()).isZero();
+        assertThat(registry.get("nexus.key.cache.lookups").functionCounter().count()).isZero();
 
         entries.set(3);
         evictions.set(7);
+        lookups.set(11);
+        assertThat(registry.get("nexus.key.cache.lookups").functionCounter().count()).isEqualTo(11);
         assertThat(registry.get("nexus.key.cache.entries").gauge().value()).isEqualTo(3);
         assertThat(registry.get("nexus.key.cache.evictions").functionCounter().count()).isEqualTo(7);
     }
@@ -29,13 +33,15 @@ class KeyCacheMetricsTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         AtomicLong entries = new AtomicLong(5);
         AtomicLong evictions = new AtomicLong(2);
+        AtomicLong lookups = new AtomicLong(9);
         // method references made here and held by nobody but the bean (Micrometer holds its state weakly)
-        KeyCacheMetrics bean = new KeyCacheMetrics(registry, entries::get, evictions::get);
+        KeyCacheMetrics bean = new KeyCacheMetrics(registry, entries::get, evictions::get, lookups::get);
         for (int i = 0; i < 5; i++) {
             System.gc();
             Thread.sleep(20);
         }
         assertThat(registry.get("nexus.key.cache.entries").gauge().value()).as("read through %s", bean).isEqualTo(5);
         assertThat(registry.get("nexus.key.cache.evictions").functionCounter().count()).isEqualTo(2);
+        assertThat(registry.get("nexus.key.cache.lookups").functionCounter().count()).isEqualTo(9);
     }
 }

@@ -3,9 +3,15 @@ package io.nexusai.gateway.usage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class GatewayMetricsTest {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -76,6 +82,116 @@ class GatewayMetricsTest {
         GatewayMetrics.Series plain = metrics.series("openai", "alias-d");
         metrics.metered(plain, 10, 5, 0);
         assertThat(registry.find("nexus.tokens").tags("model", "alias-d", "type", "cached").counter()).isNull();
+    }
+
+    @Test
+    void aliasesPastTheBoundAreRecordedUnderOtherWithExactTotals() {
+        SimpleMeterRegistry reg = new SimpleMeterRegistry();
+        GatewayMetrics bounded = new GatewayMetrics(reg, 3);
+        int aliases = 3 + 4;
+        for (int round = 0; round < 5; round++) {
+            for (int i = 0; i < aliases; i++) {
+                String alias = "alias-" + i;
+                GatewayMetrics.Alias a = bounded.alias(alias);
+                bounded.request(a.series("openai"), 200, 1_000_000);
+                bounded.overhead(a, 1_000_000, 400_000);
+                bounded.metered(a.series("openai"), 10, 1, 0.5);
+            }
+        }
+        bounded.request("openai", GatewayMetrics.UNKNOWN, 404, 1_000_000); // not an alias: never counts against the bound
+
+        Set<String> labels = new HashSet<>();
+        reg.find("nexus.requests").counters().forEach(c -> labels.add(c.getId().getTag("model")));
+        assertThat(labels).containsExactlyInAnyOrder("alias-0", "alias-1", "alias-2", "other", "unknown");
+        assertThat(bounded.labelledAliases()).isEqualTo(3);
+        // the same label sets on every per-alias meter
+        Set<String> overheadLabels = new HashSet<>();
+        reg.find("nexus.gateway.overhead").timers().forEach(t -> overheadLabels.add(t.getId().getTag("model")));
+        assertThat(overheadLabels).containsExactlyInAnyOrder("alias-0", "alias-1", "alias-2", "other");
+        Set<String> tokenLabels = new HashSet<>();
+        reg.find("nexus.tokens").counters().forEach(c -> tokenLabels.add(c.getId().getTag("model")));
+        assertThat(tokenLabels).containsExactlyInAnyOrder("alias-0", "alias-1", "alias-2", "other");
+
+        // each folded alias counted once, however often it is used
+        assertThat(reg.get("nexus.metrics.aliases.folded").counter().count()).isEqualTo(4);
+        // totals exact: labelled plus other = every request
+        assertThat(reg.get("nexus.requests").tags("model", "alias-1").counter().count()).isEqualTo(5);
+        assertThat(reg.get("nexus.requests").tags("model", "other").counter().count()).isEqualTo(4 * 5);
+        double total = reg.find("nexus.requests").tag("status", "200").counters().stream().mapToDouble(c -> c.count()).sum();
+        assertThat(total).isEqualTo(aliases * 5);
+        assertThat(reg.get("nexus.latency").tags("model", "other").timer().count()).isEqualTo(20);
+        assertThat(reg.get("nexus.gateway.overhead").tags("model", "other").timer().totalTime(TimeUnit.NANOSECONDS))
+                .isEqualTo(20 * 600_000);
+        assertThat(reg.get("nexus.tokens").tags("model", "other", "type", "prompt").counter().count()).isEqualTo(20 * 10);
+        assertThat(reg.get("nexus.cost").tags("model", "other").counter().count()).isEqualTo(20 * 0.5);
+        double tokens = reg.find("nexus.tokens").tag("type", "prompt").counters().stream().mapToDouble(c -> c.count()).sum();
+        assertThat(tokens).isEqualTo(aliases * 5 * 10);
+    }
+
+    @Test
+    void aLabelledAliasKeepsItsHolderAndFoldedOnesShareOne() {
+        GatewayMetrics bounded = new GatewayMetrics(new SimpleMeterRegistry(), 1);
+        GatewayMetrics.Alias first = bounded.alias("first");
+        assertThat(first.label()).isEqualTo("first");
+        assertThat(bounded.alias("first")).isSameAs(first);
+        assertThat(first.series("openai")).isSameAs(bounded.series("openai", "first"));
+        GatewayMetrics.Alias second = bounded.alias("second");
+        assertThat(second.label()).isEqualTo("other");
+        assertThat(bounded.alias("third")).isSameAs(second);
+        assertThat(bounded.series("openai", "third")).isSameAs(second.series("openai"));
+        assertThat(bounded.alias("unknown").label()).isEqualTo("unknown");
+        assertThat(bounded.alias(null).label()).isEqualTo("unknown");
+    }
+
+    @Test
+    void boundZeroFoldsEveryAliasAndANegativeBoundIsRefused() {
+        SimpleMeterRegistry reg = new SimpleMeterRegistry();
+        GatewayMetrics none = new GatewayMetrics(reg, 0);
+        assertThat(none.alias("a").label()).isEqualTo("other");
+        assertThat(none.alias("b").label()).isEqualTo("other");
+        assertThat(reg.get("nexus.metrics.aliases.folded").counter().count()).isEqualTo(2);
+        assertThatThrownBy(() -> new GatewayMetrics(new SimpleMeterRegistry(), -1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NEXUS_METRICS_MAX_ALIASES");
+    }
+
+    @Test
+    void theFoldedCounterIsExportedBeforeAnyAliasIsFolded() {
+        assertThat(registry.get("nexus.metrics.aliases.folded").counter().count()).isZero();
+    }
+
+    @Test
+    void concurrentFirstUsesNeverExceedTheBound() throws Exception {
+        SimpleMeterRegistry reg = new SimpleMeterRegistry();
+        GatewayMetrics bounded = new GatewayMetrics(reg, 50);
+        int threads = 8;
+        int aliases = 400;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            for (int t = 0; t < threads; t++) {
+                int offset = t;
+                pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < aliases; i++) {
+                        String alias = "alias-" + ((i + offset * 37) % aliases);
+                        bounded.request(bounded.series("openai", alias), 200, 1_000);
+                    }
+                    return null;
+                });
+            }
+            start.countDown();
+            pool.shutdown();
+            assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            pool.shutdownNow();
+        }
+        Set<String> labels = new HashSet<>();
+        reg.find("nexus.requests").counters().forEach(c -> labels.add(c.getId().getTag("model")));
+        assertThat(labels).hasSize(50 + 1).contains("other");
+        assertThat(bounded.labelledAliases()).isEqualTo(50);
+        assertThat(reg.get("nexus.metrics.aliases.folded").counter().count()).isEqualTo(aliases - 50);
+        double total = reg.find("nexus.requests").counters().stream().mapToDouble(c -> c.count()).sum();
+        assertThat(total).isEqualTo(threads * aliases);
     }
 
     @Test

@@ -35,7 +35,8 @@ import java.util.function.Function;
  *
  * <p>Opaque keys (app and admin) are cached by SHA-256. Session keys (JWTs) are verified locally
  * ({@link SessionVerifier}); their parent app key is cached by id. A key or parent seen for the first time is
- * resolved once by auth-service (concurrent first uses share one call); unknown ones are remembered as unknown
+ * resolved once by auth-service (concurrent first uses share one call; past a few calls under way, the first uses of
+ * other keys wait for one of them to end and go together in one batch call); unknown ones are remembered as unknown
  * for a few seconds so a flood of bad keys cannot flood auth-service. Entries are dropped at once when a
  * config-change event names their key or tenant, and every cached entry is revalidated periodically and after a
  * missed-events resync, in batches of {@link KeyCacheConfig#revalidateBatch()}. When auth-service is unreachable,
@@ -64,6 +65,17 @@ public class PrincipalCache {
     /** Calls to auth-service under way, by hash or id: concurrent first uses share one. */
     private final ConcurrentHashMap<String, CompletableFuture<Optional<Principal>>> inflight = new ConcurrentHashMap<>();
     private final LongAdder evictions = new LongAdder();
+    /** Lookups of opaque keys at auth-service under way at once; further misses wait and go in one batch call. */
+    static final int MAX_LOOKUP_CALLS = 4;
+    /** A batch of first uses waits for auth-service as long as a single lookup does ({@code AuthServiceClient#resolve}). */
+    private static final java.time.Duration LOOKUP_BATCH_TIMEOUT = java.time.Duration.ofSeconds(3);
+    /** Key hashes waiting for a lookup call to end (guarded by itself), with the answers their callers wait for. */
+    private final Map<String, CompletableFuture<Optional<Principal>>> waiting = new java.util.LinkedHashMap<>();
+    /** Lookup calls (single or batch) under way; guarded by {@link #waiting}. */
+    private int lookupCalls;
+    private final LongAdder lookupBatches = new LongAdder();
+    /** Keys (hashes and ids) asked of auth-service on a miss, each once however many requests waited for it. */
+    private final LongAdder lookups = new LongAdder();
     /** Grows with every key or tenant change; an answer asked for before a change is not cached after it. */
     private final AtomicLong epoch = new AtomicLong();
     private final AtomicBoolean revalidating = new AtomicBoolean();
@@ -145,7 +157,55 @@ public class PrincipalCache {
             }
             return resolve(claims.parentKeyId(), client::resolveId).map(parent -> session(parent, claims));
         }
-        return resolve(ApiKeys.hash(presented), client::resolve);
+        return resolve(ApiKeys.hash(presented), this::lookup);
+    }
+
+    /**
+     * One opaque key's lookup at auth-service, coalesced: while fewer than {@link #MAX_LOOKUP_CALLS} calls are under
+     * way it is asked at once ({@code /resolve}, no added wait); past that it waits for the next call to end and goes
+     * with every other key that waited meanwhile in one {@code resolve-batch} call (at most {@link KeyBatch#MAX_KEYS}
+     * keys). A burst of first uses (a gateway started cold, keys evicted by the bound) thus costs auth-service a few
+     * calls of many keys instead of one call per key. The answer of a batch is read by hash: a key it does not name
+     * is unknown, as a 404 of {@code /resolve} says.
+     */
+    private Uni<Optional<Principal>> lookup(String hash) {
+        synchronized (waiting) {
+            if (lookupCalls >= MAX_LOOKUP_CALLS) {
+                CompletableFuture<Optional<Principal>> answer = new CompletableFuture<>();
+                waiting.put(hash, answer);
+                return Uni.createFrom().completionStage(answer);
+            }
+            lookupCalls++;
+        }
+        return client.resolve(hash).onTermination().invoke(this::lookupCallEnded);
+    }
+
+    /** A lookup call ended: the keys waiting (if any) go in one batch call, which takes over the ended call's place. */
+    private void lookupCallEnded() {
+        Map<String, CompletableFuture<Optional<Principal>>> batch;
+        synchronized (waiting) {
+            if (waiting.isEmpty()) {
+                lookupCalls--;
+                return;
+            }
+            batch = new java.util.LinkedHashMap<>();
+            var it = waiting.entrySet().iterator();
+            while (it.hasNext() && batch.size() < KeyBatch.MAX_KEYS) {
+                var e = it.next();
+                batch.put(e.getKey(), e.getValue());
+                it.remove();
+            }
+        }
+        lookupBatches.increment();
+        client.resolveBatch(new ArrayList<>(batch.keySet()), List.of())
+                .ifNoItem().after(LOOKUP_BATCH_TIMEOUT).fail()
+                .subscribe().with(answer -> {
+                    lookupCallEnded();
+                    batch.forEach((hash, f) -> f.complete(Optional.ofNullable(answer.principals().get(hash))));
+                }, failure -> {
+                    lookupCallEnded();
+                    batch.values().forEach(f -> f.completeExceptionally(failure));
+                });
     }
 
     /** A key hash or key id: from memory, else from auth-service (one call however many ask at once). */
@@ -163,6 +223,7 @@ public class PrincipalCache {
             // this request asks; the answer is cached before the call is forgotten, so no one asks twice. (Subscribed
             // outside any map operation: a loader may answer at once, on this thread.)
             call = mine;
+            lookups.increment();
             long asked = epoch.get();
             loader.apply(key).subscribe().with(result -> {
                 if (epoch.get() == asked) {
@@ -296,6 +357,19 @@ public class PrincipalCache {
     /** Valid keys evicted by {@code max-size} since the start (each is resolved again on its next use). */
     public long evictions() {
         return evictions.sum();
+    }
+
+    /**
+     * Keys asked of auth-service because they were not cached (first uses, evicted keys, unknown keys past their
+     * negative TTL), alone or in a batch call, each counted once however many requests waited for it.
+     */
+    public long lookups() {
+        return lookups.sum();
+    }
+
+    /** Batch calls that carried first uses waiting for a lookup call (tests). */
+    long lookupBatches() {
+        return lookupBatches.sum();
     }
 
     /** Runs pending maintenance (evictions, expiry) now; sizes are exact afterwards (tests). */

@@ -26,6 +26,8 @@ final class InMemoryAuthService implements AuthServiceApi {
     private final Map<String, AtomicInteger> resolveCalls = new ConcurrentHashMap<>();
     final AtomicInteger calls = new AtomicInteger();
     final List<Integer> batchSizes = new ArrayList<>();
+    /** While true, batch calls fail as an unreachable auth-service would. */
+    volatile boolean failBatches;
     private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
 
     /** Registers a new valid app key of the tenant and returns the key as a client presents it. */
@@ -84,6 +86,9 @@ final class InMemoryAuthService implements AuthServiceApi {
         calls.incrementAndGet();
         synchronized (batchSizes) {
             batchSizes.add(request.keyHashes().size() + request.keyIds().size());
+        }
+        if (failBatches) {
+            return Uni.createFrom().failure(new jakarta.ws.rs.ProcessingException("connection refused"));
         }
         Map<String, Principal> found = new HashMap<>();
         for (String hash : request.keyHashes()) {

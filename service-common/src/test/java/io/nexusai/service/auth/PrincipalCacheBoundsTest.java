@@ -86,6 +86,74 @@ class PrincipalCacheBoundsTest {
     }
 
     @Test
+    void firstUsesPastTheCallsUnderWayGoTogetherInOneBatchCall() {
+        PrincipalCache cache = cache(1000, 100, 1000);
+        List<String> keys = newKeys(60, "tenant-a");
+        List<String> all = new ArrayList<>(keys);
+        for (int i = 0; i < 10; i++) {
+            all.add(ApiKeys.generate(KeyLevel.APP)); // unknown to auth-service
+        }
+        auth.hold();
+        List<CompletableFuture<Principal>> users = new ArrayList<>();
+        for (String k : all) {
+            users.add(cache.resolve(k).subscribeAsCompletionStage());
+        }
+        // the first few are asked at once; the rest wait for one of those calls to end
+        assertThat(auth.calls.get()).isEqualTo(PrincipalCache.MAX_LOOKUP_CALLS);
+        assertThat(users).noneMatch(CompletableFuture::isDone);
+        auth.release();
+        for (int i = 0; i < all.size(); i++) {
+            String k = all.get(i);
+            if (i < keys.size()) {
+                assertThat(users.get(i).join()).isEqualTo(auth.principalOf(k));
+            } else {
+                int n = i;
+                assertThatThrownBy(() -> users.get(n).join()).hasCauseInstanceOf(ApiException.class)
+                        .satisfies(e -> assertThat(((ApiException) e.getCause()).status()).isEqualTo(401));
+            }
+        }
+        assertThat(auth.batchSizes).containsExactly(all.size() - PrincipalCache.MAX_LOOKUP_CALLS);
+        assertThat(auth.calls.get()).isEqualTo(PrincipalCache.MAX_LOOKUP_CALLS + 1);
+        assertThat(cache.lookupBatches()).isEqualTo(1);
+        assertThat(cache.lookups()).as("keys looked up, alone or in the batch").isEqualTo(all.size());
+        // every answer was cached: valid keys served from memory, unknown ones remembered
+        keys.forEach(k -> assertThat(cache.cached(k)).isEqualTo(auth.principalOf(k)));
+        all.subList(keys.size(), all.size())
+                .forEach(k -> assertThatThrownBy(() -> cache.resolve(k).await().indefinitely()).isInstanceOf(ApiException.class));
+        assertThat(auth.calls.get()).isEqualTo(PrincipalCache.MAX_LOOKUP_CALLS + 1);
+        assertThat(cache.lookups()).isEqualTo(all.size());
+        // with no call under way a first use is asked at once, alone
+        String late = auth.newKey("tenant-a");
+        assertThat(use(cache, late)).isEqualTo(auth.principalOf(late));
+        assertThat(auth.callsFor(late)).isEqualTo(1);
+    }
+
+    @Test
+    void aFailedBatchCallAnswers503CachesNothingAndTheKeysAreAskedAgain() {
+        PrincipalCache cache = cache(1000, 100, 1000);
+        List<String> keys = newKeys(PrincipalCache.MAX_LOOKUP_CALLS + 5, "tenant-a");
+        auth.hold();
+        auth.failBatches = true;
+        List<CompletableFuture<Principal>> users = new ArrayList<>();
+        keys.forEach(k -> users.add(cache.resolve(k).subscribeAsCompletionStage()));
+        auth.release();
+        for (int i = 0; i < keys.size(); i++) {
+            if (i < PrincipalCache.MAX_LOOKUP_CALLS) {
+                assertThat(users.get(i).join()).isEqualTo(auth.principalOf(keys.get(i)));
+            } else {
+                int n = i;
+                assertThatThrownBy(() -> users.get(n).join()).hasCauseInstanceOf(ApiException.class)
+                        .satisfies(e -> assertThat(((ApiException) e.getCause()).status()).isEqualTo(503));
+                assertThat(cache.cached(keys.get(i))).isNull();
+            }
+        }
+        auth.failBatches = false;
+        for (String k : keys) {
+            assertThat(use(cache, k)).isEqualTo(auth.principalOf(k));
+        }
+    }
+
+    @Test
     void concurrentFirstUsesOfAnEvictedKeyShareOneCall() throws Exception {
         PrincipalCache cache = cache(BOUND, 10, 1000);
         List<String> keys = newKeys(BOUND + MORE, "tenant-a");

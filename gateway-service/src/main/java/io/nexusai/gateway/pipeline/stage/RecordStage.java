@@ -64,14 +64,15 @@ public final class RecordStage implements Stage {
         RouteTable.Route route = ctx.get(RouteTable.Route.class);
         Deployment d = deployment(selection);
         String provider = d == null ? "none" : d.providerName();
-        String model = route == null ? "unknown" : route.alias();
-        GatewayMetrics.Series series = metrics.series(provider, model);
+        String model = route == null ? GatewayMetrics.UNKNOWN : route.alias();
+        GatewayMetrics.Alias alias = metrics.alias(model); // its own model label, or "other" past the bound
+        GatewayMetrics.Series series = alias.series(provider);
         metrics.request(series, ctx.status(), nanos);
         long upstreamNanos = ctx.upstreamNanos();
         if (selection != null && selection.attempts() > 0) {
             metrics.upstream(series, upstreamNanos);
         }
-        metrics.overhead(model, nanos, upstreamNanos);
+        metrics.overhead(alias, nanos, upstreamNanos);
         long firstContent = ctx.firstContentNanos();
         if (firstContent >= 0) {
             metrics.firstToken(series, firstContent);
