@@ -29,5 +29,5 @@ rm -f gateway-service/target/bench-limiter-*.txt
 # the test JVM with the full JIT (the build's tests stop at C1) and the benchmark's settings
 ./mvnw -B -ntp -q test -pl gateway-service -Dtest='LimiterThroughputSingleTest,LimiterThroughputClusterTest' \
   -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dtest.jvm.args="-XX:+UseSerialGC -Dnexus.bench.limiter=true -Dnexus.bench.seconds=$SECONDS_RUN -Dnexus.bench.warmup=$WARMUP -Dnexus.bench.outstanding=$OUTSTANDING -Dnexus.redis.cluster.appendonly=$CLUSTER_APPENDONLY" >/dev/null
+  -Dtest.jvm.args="-XX:+UseSerialGC -Dnexus.bench.limiter=true -Dnexus.bench.seconds=$SECONDS_RUN -Dnexus.bench.warmup=$WARMUP -Dnexus.bench.outstanding=$OUTSTANDING -Dnexus.bench.redis-cluster-appendonly=$CLUSTER_APPENDONLY" >/dev/null
 cat gateway-service/target/bench-limiter-*.txt
