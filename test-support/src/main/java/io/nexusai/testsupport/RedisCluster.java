@@ -18,7 +18,8 @@ import java.util.stream.IntStream;
  * {@link RedisProvider}: each node persistent (append-only file, fsync on every write, its own directory and
  * {@code nodes.conf}), so that a master stopped and started again comes back with its slots and data, as a
  * production one with persistence does. {@code cluster-require-full-coverage no}: while one master is away, the
- * slots of the others still answer.
+ * slots of the others still answer. Benchmarks that compare the cluster with one non-persistent Redis set
+ * {@code -Dnexus.bench.redis-cluster-appendonly=no} (the nodes then keep nothing on disk, as that Redis).
  */
 public final class RedisCluster {
     private static final int SLOTS = 16_384;
@@ -117,7 +118,7 @@ public final class RedisCluster {
                     .setting("cluster-node-timeout 2000")
                     .setting("cluster-require-full-coverage no")
                     .setting("save \"\"")
-                    .setting("appendonly yes")
+                    .setting("appendonly " + ("no".equals(System.getProperty("nexus.bench.redis-cluster-appendonly")) ? "no" : "yes"))
                     .setting("appendfsync always")
                     .setting("dir " + nodeDir.toAbsolutePath())
                     .build();

@@ -19,15 +19,19 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Decides whether a request may go: one atomic Lua call ({@code admit.lua}) in Redis per request, shared by all
  * gateway replicas, so a limit of L admits L whatever the number of replicas. Each event loop keeps its own
  * Redis connection; the admissions that arrive together are written to it as one pipelined batch, and the answers
- * come back on the same thread. When Redis does not
+ * come back on the same thread. On a Redis Cluster each event loop keeps one plain connection per master, and the
+ * admissions of a tick go as one batch per master (grouped by the slot map, {@link ClusterSlots}). When Redis does not
  * answer within {@code nexus.gateway.limits.redis-timeout}, this replica decides alone ({@link LocalLimiter})
  * and asks Redis again after {@code redis-retry}: requests never fail for lack of Redis.
  */
@@ -49,6 +53,13 @@ public class RateLimiter {
     private volatile long askRedisAgainAtNanos;
     private volatile boolean redisUp = true;
     private volatile Context offLoopContext;
+    /** On a cluster: the slot map, and a plain (standalone) client per master, by endpoint. */
+    private final ClusterSlots slots;
+    private final Map<String, Redis> masterClients = new ConcurrentHashMap<>();
+    private final io.vertx.redis.client.RedisOptions masterOptions;
+    /** Batches sent to masters, and parts sent again after a redirection (for tests). */
+    final AtomicLong clusterBatches = new AtomicLong();
+    final AtomicLong redirected = new AtomicLong();
 
     public RateLimiter(Vertx vertx, GatewayConfig config, RedisConfig redis, MeterRegistry meters) {
         this.vertx = vertx;
@@ -58,6 +69,11 @@ public class RateLimiter {
         this.client = Redis.createClient(vertx, redis.options()
                 .setMaxPoolSize(Math.max(4, Runtime.getRuntime().availableProcessors() * 2)).setMaxPoolWaiting(1024)
                 .setMaxWaitingHandlers(65_536).setPoolName("nexus-limits"));
+        this.slots = cluster ? new ClusterSlots(client, redis.nodes().get(0)) : null;
+        this.masterOptions = new io.vertx.redis.client.RedisOptions(redis.options())
+                .setType(io.vertx.redis.client.RedisClientType.STANDALONE)
+                .setMaxPoolSize(Math.max(4, Runtime.getRuntime().availableProcessors() * 2)).setMaxPoolWaiting(1024)
+                .setMaxWaitingHandlers(65_536).setPoolName("nexus-limits-master");
         this.localDecisions = Counter.builder("nexus.limiter.local.decisions")
                 .description("Admissions decided by this replica alone because Redis did not answer").register(meters);
         Gauge.builder("nexus.limiter.redis.up", this, l -> l.redisUp ? 1 : 0)
@@ -86,6 +102,8 @@ public class RateLimiter {
     private final class Lane {
         final Context context;
         Future<RedisConnection> connection;
+        /** On a cluster: this lane's plain connection to each master, by endpoint. */
+        final Map<String, Future<RedisConnection>> masters = new HashMap<>();
         List<Pending> queue = new ArrayList<>();
         boolean flushScheduled;
 
@@ -141,11 +159,11 @@ public class RateLimiter {
                     redisFailed("no answer within " + config.redisTimeout().toMillis() + " ms");
                 }
             });
-            Future<RedisConnection> conn = connection();
             if (cluster) {
-                flushToCluster(conn, batch, timer);
+                flushToCluster(batch, timer);
                 return;
             }
+            Future<RedisConnection> conn = connection();
             List<Request> requests = new ArrayList<>(batch.size());
             for (Pending p : batch) {
                 requests.add(request(p.charge(), p.now(), true, true, false));
@@ -177,14 +195,38 @@ public class RateLimiter {
         }
 
         /**
-         * A batch on a Redis Cluster, where a pipelined batch must stay on one slot: each admission is sent on its
-         * own (the cluster connection routes it to its shard; those of one shard still share its connection), and an
-         * admission with both tenant and deployment-wide limits is two scripts sent at once (see {@link #admitOnCluster}).
+         * A batch on a Redis Cluster: the tick's admissions (each one script, or two — tenant part and deployment part,
+         * see {@link #combine}) grouped by the master that serves their slot ({@link ClusterSlots}), and sent as one
+         * pipelined batch per master on this lane's own plain connection to it. A master that answers {@code MOVED},
+         * {@code ASK} or {@code NOSCRIPT} for some of them gets those sent again one by one through the cluster
+         * connection (which follows the redirection; the map is asked again after a {@code MOVED}); see
+         * {@link #batchFailed}.
          */
-        void flushToCluster(Future<RedisConnection> conn, List<Pending> batch, long timer) {
+        void flushToCluster(List<Pending> batch, long timer) {
+            List<Part> parts = new ArrayList<>(batch.size() + 8);
             List<Future<Decision>> answers = new ArrayList<>(batch.size());
             for (Pending p : batch) {
-                answers.add(conn.compose(c -> admitOnCluster(c, p.charge(), p.now())));
+                Charge c = p.charge();
+                boolean tenant = c.tenantLimited();
+                boolean deployments = !c.candidates().isEmpty();
+                if (!tenant || !deployments) {
+                    Part only = new Part(p, tenant, deployments);
+                    parts.add(only);
+                    answers.add(only.decision());
+                } else {
+                    Part mine = new Part(p, true, false);
+                    Part shared = new Part(p, false, true);
+                    parts.add(mine);
+                    parts.add(shared);
+                    answers.add(combine(this, c, mine.decision(), shared.decision()));
+                }
+            }
+            Future<String[]> map = slots.map();
+            if (map.isComplete()) {
+                send(parts, map);
+            } else {
+                // the lane's connections are its own thread's: the map asked for elsewhere is used back on it
+                map.onComplete(ar -> context.runOnContext(v -> send(parts, map)));
             }
             Future.join(answers).onComplete(all -> {
                 vertx.cancelTimer(timer);
@@ -204,13 +246,160 @@ public class RateLimiter {
                     redisUp = true;
                     local.redisBack();
                     LOG.info("Redis answers again: limits are shared by all gateways once more");
-                } else if (why != null) {
-                    if (any) {
-                        redisFailed(why);
-                    }
-                    dropConnection(conn);
+                } else if (why != null && any) {
+                    redisFailed(why);
                 }
             });
+        }
+
+        void send(List<Part> parts, Future<String[]> map) {
+            if (map.succeeded()) {
+                sendByMaster(parts, map.result());
+            } else {
+                parts.forEach(part -> part.answer.tryFail(map.cause()));
+            }
+        }
+
+        /** The parts grouped by master, one batch each; a part whose slot no master serves fails (local decision). */
+        void sendByMaster(List<Part> parts, String[] map) {
+            Map<String, List<Part>> byMaster = new LinkedHashMap<>();
+            for (Part part : parts) {
+                String master = map[part.slot];
+                if (master == null) {
+                    part.answer.tryFail("no master serves slot " + part.slot);
+                    slots.refresh();
+                } else {
+                    byMaster.computeIfAbsent(master, m -> new ArrayList<>()).add(part);
+                }
+            }
+            byMaster.forEach((master, group) -> {
+                List<Request> requests = new ArrayList<>(group.size());
+                for (Part part : group) {
+                    requests.add(part.request(false));
+                }
+                clusterBatches.incrementAndGet();
+                Future<RedisConnection> conn = masterConnection(master);
+                conn.compose(c -> c.batch(requests)).onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        List<Response> answers = ar.result();
+                        for (int i = 0; i < group.size(); i++) {
+                            group.get(i).answer.tryComplete(answers.get(i));
+                        }
+                    } else {
+                        batchFailed(master, conn, group, ar.cause());
+                    }
+                });
+            });
+        }
+
+        /**
+         * A master's batch failed. A batch fails as a whole when any of its commands got an error ("ERR [i] ..." per
+         * such command), and then the answers of the others are lost although they ran. When every error is a
+         * redirection or an unknown script — commands Redis refused before running them — the refused ones are sent
+         * again through the cluster connection (which follows {@code MOVED}, and {@code ASK} with {@code ASKING}),
+         * and each of the others first has what it may have counted taken back ({@link #release}) and is then asked
+         * again: every admission is counted once, as it would have been. Anything else (the connection lost, a script
+         * error) fails the parts: the usual local decision, and the map is asked again (the master may have moved).
+         */
+        void batchFailed(String master, Future<RedisConnection> conn, List<Part> group, Throwable cause) {
+            Map<Integer, String> errors = commandErrors(cause);
+            boolean refusedOnly = !errors.isEmpty() && errors.values().stream()
+                    .allMatch(e -> e.equals("MOVED") || e.equals("ASK") || e.equals("NOSCRIPT") || e.equals("TRYAGAIN"));
+            if (!refusedOnly) {
+                group.forEach(part -> part.answer.tryFail(cause));
+                dropMasterConnection(master, conn);
+                slots.refresh();
+                return;
+            }
+            if (errors.containsValue("MOVED")) {
+                slots.refresh();
+            }
+            if (errors.containsValue("NOSCRIPT")) {
+                dropMasterConnection(master, conn); // the next connection loads the script on that node
+            }
+            for (int i = 0; i < group.size(); i++) {
+                Part part = group.get(i);
+                redirected.incrementAndGet();
+                if (errors.containsKey(i)) {
+                    resend(part);
+                } else {
+                    release(this, part.pending.charge(), part.tenant, part.deployments, -1).eventually(() -> {
+                        resend(part);
+                        return Future.succeededFuture();
+                    });
+                }
+            }
+        }
+
+        /** One part by itself through the cluster connection (redirections followed), by text if the node lacks the script. */
+        void resend(Part part) {
+            connection().compose(c -> c.send(part.request(false)).recover(e -> Scripts.noScript(e)
+                    ? c.send(part.request(true)) : Future.failedFuture(e))).onComplete(part.answer);
+        }
+
+        /** This lane's plain connection to a master, with the admission script loaded on that node. */
+        Future<RedisConnection> masterConnection(String master) {
+            Future<RedisConnection> f = masters.get(master);
+            if (f == null || f.failed()) {
+                Future<RedisConnection> opened = masterClient(master).connect().compose(conn -> conn.send(Scripts.ADMIT.load())
+                        .map(loaded -> conn).onFailure(e -> conn.close()));
+                opened.onSuccess(conn -> {
+                    conn.exceptionHandler(e -> dropMasterConnection(master, opened));
+                    conn.endHandler(v -> dropMasterConnection(master, opened));
+                });
+                masters.put(master, opened);
+                f = opened;
+            }
+            return f;
+        }
+
+        void dropMasterConnection(String master, Future<RedisConnection> which) {
+            if (masters.get(master) == which) {
+                masters.remove(master);
+                if (which.succeeded()) {
+                    which.result().close();
+                }
+            }
+        }
+    }
+
+    /** The errors of a failed batch by command index ({@code "ERR [3] MOVED 1234 10.0.0.2:6379"} → 3: MOVED). */
+    static Map<Integer, String> commandErrors(Throwable failure) {
+        Map<Integer, String> errors = new java.util.HashMap<>();
+        String m = failure == null ? null : failure.getMessage();
+        if (m != null) {
+            java.util.regex.Matcher e = COMMAND_ERROR.matcher(m);
+            while (e.find()) {
+                errors.put(Integer.parseInt(e.group(1)), e.group(2));
+            }
+        }
+        return errors;
+    }
+
+    private static final java.util.regex.Pattern COMMAND_ERROR = java.util.regex.Pattern.compile("\\[(\\d+)]\\s*-?([A-Z]+)");
+
+    /** One script of an admission on a cluster: its tenant part, its deployment part, or the whole of it. */
+    private final class Part {
+        final Pending pending;
+        final boolean tenant;
+        final boolean deployments;
+        final int slot;
+        final Promise<Response> answer = Promise.promise();
+
+        Part(Pending pending, boolean tenant, boolean deployments) {
+            this.pending = pending;
+            this.tenant = tenant;
+            this.deployments = deployments;
+            Charge c = pending.charge();
+            this.slot = ClusterSlots.slot(tenant ? c.reservationsKey() : c.deploymentReservationsKey());
+        }
+
+        Request request(boolean text) {
+            return RateLimiter.this.request(pending.charge(), pending.now(), tenant, deployments, text);
+        }
+
+        Future<Decision> decision() {
+            return answer.future().map(r -> parse(pending.charge(), r));
         }
     }
 
@@ -259,20 +448,14 @@ public class RateLimiter {
     }
 
     /**
-     * One admission on a Redis Cluster. A request's key and tenant limits are on its tenant's shard; deployment-wide
-     * limits, which every tenant shares, are on the namespace's shard. With both, the two parts are two scripts sent
-     * at once, and a part that admitted is released when the other refused (or failed), so that neither count ever
-     * holds a request that did not go: no limit is exceeded; a request may be refused while another's refused half
-     * is still being released (docs/architecture.md, "Redis Cluster").
+     * One admission on a Redis Cluster with both tenant and deployment-wide limits. A request's key and tenant limits
+     * are on its tenant's shard; deployment-wide limits, which every tenant shares, are on the namespace's shard. The
+     * two parts are two scripts sent in the same tick (each in its master's batch), and a part that admitted is
+     * released when the other refused (or failed), so that neither count ever holds a request that did not go: no
+     * limit is exceeded; a request may be refused while another's refused half is still being released
+     * (docs/architecture.md, "Redis Cluster").
      */
-    private Future<Decision> admitOnCluster(RedisConnection conn, Charge c, long now) {
-        boolean tenant = c.tenantLimited();
-        boolean deployments = !c.candidates().isEmpty();
-        if (!tenant || !deployments) {
-            return run(conn, c, now, tenant, deployments).map(r -> parse(c, r));
-        }
-        Future<Decision> mine = run(conn, c, now, true, false).map(r -> parse(c, r));
-        Future<Decision> shared = run(conn, c, now, false, true).map(r -> parse(c, r));
+    private Future<Decision> combine(Lane lane, Charge c, Future<Decision> mine, Future<Decision> shared) {
         return Future.join(mine, shared).transform(ar -> {
             boolean mineIn = mine.succeeded() && mine.result().admitted();
             boolean sharedIn = shared.succeeded() && shared.result().admitted();
@@ -282,15 +465,10 @@ public class RateLimiter {
                         d.reqResetMs(), d.tokLimit(), d.tokRemaining(), d.tokResetMs(), false));
             }
             if (mineIn) {
-                releaseTenantPart(conn, c);
+                release(lane, c, true, false, -1);
             }
             if (sharedIn) {
-                int chosen = shared.result().index();
-                if (chosen >= 0 && c.candidates().get(chosen).rpm() > 0) {
-                    conn.send(Request.cmd(Command.ZREM).arg(c.candidates().get(chosen).zset()).arg(c.requestId()))
-                            .onFailure(e -> LOG.debugf("deployment admission not released (it leaves the window within a minute): %s",
-                                    e.getMessage()));
-                }
+                release(lane, c, false, true, shared.result().index());
             }
             if (mine.failed()) {
                 return Future.failedFuture(mine.cause());
@@ -303,32 +481,53 @@ public class RateLimiter {
     }
 
     /**
-     * Takes back what admit.lua counted for a request on its tenant's shard: its quota reservation (settle.lua with
-     * nothing used) and its window entries (release.lua). Sent by text: releases are rare, and a node may not know them.
+     * Takes back what admit.lua may have counted for a request, through the lane's cluster connection: on its
+     * tenant's shard ({@code tenant}) its quota reservation (settle.lua with nothing used) and its window entries
+     * (release.lua); on the namespace's shard ({@code deployments}) its entry in the window of the deployment chosen
+     * ({@code chosen}), or of every candidate when that is not known (-1). Each only removes what this request
+     * counted, so taking back what was never counted changes nothing. Sent by text: releases are rare, and a node may
+     * not know them. Never fails (what is not taken back leaves the windows within a minute, the reservation lapses).
      */
-    private void releaseTenantPart(RedisConnection conn, Charge c) {
-        if (c.quotaLimited()) {
-            conn.send(Scripts.SETTLE.eval(2).arg(c.reservationsKey()).arg(c.reservationExpiriesKey()).arg(c.requestId()).arg(0).arg(0))
-                    .onFailure(e -> LOG.debugf("reservation not released (it lapses on its own): %s", e.getMessage()));
+    private Future<Void> release(Lane lane, Charge c, boolean tenant, boolean deployments, int chosen) {
+        List<Request> requests = new ArrayList<>();
+        if (tenant) {
+            if (c.quotaLimited()) {
+                requests.add(Scripts.SETTLE.eval(2).arg(c.reservationsKey()).arg(c.reservationExpiriesKey()).arg(c.requestId()).arg(0).arg(0));
+            }
+            if (!c.windows().isEmpty()) {
+                Request r = Scripts.RELEASE.eval(2 * c.windows().size());
+                for (Charge.Window win : c.windows()) {
+                    r.arg(win.zset()).arg(win.sum());
+                }
+                r.arg(c.requestId()).arg(c.tokens());
+                for (Charge.Window win : c.windows()) {
+                    r.arg(win.tpm() >= 0 ? 1 : 0);
+                }
+                requests.add(r);
+            }
         }
-        if (c.windows().isEmpty()) {
-            return;
+        if (deployments) {
+            for (int i = 0; i < c.candidates().size(); i++) {
+                if ((chosen < 0 || chosen == i) && c.candidates().get(i).rpm() > 0) {
+                    requests.add(Request.cmd(Command.ZREM).arg(c.candidates().get(i).zset()).arg(c.requestId()));
+                }
+            }
         }
-        Request r = Scripts.RELEASE.eval(2 * c.windows().size());
-        for (Charge.Window win : c.windows()) {
-            r.arg(win.zset()).arg(win.sum());
+        if (requests.isEmpty()) {
+            return Future.succeededFuture();
         }
-        r.arg(c.requestId()).arg(c.tokens());
-        for (Charge.Window win : c.windows()) {
-            r.arg(win.tpm() >= 0 ? 1 : 0);
+        Future<RedisConnection> conn = lane.connection();
+        List<Future<Response>> sent = new ArrayList<>(requests.size());
+        for (Request r : requests) {
+            sent.add(conn.compose(x -> x.send(r)));
         }
-        conn.send(r).onFailure(e -> LOG.debugf("window entries not released (they leave within a minute): %s", e.getMessage()));
-    }
-
-    /** One part of an admission by SHA, again by text if that shard does not know the script yet. */
-    private Future<Response> run(RedisConnection conn, Charge c, long now, boolean tenant, boolean deployments) {
-        return conn.send(request(c, now, tenant, deployments, false)).recover(e -> Scripts.noScript(e)
-                ? conn.send(request(c, now, tenant, deployments, true)) : Future.failedFuture(e));
+        return Future.join(sent).transform(ar -> {
+            if (ar.failed()) {
+                LOG.debugf("admission not taken back (its window entries leave within a minute, its reservation lapses): %s",
+                        ar.cause().getMessage());
+            }
+            return Future.<Void>succeededFuture();
+        });
     }
 
     /**
@@ -384,6 +583,12 @@ public class RateLimiter {
         return d;
     }
 
+    /** The plain client of one master of the cluster (its endpoint from the slot map). */
+    private Redis masterClient(String master) {
+        return masterClients.computeIfAbsent(master, m -> Redis.createClient(vertx,
+                new io.vertx.redis.client.RedisOptions(masterOptions).setEndpoints(new ArrayList<>(List.of(m)))));
+    }
+
     @PreDestroy
     void close() {
         lanes.values().forEach(l -> {
@@ -391,7 +596,13 @@ public class RateLimiter {
             if (f != null && f.succeeded()) {
                 f.result().close();
             }
+            l.masters.values().forEach(m -> {
+                if (m.succeeded()) {
+                    m.result().close();
+                }
+            });
         });
+        masterClients.values().forEach(Redis::close);
         client.close();
     }
 }

@@ -66,11 +66,13 @@ abstract class LimiterThroughput {
 
         run(tenants, outstanding, warmup);
         long redisBefore = ticks(pids), jvmBefore = ticks(List.of(ProcessHandle.current().pid()));
+        long batchesBefore = limiter.clusterBatches.get();
         long start = System.nanoTime();
         long[] counts = run(tenants, outstanding, seconds);
         double elapsed = (System.nanoTime() - start) / 1e9;
         long redisTicks = ticks(pids) - redisBefore, jvmTicks = ticks(List.of(ProcessHandle.current().pid())) - jvmBefore;
 
+        long batches = limiter.clusterBatches.get() - batchesBefore;
         long admitted = counts[0];
         double hz = 100.0; // USER_HZ on Linux
         String report = String.format(Locale.ROOT, """
@@ -79,10 +81,11 @@ abstract class LimiterThroughput {
                 admissions/s      %.0f
                 Redis CPU         %.2f s = %.1f µs per admission (%.0f %% of one core)
                 gateway JVM CPU   %.2f s = %.1f µs per admission
-                """, label(), pids.size(), pids.size() == 1 ? "" : "es", TENANTS, outstanding, seconds, warmup,
+                %s""", label(), pids.size(), pids.size() == 1 ? "" : "es", TENANTS, outstanding, seconds, warmup,
                 admitted, counts[1], counts[2], admitted / elapsed,
                 redisTicks / hz, redisTicks / hz * 1e6 / admitted, redisTicks / hz / elapsed * 100,
-                jvmTicks / hz, jvmTicks / hz * 1e6 / admitted);
+                jvmTicks / hz, jvmTicks / hz * 1e6 / admitted,
+                batches == 0 ? "" : String.format(Locale.ROOT, "master batches    %d = %.1f admissions per batch%n", batches, (double) admitted / batches));
         System.out.println(report);
         Files.writeString(Path.of("target", "bench-limiter-" + label() + ".txt"), report);
         assertThat(counts[1]).as("refused").isZero();

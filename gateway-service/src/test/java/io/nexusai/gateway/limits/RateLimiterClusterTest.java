@@ -8,10 +8,17 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.MigrateParams;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -19,7 +26,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The limiter's contract on a real three-master Redis Cluster, and what is particular to it: tenants on different
  * shards, and deployment-wide limits (another shard) that stay exact with the tenant's limits because the part
- * that admitted is released when the other refused.
+ * that admitted is released when the other refused; the admissions of a tick pipelined as one batch per master,
+ * and a tenant's slot moved to another master while its limit holds exactly.
  */
 @QuarkusTest
 @WithTestResource(RedisClusterTestResource.class)
@@ -85,5 +93,92 @@ class RateLimiterClusterTest extends RateLimiterContract {
         assertThat(admit(charge(other, List.<long[]>of(new long[]{dep, 3}))).admitted()).isTrue();
         assertThat(admit(charge(other, List.<long[]>of(new long[]{dep, 3}))).admitted()).isTrue();
         assertThat(admit(charge(other, List.<long[]>of(new long[]{dep, 3}))).verdict()).isEqualTo(Decision.DEPLOYMENTS);
+    }
+
+    @Test
+    void theAdmissionsOfATickGoAsOneBatchPerMaster() throws Exception {
+        RedisCluster cluster = RedisCluster.shared();
+        admit(charge(principal(rpm(5), rpm(10)), List.of())); // the slot map and the lane's connections are there
+        List<Charge> charges = new ArrayList<>();
+        Set<Integer> masters = new HashSet<>();
+        for (int i = 0; i < 60; i++) {
+            Charge c = charge(principal(rpm(5), rpm(10)), List.of());
+            charges.add(c);
+            masters.add(cluster.nodeOf(c.reservationsKey()));
+        }
+        assertThat(masters).as("60 tenants on the three masters").hasSize(3);
+        long before = limiter.clusterBatches.get();
+        // on one event loop, in one tick: one lane, one flush
+        CompletableFuture<List<Decision>> all = new CompletableFuture<>();
+        vertx.runOnContext(v -> {
+            List<io.vertx.core.Future<Decision>> fs = new ArrayList<>();
+            for (Charge c : charges) {
+                fs.add(limiter.admit(c));
+            }
+            io.vertx.core.Future.all(fs).onComplete(ar -> all.complete(fs.stream().map(io.vertx.core.Future::result).toList()));
+        });
+        List<Decision> decisions = all.get(10, TimeUnit.SECONDS);
+        assertThat(decisions).allSatisfy(d -> {
+            assertThat(d.admitted()).isTrue();
+            assertThat(d.local()).isFalse();
+        });
+        assertThat(limiter.clusterBatches.get() - before).as("60 admissions, one batch to each of the three masters").isEqualTo(3);
+    }
+
+    @Test
+    void aTenantsSlotMovedToAnotherMasterKeepsItsLimitExact() throws Exception {
+        RedisCluster cluster = RedisCluster.shared();
+        Principal p = principal(Limits.NONE, rpm(5));
+        Charge first = charge(p, List.of());
+        for (int i = 0; i < 3; i++) {
+            assertThat(admit(i == 0 ? first : charge(p, List.of())).admitted()).isTrue();
+        }
+        String window = first.windows().get(0).zset();
+        int slot = JedisClusterCRC16.getSlot(window);
+        int from = cluster.nodeOf(window);
+        int to = (from + 1) % 3;
+        long redirectedBefore = limiter.redirected.get();
+        moveSlot(cluster, slot, from, to);
+        try {
+            // the limiter's map still names the old master: MOVED, the map asked again, the admission sent again
+            assertThat(admit(charge(p, List.of())).admitted()).isTrue();
+            assertThat(admit(charge(p, List.of())).admitted()).isTrue();
+            assertThat(admit(charge(p, List.of())).verdict()).as("five a minute, wherever the slot is").isEqualTo(Decision.REQUESTS);
+            assertThat(limiter.redirected.get()).as("at least one admission redirected").isGreaterThan(redirectedBefore);
+            assertThat(redis.sortedSet(String.class).zcard(window)).isEqualTo(5);
+            try (Jedis j = new Jedis("127.0.0.1", cluster.ports().get(to))) {
+                assertThat(j.zcard(window)).as("the window on its new master").isEqualTo(5);
+            }
+            // with the map refreshed, other tenants' admissions of the same tick still go one batch per master
+            long before = limiter.clusterBatches.get();
+            assertThat(admit(charge(principal(Limits.NONE, rpm(5)), List.of())).admitted()).isTrue();
+            assertThat(limiter.clusterBatches.get() - before).isEqualTo(1);
+        } finally {
+            moveSlot(cluster, slot, to, from); // the shared cluster's slots as RedisCluster.nodeOf knows them
+        }
+    }
+
+    /** Moves one slot with its keys from master {@code from} to master {@code to}, as a resharding does. */
+    private static void moveSlot(RedisCluster cluster, int slot, int from, int to) {
+        List<Integer> ports = cluster.ports();
+        try (Jedis src = new Jedis("127.0.0.1", ports.get(from)); Jedis dst = new Jedis("127.0.0.1", ports.get(to))) {
+            String srcId = src.clusterMyId();
+            String dstId = dst.clusterMyId();
+            dst.clusterSetSlotImporting(slot, srcId);
+            src.clusterSetSlotMigrating(slot, dstId);
+            List<String> keys;
+            while (!(keys = src.clusterGetKeysInSlot(slot, 100)).isEmpty()) {
+                src.migrate("127.0.0.1", ports.get(to), 0, 5_000, MigrateParams.migrateParams(), keys.toArray(String[]::new));
+            }
+            dst.clusterSetSlotNode(slot, dstId);
+            src.clusterSetSlotNode(slot, dstId);
+            for (int i = 0; i < ports.size(); i++) {
+                if (i != from && i != to) {
+                    try (Jedis other = new Jedis("127.0.0.1", ports.get(i))) {
+                        other.clusterSetSlotNode(slot, dstId);
+                    }
+                }
+            }
+        }
     }
 }
