@@ -169,6 +169,7 @@ public class RouteSnapshotStore {
      */
     private void pullNow(RouteTable current, boolean whole) {
         RouteTable.Builder builder = new RouteTable.Builder(current, secrets.cipher());
+        long started = System.nanoTime();
         RoutingServiceClient.Pulled pulled;
         try {
             pulled = routing.pull(whole ? null : current.version(), builder);
@@ -192,7 +193,13 @@ public class RouteSnapshotStore {
         (full ? wholeBytes : deltaBytes).increment(pulled.bytes());
         (full ? wholePulls : deltaPulls).increment();
         try {
-            install(builder.build(), current, full);
+            RouteTable next = builder.build();
+            if (full) { // at INFO when it brought a new version (not for every periodic resync)
+                LOG.logf(current == null || current.version() != next.version() ? Logger.Level.INFO : Logger.Level.DEBUG,
+                        "whole route table pulled: version %d, %d aliases, %d bytes in %d ms", next.version(), next.size(),
+                        pulled.bytes(), (System.nanoTime() - started) / 1_000_000);
+            }
+            install(next, current, full);
         } catch (RuntimeException e) {
             LOG.errorf(e, "route table version %d not installed", pulled.header().version());
         }
