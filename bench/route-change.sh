@@ -158,7 +158,7 @@ say "  gateway 2: $FULL_LINE"
 PROVIDER_A=$(admin GET /admin/v1/providers | jq -r '.[] | select(.name == "mock") | .id')
 PROVIDER_B=$(admin GET /admin/v1/providers | jq -r '.[] | select(.name == "mock-b") | .id')
 if [ -z "$PROVIDER_B" ]; then
-  PROVIDER_B=$(admin POST /admin/v1/providers "{\"name\":\"mock-b\",\"endpoint\":\"$NEXUS_MOCK_ENDPOINT\",\"api_key\":\"$MOCK_API_KEY\",\"weight\":100,\"rate_limit\":0}" | jq -r .id)
+  PROVIDER_B=$(admin POST /admin/v1/providers "{\"name\":\"mock-b\",\"endpoint\":\"$MOCK_URL/v1\",\"api_key\":\"$MOCK_API_KEY\",\"weight\":100,\"rate_limit\":0}" | jq -r .id)
 fi
 ROUTE_ID=$(admin GET "/admin/v1/routes?alias=$PROBE" | jq -r '.[0].id')
 [ -n "$PROVIDER_A" ] && [ -n "$PROVIDER_B" ] && [ -n "$ROUTE_ID" ] && [ "$ROUTE_ID" != null ] || die "no provider mock / mock-b or no route of $PROBE"
