@@ -197,9 +197,9 @@ HEAP_R=$( (ours "$ROUTING_PID" && live_heap "$ROUTING_PID" routing) || echo 0)
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . 2>/dev/null || echo "+dirty")
 
-stat_of() { # gateway column(ms|bytes) -> "median max"
-  awk -F, -v g="$1" -v c="$2" 'NR > 1 && $3 == g && $4 != "timeout" {v[n++] = (c == "ms") ? $4 : $5}
-    END {if (!n) {print "- -"; exit} asort(v); m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2; printf "%g %g", m, v[n]}' "$CSV"
+stat_of() { # gateway column(ms|bytes) -> "median max" (sorted by sort(1): mawk has no asort)
+  awk -F, -v g="$1" -v c="$2" 'NR > 1 && $3 == g && $4 != "timeout" {print (c == "ms") ? $4 : $5}' "$CSV" | sort -n \
+    | awk '{v[NR] = $1} END {if (!NR) {print "- -"; exit} m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%g %g", m, v[NR]}'
 }
 timeouts() { awk -F, -v g="$1" 'NR > 1 && $3 == g && $4 == "timeout" {n++} END {print n + 0}' "$CSV"; }
 {
