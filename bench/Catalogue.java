@@ -14,7 +14,9 @@ import java.sql.Statement;
 /**
  * Seeds the control-plane database of the local stack for bench/catalogue-scale.sh: app keys and model aliases in
  * bulk, straight into api_keys and model_routes (generate_series, PostgreSQL's sha256()), then bumps config_version
- * and publishes the change on the config channel the way admin-service does.
+ * and publishes the change on the config channel the way admin-service does. Aliases are written (and cleaned) in one
+ * transaction with a config_version increment, as every admin write is, so that the route change log records them
+ * and a gateway's delta pull sees them.
  *
  * <p>Keys are deterministic so that bench/catalogue.lua can compute key i itself: {@code nx-app-bench} followed by i
  * zero-padded to 35 digits (the format's 40 characters after {@code nx-app-}). Aliases are {@code bench-alias-}
@@ -101,6 +103,9 @@ public final class Catalogue {
         }
         int deleted;
         int inserted;
+        // one transaction with its config_version increment, as admin-service writes: the change log's triggers record
+        // the aliases at that version, so a gateway's delta since its version includes them (routing-service V8)
+        db.setAutoCommit(false);
         try (PreparedStatement del = db.prepareStatement("DELETE FROM model_routes WHERE model_alias LIKE ? AND model_alias >= ?")) {
             del.setString(1, ALIAS + "%");
             del.setString(2, ALIAS + String.format("%06d", n));
@@ -121,8 +126,12 @@ public final class Catalogue {
         }
         long now = count(db, "SELECT count(*) FROM model_routes WHERE model_alias LIKE '" + ALIAS + "%'");
         if (now != n) {
+            db.rollback();
             throw new IllegalStateException("expected " + n + " bench aliases, found " + now);
         }
+        count(db, "UPDATE config_version SET version = version + 1 WHERE id = 1 RETURNING version");
+        db.commit();
+        db.setAutoCommit(true);
         System.out.printf("aliases=%d inserted=%d deleted=%d seconds=%.1f%n", now, inserted, deleted, (System.nanoTime() - t0) / 1e9);
     }
 
@@ -140,6 +149,7 @@ public final class Catalogue {
     private static void clean(Connection db) throws SQLException {
         int keys;
         int routes;
+        db.setAutoCommit(false); // with its config_version increment, as in aliases()
         try (PreparedStatement k = db.prepareStatement("DELETE FROM api_keys WHERE name = ? AND id LIKE ?");
              PreparedStatement r = db.prepareStatement("DELETE FROM model_routes WHERE model_alias LIKE ?")) {
             k.setString(1, KEY_NAME);
@@ -148,6 +158,9 @@ public final class Catalogue {
             r.setString(1, ALIAS + "%");
             routes = r.executeUpdate();
         }
+        count(db, "UPDATE config_version SET version = version + 1 WHERE id = 1 RETURNING version");
+        db.commit();
+        db.setAutoCommit(true);
         System.out.printf("deleted_keys=%d deleted_aliases=%d%n", keys, routes);
     }
 }

@@ -1,20 +1,20 @@
 package io.nexusai.routing;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.auth.InternalToken;
 import io.nexusai.api.crypto.EnvelopeCipher;
 import io.nexusai.api.routing.RouteDelta;
 import io.nexusai.api.routing.RouteEntry;
 import io.nexusai.api.routing.RouteSnapshot;
+import io.nexusai.api.routing.RouteTableWire;
 import io.nexusai.testsupport.ControlPlaneDbTestResource;
 import io.nexusai.testsupport.RedisTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -45,8 +45,6 @@ class RouteDeltaTest {
     public static class OwnDatabase implements QuarkusTestProfile {
     }
 
-    @Inject
-    ObjectMapper mapper;
     /** The table kept up to date by deltas only, one after every write. */
     private RouteSnapshot stepped;
 
@@ -169,13 +167,13 @@ class RouteDeltaTest {
     }
 
     private RouteSnapshot full() throws Exception {
-        return mapper.readValue(given().header("Authorization", bearer()).get("/internal/v1/routes")
-                .then().statusCode(200).extract().asString(), RouteSnapshot.class);
+        return RouteTableWire.read(new ByteArrayInputStream(given().header("Authorization", bearer()).get("/internal/v1/routes")
+                .then().statusCode(200).extract().asByteArray())).snapshot();
     }
 
     private RouteDelta changes(long since) throws Exception {
-        return mapper.readValue(given().header("Authorization", bearer()).queryParam("since", since).get("/internal/v1/routes/changes")
-                .then().statusCode(200).extract().asString(), RouteDelta.class);
+        return RouteTableWire.read(new ByteArrayInputStream(given().header("Authorization", bearer()).queryParam("since", since)
+                .get("/internal/v1/routes/changes").then().statusCode(200).extract().asByteArray()));
     }
 
     private static String bearer() {

@@ -8,13 +8,19 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import io.nexusai.api.routing.Deployment;
+import io.nexusai.api.routing.ProviderKind;
+import io.nexusai.api.routing.RouteSnapshot;
+import io.nexusai.api.routing.RouteTableWire;
+
+import java.io.ByteArrayInputStream;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasSize;
-import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 
 @QuarkusTest
@@ -25,7 +31,7 @@ class RouteSnapshotTest {
     static final String DB_KEY = "test-only-db-encryption-key-0123456789abcdef";
 
     @Test
-    void snapshotGroupsActiveDeploymentsByAliasWithProviderDefaults() {
+    void snapshotGroupsActiveDeploymentsByAliasWithProviderDefaults() throws Exception {
         ControlPlaneFixtures db = ControlPlaneDbTestResource.fixtures();
         long openai = db.provider("openai-main", "openai", "https://api.openai.test/v1", "sk-openai-secret-1", DB_KEY);
         long azure = db.provider("azure-east", "azure", "https://east.openai.azure.test", "azure-secret-2", DB_KEY);
@@ -37,21 +43,21 @@ class RouteSnapshotTest {
         long inactive = db.route("nexus-old", openai, "gpt-3.5-turbo", BigDecimal.ONE, null, Map.of());
         db.execute("UPDATE model_routes SET is_active = false WHERE id = " + inactive);
 
-        given().header("Authorization", "Bearer " + InternalToken.derive(SECRET))
-                .get("/internal/v1/routes").then().statusCode(200)
-                .body("version", equalTo(0))
-                .body("routes.size()", equalTo(1))
-                .body("routes.nexus-old", nullValue())
-                .body("routes.nexus-gpt4.deployments", hasSize(2))
-                .body("routes.nexus-gpt4.deployments[0].provider_name", equalTo("openai-main"))
-                .body("routes.nexus-gpt4.deployments[0].provider_kind", equalTo("openai"))
-                .body("routes.nexus-gpt4.deployments[0].weight", equalTo(100))
-                .body("routes.nexus-gpt4.deployments[0].rate_limit", equalTo(60))
-                .body("routes.nexus-gpt4.deployments[0].cost_multiplier", equalTo(1.5f))
-                .body("routes.nexus-gpt4.deployments[0].api_key_envelope", startsWith("nxenc:v1:"))
-                .body("routes.nexus-gpt4.deployments[1].provider_kind", equalTo("azure"))
-                .body("routes.nexus-gpt4.deployments[1].weight", equalTo(30))
-                .body("routes.nexus-gpt4.deployments[1].region_weights.eastus", equalTo(60));
+        RouteSnapshot snapshot = RouteTableWire.read(new ByteArrayInputStream(given().header("Authorization", "Bearer " + InternalToken.derive(SECRET))
+                .get("/internal/v1/routes").then().statusCode(200).contentType(startsWith("application/json")).extract().asByteArray())).snapshot();
+        assertThat(snapshot.version()).isZero();
+        assertThat(snapshot.routes()).containsOnlyKeys("nexus-gpt4");
+        List<Deployment> deployments = snapshot.routes().get("nexus-gpt4").deployments();
+        assertThat(deployments).hasSize(2);
+        assertThat(deployments.get(0).providerName()).isEqualTo("openai-main");
+        assertThat(deployments.get(0).providerKind()).isEqualTo(ProviderKind.OPENAI);
+        assertThat(deployments.get(0).weight()).isEqualTo(100);
+        assertThat(deployments.get(0).rateLimit()).isEqualTo(60);
+        assertThat(deployments.get(0).costMultiplier()).isEqualByComparingTo("1.5");
+        assertThat(deployments.get(0).apiKeyEnvelope()).startsWith("nxenc:v1:");
+        assertThat(deployments.get(1).providerKind()).isEqualTo(ProviderKind.AZURE);
+        assertThat(deployments.get(1).weight()).isEqualTo(30);
+        assertThat(deployments.get(1).regionWeights()).containsEntry("eastus", 60);
     }
 
     @Test

@@ -55,6 +55,14 @@ public interface GatewayConfig {
         Duration maxAge();
     }
 
+    /**
+     * Longest a route table pull from routing-service may take, answer headers and the whole streamed body
+     * ({@code NEXUS_ROUTES_PULL_TIMEOUT}); a pull cut off keeps the last good table. A whole table of 100,000 aliases
+     * is ~19 MB (docs/benchmarks.md).
+     */
+    @WithDefault("30s")
+    Duration routesPullTimeout();
+
     /** Full route-snapshot resync period (besides change events). */
     @WithDefault("30s")
     Duration routeResync();

@@ -1,9 +1,9 @@
 package io.nexusai.gateway.snapshot;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.events.ConfigChange;
 import io.nexusai.api.routing.RouteDelta;
 import io.nexusai.api.routing.RouteSnapshot;
+import io.nexusai.api.routing.RouteTableWire;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,10 +17,16 @@ import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -40,7 +46,6 @@ public class RouteSnapshotStore {
     private final RoutingServiceClient routing;
     private final PlatformSecrets secrets;
     private final GatewayConfig config;
-    private final ObjectMapper mapper;
     private final Vertx vertx;
     private final AtomicBoolean pulling = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
@@ -48,6 +53,14 @@ public class RouteSnapshotStore {
     private final AtomicBoolean wholeWanted = new AtomicBoolean(true);
     private final Counter wholePulls;
     private final Counter deltaPulls;
+    private final Counter wholeBytes;
+    private final Counter deltaBytes;
+    /** Pulls are read and compiled here, one at a time, never on an event loop. */
+    private final ExecutorService puller = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "nexus-route-pull");
+        t.setDaemon(true);
+        return t;
+    });
     /** The newest snapshot waiting to be kept on disk, and whether a write is in progress. */
     private final AtomicReference<RouteSnapshot> toKeep = new AtomicReference<>();
     private final AtomicBoolean keeping = new AtomicBoolean();
@@ -57,18 +70,25 @@ public class RouteSnapshotStore {
     private volatile long confirmedMillis = System.currentTimeMillis();
     private long timer = -1;
 
-    public RouteSnapshotStore(RoutingServiceClient routing, PlatformSecrets secrets, GatewayConfig config, ObjectMapper mapper,
-                              Vertx vertx, MeterRegistry registry) {
+    public RouteSnapshotStore(RoutingServiceClient routing, PlatformSecrets secrets, GatewayConfig config, Vertx vertx,
+                              MeterRegistry registry) {
         this.routing = routing;
         this.secrets = secrets;
         this.config = config;
-        this.mapper = mapper;
         this.vertx = vertx;
         Gauge.builder("nexus.snapshot.age.seconds", this, RouteSnapshotStore::ageSeconds)
                 .description("Seconds since the route snapshot was last confirmed current with routing-service")
                 .register(registry);
         wholePulls = pulls(registry, "full");
         deltaPulls = pulls(registry, "delta");
+        wholeBytes = bytes(registry, "full");
+        deltaBytes = bytes(registry, "delta");
+    }
+
+    private static Counter bytes(MeterRegistry registry, String kind) {
+        return Counter.builder("nexus.snapshot.bytes").tag("kind", kind)
+                .description("Bytes of route table text received from routing-service, by what the pull brought: the whole table or a delta")
+                .register(registry);
     }
 
     private static Counter pulls(MeterRegistry registry, String kind) {
@@ -95,6 +115,7 @@ public class RouteSnapshotStore {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
+        puller.shutdownNow();
     }
 
     void onChange(@Observes ConfigChange change) {
@@ -134,24 +155,55 @@ public class RouteSnapshotStore {
         }
         again.set(false);
         RouteTable current = table;
-        if (wholeWanted.getAndSet(false) || current == null) {
-            routing.snapshot().subscribe().with(snapshot -> {
-                wholePulls.increment();
-                install(snapshot, true);
-                answered();
-            }, failure -> failed(failure, true));
-        } else {
-            routing.changes(current.version()).subscribe().with(delta -> {
-                if (delta.full()) {
-                    wholePulls.increment();
-                    install(delta.snapshot(), true);
-                } else {
-                    deltaPulls.increment();
-                    apply(current, delta);
-                }
-                answered();
-            }, failure -> failed(failure, false));
+        boolean asked = wholeWanted.getAndSet(false) || current == null;
+        try {
+            puller.execute(() -> pullNow(current, asked));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            pulling.set(false); // shutting down
         }
+    }
+
+    /**
+     * One pull, on the pull thread: the table is read and compiled entry by entry as it arrives
+     * ({@link RouteTable.Builder}); installed only when it was read whole.
+     */
+    private void pullNow(RouteTable current, boolean whole) {
+        RouteTable.Builder builder = new RouteTable.Builder(current, secrets.cipher());
+        long started = System.nanoTime();
+        RoutingServiceClient.Pulled pulled;
+        try {
+            pulled = routing.pull(whole ? null : current.version(), builder);
+        } catch (RoutingServiceClient.PullFailed e) {
+            RouteTableWire.Header header = builder.header();
+            (header != null ? (header.full() ? wholeBytes : deltaBytes) : whole ? wholeBytes : deltaBytes).increment(e.bytes());
+            if (e.getCause() instanceof IllegalArgumentException && header != null && !header.full()) {
+                LOG.warnf("route delta not applied (%s); pulling the whole table", e.getCause().getMessage());
+                wholeWanted.set(true);
+                again.set(true);
+                answered();
+                return;
+            }
+            failed(e, whole);
+            return;
+        } catch (RuntimeException e) {
+            failed(e, whole);
+            return;
+        }
+        boolean full = pulled.header().full();
+        (full ? wholeBytes : deltaBytes).increment(pulled.bytes());
+        (full ? wholePulls : deltaPulls).increment();
+        try {
+            RouteTable next = builder.build();
+            if (full) { // at INFO when it brought a new version (not for every periodic resync)
+                LOG.logf(current == null || current.version() != next.version() ? Logger.Level.INFO : Logger.Level.DEBUG,
+                        "whole route table pulled: version %d, %d aliases, %d bytes in %d ms", next.version(), next.size(),
+                        pulled.bytes(), (System.nanoTime() - started) / 1_000_000);
+            }
+            install(next, current, full);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "route table version %d not installed", pulled.header().version());
+        }
+        answered();
     }
 
     private void answered() {
@@ -176,34 +228,20 @@ public class RouteSnapshotStore {
         }
     }
 
-    /** Applies a delta to the table it was asked for; pulls never overlap, so that is still the current one. */
-    private void apply(RouteTable current, RouteDelta delta) {
-        if (delta.version() < current.version()) {
-            LOG.debugf("ignoring a delta to older version %d (have %d)", delta.version(), current.version());
+    /**
+     * Installs a table read from routing-service (or a kept file). Pulls never overlap, so {@code current} is still
+     * the table served; an older table than it is ignored.
+     */
+    private void install(RouteTable next, RouteTable current, boolean persist) {
+        if (current != null && next.version() < current.version()) {
+            LOG.debugf("ignoring an older table %d (have %d)", next.version(), current.version());
             return;
         }
-        if (delta.version() == current.version()) {
+        if (current != null && next.version() == current.version() && next.size() == current.size() && next != current
+                && next.snapshot().routes().equals(current.snapshot().routes())) {
             return;
         }
-        RouteTable next;
-        try {
-            next = current.apply(delta, secrets.cipher());
-        } catch (IllegalArgumentException e) {
-            LOG.warnf("route delta not applied (%s); pulling the whole table", e.getMessage());
-            wholeWanted.set(true);
-            again.set(true);
-            return;
-        }
-        use(next, current, true);
-    }
-
-    private void install(RouteSnapshot snapshot, boolean persist) {
-        RouteTable current = table;
-        if (current != null && snapshot.version() < current.version()) {
-            LOG.debugf("ignoring older snapshot %d (have %d)", snapshot.version(), current.version());
-            return;
-        }
-        use(RouteTable.compile(snapshot, secrets.cipher()), current, persist);
+        use(next, current, persist);
     }
 
     private void use(RouteTable next, RouteTable current, boolean persist) {
@@ -242,7 +280,9 @@ public class RouteSnapshotStore {
         vertx.executeBlocking(() -> {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.write(tmp, mapper.writeValueAsBytes(snapshot));
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 64 * 1024)) {
+                RouteTableWire.write(out, snapshot);
+            }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return null;
         }, false).onComplete(written -> {
@@ -261,11 +301,16 @@ public class RouteSnapshotStore {
         if (!Files.isRegularFile(file)) {
             return;
         }
-        try {
-            install(mapper.readValue(file.toFile(), RouteSnapshot.class), false);
+        RouteTable.Builder builder = new RouteTable.Builder(null, secrets.cipher());
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
+            RouteTableWire.read(in, builder);
+            install(builder.build(), table, false);
             // the file is rewritten after every pull that answered: its time is when routing last confirmed it
             confirmedMillis = Files.getLastModifiedTime(file).toMillis();
             LOG.infof("serving the kept snapshot from %s until routing-service answers", file);
+        } catch (RouteTableWire.UnsupportedFormatException e) {
+            LOG.warnf("kept snapshot %s is in another format than %s (kept by an older gateway?): not used; the whole table is pulled",
+                    file, RouteTableWire.FORMAT);
         } catch (IOException | RuntimeException e) {
             LOG.warnf("kept snapshot %s unusable: %s", file, e.getMessage());
         }

@@ -6,6 +6,7 @@ import io.nexusai.api.routing.Deployment;
 import io.nexusai.api.routing.RouteDelta;
 import io.nexusai.api.routing.RouteEntry;
 import io.nexusai.api.routing.RouteSnapshot;
+import io.nexusai.api.routing.RouteTableWire;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -43,15 +44,10 @@ public final class RouteTable {
      * share one plaintext key rather than each holding, and paying the decryption of, its own copy.
      */
     public static RouteTable compile(RouteSnapshot snapshot, EnvelopeCipher cipher) {
-        Map<String, Route> routes = new HashMap<>();
-        Map<String, String> decrypted = new HashMap<>();
-        for (RouteEntry entry : snapshot.routes().values()) {
-            Route route = compile(entry, cipher, decrypted);
-            if (route != null) {
-                routes.put(entry.alias(), route);
-            }
-        }
-        return new RouteTable(snapshot, Map.copyOf(routes));
+        Builder builder = new Builder(null, cipher);
+        builder.begin(new RouteTableWire.Header(true, -1, snapshot.version(), snapshot.generatedAt()));
+        snapshot.routes().values().forEach(builder::entry);
+        return builder.build();
     }
 
     /**
@@ -62,18 +58,67 @@ public final class RouteTable {
      * @throws IllegalArgumentException when the delta is a whole table or does not start from this table's version
      */
     public RouteTable apply(RouteDelta delta, EnvelopeCipher cipher) {
-        if (delta.full() || delta.since() != version()) {
-            throw new IllegalArgumentException("delta from version " + delta.since() + (delta.full() ? " (full)" : "")
-                    + " does not apply to table version " + version());
+        if (delta.full()) {
+            throw new IllegalArgumentException("delta from version " + delta.since() + " (full) does not apply to table version " + version());
         }
-        Map<String, RouteEntry> entries = new HashMap<>(snapshot.routes());
-        Map<String, Route> compiled = new HashMap<>(routes);
-        Map<String, String> decrypted = new HashMap<>();
-        for (String alias : delta.removed()) {
-            entries.remove(alias);
-            compiled.remove(alias);
+        Builder builder = new Builder(this, cipher);
+        builder.begin(new RouteTableWire.Header(false, delta.since(), delta.version(), delta.generatedAt()));
+        delta.removed().forEach(builder::removed);
+        delta.routes().values().forEach(builder::entry);
+        return builder.build();
+    }
+
+    /**
+     * Builds the next table entry by entry as a pull reads it ({@link RouteTableWire#read(java.io.InputStream,
+     * RouteTableWire.Sink)}): a whole table, or a delta to {@code previous}. An entry equal to the one {@code previous}
+     * holds keeps that entry's and its compiled route's objects (so a periodic whole pull of an unchanged table
+     * allocates nothing that outlives it, and decrypts nothing); a changed one is compiled, each distinct key envelope
+     * decrypted once per pull.
+     */
+    public static final class Builder implements RouteTableWire.Sink {
+        private final RouteTable previous;
+        private final EnvelopeCipher cipher;
+        private final Map<String, String> decrypted = new HashMap<>();
+        private RouteTableWire.Header header;
+        private Map<String, RouteEntry> entries;
+        private Map<String, Route> compiled;
+
+        /** @param previous the table now served ({@code null}: none yet) */
+        public Builder(RouteTable previous, EnvelopeCipher cipher) {
+            this.previous = previous;
+            this.cipher = cipher;
         }
-        for (RouteEntry entry : delta.routes().values()) {
+
+        /** @throws IllegalArgumentException when a delta does not start from the previous table's version */
+        @Override
+        public void begin(RouteTableWire.Header header) {
+            this.header = header;
+            if (header.full()) {
+                entries = new HashMap<>();
+                compiled = new HashMap<>();
+                return;
+            }
+            if (previous == null || header.since() != previous.version()) {
+                throw new IllegalArgumentException("delta from version " + header.since() + " does not apply to table version "
+                        + (previous == null ? "none" : previous.version()));
+            }
+            entries = new HashMap<>(previous.snapshot.routes());
+            compiled = new HashMap<>(previous.routes);
+        }
+
+        @Override
+        public void entry(RouteEntry entry) {
+            RouteEntry kept = previous == null ? null : previous.snapshot.routes().get(entry.alias());
+            if (entry.equals(kept)) {
+                entries.put(entry.alias(), kept);
+                Route route = previous.routes.get(entry.alias());
+                if (route == null) {
+                    compiled.remove(entry.alias());
+                } else {
+                    compiled.put(entry.alias(), route);
+                }
+                return;
+            }
             entries.put(entry.alias(), entry);
             Route route = compile(entry, cipher, decrypted);
             if (route == null) {
@@ -82,7 +127,24 @@ public final class RouteTable {
                 compiled.put(entry.alias(), route);
             }
         }
-        return new RouteTable(new RouteSnapshot(delta.version(), delta.generatedAt(), entries), Map.copyOf(compiled));
+
+        @Override
+        public void removed(String alias) {
+            entries.remove(alias);
+            compiled.remove(alias);
+        }
+
+        /** What the text said before its entries; {@code null} before {@link #begin}. */
+        public RouteTableWire.Header header() {
+            return header;
+        }
+
+        public RouteTable build() {
+            if (header == null) {
+                throw new IllegalStateException("no table read");
+            }
+            return new RouteTable(new RouteSnapshot(header.version(), header.generatedAt(), entries), Map.copyOf(compiled));
+        }
     }
 
     /**

@@ -1,13 +1,11 @@
 package io.nexusai.gateway.snapshot;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.nexusai.api.routing.RouteDelta;
 import io.nexusai.api.routing.RouteEntry;
 import io.nexusai.api.routing.RouteSnapshot;
+import io.nexusai.api.routing.RouteTableWire;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.io.IOException;
@@ -31,8 +29,6 @@ import java.util.function.UnaryOperator;
 public class FakeRoutingService implements QuarkusTestResourceLifecycleManager {
     static final List<String> REQUESTS = new CopyOnWriteArrayList<>();
     private static final Map<Long, Map<String, RouteEntry>> HISTORY = new ConcurrentHashMap<>();
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private static volatile long current;
     private static volatile boolean failNext;
     private static volatile UnaryOperator<RouteDelta> rewriteNext;
@@ -115,11 +111,16 @@ public class FakeRoutingService implements QuarkusTestResourceLifecycleManager {
         } else {
             answer = new RouteSnapshot(version, Instant.now(), now);
         }
-        send(exchange, 200, JSON.writeValueAsString(answer));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        RouteTableWire.write(out, answer instanceof RouteDelta delta ? delta : RouteDelta.full(-1, (RouteSnapshot) answer));
+        send(exchange, 200, out.toByteArray());
     }
 
     private static void send(HttpExchange exchange, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        send(exchange, status, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(HttpExchange exchange, int status, byte[] bytes) throws IOException {
         exchange.getResponseHeaders().add("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, bytes.length);
         exchange.getResponseBody().write(bytes);
