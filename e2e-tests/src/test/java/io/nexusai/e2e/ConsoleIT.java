@@ -267,8 +267,28 @@ class ConsoleIT {
     private static void submit(By button) {
         WebElement page = browser.findElement(By.tagName("html"));
         browser.findElement(button).click();
-        wait.until(ExpectedConditions.stalenessOf(page));
+        wait.until(d -> gone(page));
         wait.until(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState")));
+    }
+
+    /**
+     * Whether the page an element belongs to has been replaced. Besides the stale-element answer that
+     * {@code ExpectedConditions.stalenessOf} waits for, ChromeDriver sometimes answers a node caught mid-navigation
+     * with an inspector error ("Node with given id does not belong to the document"): the same fact, reported
+     * otherwise.
+     */
+    private static boolean gone(WebElement element) {
+        try {
+            element.isEnabled();
+            return false;
+        } catch (org.openqa.selenium.StaleElementReferenceException e) {
+            return true;
+        } catch (org.openqa.selenium.WebDriverException e) {
+            if (e.getMessage() != null && e.getMessage().contains("does not belong to the document")) {
+                return true;
+            }
+            throw e;
+        }
     }
 
     /** A screenshot of the whole page (the viewport made as tall as the page for it). */
