@@ -106,6 +106,14 @@ ensure_tools() {
 
 # ---------------------------------------------------------------------------------------------- the local stack
 
+# Sets CP to the test-support classpath (LocalInfra, the Java bench helpers' dependencies); dies when it is not built.
+test_support_cp() {
+  local jar
+  jar=$(ls "$ROOT"/test-support/target/test-support-*.jar 2>/dev/null | head -1 || true)
+  [ -n "$jar" ] && [ -d "$ROOT/test-support/target/lib" ] || die "build test-support first (./mvnw -B -DskipTests package)"
+  CP="$jar:$ROOT/test-support/target/lib/*"
+}
+
 STARTED_STACK=0
 stack_up() {
   if "$ROOT/deploy/local/nexus" status 2>/dev/null | grep '^gateway .*listening' >/dev/null; then

@@ -41,9 +41,7 @@ bench_netns "$@"
 NO_NGINX=1 ensure_tools
 command -v jq >/dev/null || die "jq is needed"
 
-TS_JAR=$(ls "$ROOT"/test-support/target/test-support-*.jar 2>/dev/null | head -1 || true)
-[ -n "$TS_JAR" ] && [ -d "$ROOT/test-support/target/lib" ] || die "build test-support first (./mvnw -B -DskipTests package)"
-CP="$TS_JAR:$ROOT/test-support/target/lib/*"
+test_support_cp
 
 RUN="$BENCH_STATE/route-change-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$RUN"
