@@ -18,6 +18,8 @@ public final class TargetHealth {
     /** Weight of the newest sample in the latency moving average. */
     private static final double ALPHA = 0.2;
     private static final int SAMPLES = 512;
+    /** First size of the sample buffer: it grows (doubling) to {@link #SAMPLES} only as samples come. */
+    private static final int FIRST_SAMPLES = 8;
 
     private final String key;
     private final TypedGuard<CompletionStage<Object>> breaker;
@@ -29,7 +31,11 @@ public final class TargetHealth {
     private volatile long coolDownUntilNanos;
     private final LongAdder successes = new LongAdder();
     private final LongAdder failures = new LongAdder();
-    private final long[] samples = new long[SAMPLES];
+    /**
+     * The last {@link #SAMPLES} times to first byte (a ring once full). Allocated as they come: a catalogue of
+     * 100,000 aliases, each used now and then, would otherwise hold 4 KB per target (400 MB) for a few samples each.
+     */
+    private long[] samples = new long[FIRST_SAMPLES];
     private int sampleCount;
     private int sampleNext;
     private long windowStartMillis;
@@ -109,10 +115,17 @@ public final class TargetHealth {
         double ms = nanos / 1e6;
         double current = ewmaMillis;
         ewmaMillis = current < 0 ? ms : current + ALPHA * (ms - current);
-        synchronized (samples) {
-            samples[sampleNext] = nanos;
-            sampleNext = (sampleNext + 1) % SAMPLES;
-            sampleCount = Math.min(SAMPLES, sampleCount + 1);
+        synchronized (this) {
+            if (sampleCount < SAMPLES) {
+                if (sampleCount == samples.length) {
+                    samples = Arrays.copyOf(samples, Math.min(SAMPLES, samples.length * 2));
+                }
+                samples[sampleCount++] = nanos;
+                sampleNext = sampleCount % SAMPLES;
+            } else {
+                samples[sampleNext] = nanos;
+                sampleNext = (sampleNext + 1) % SAMPLES;
+            }
         }
     }
 
@@ -124,7 +137,7 @@ public final class TargetHealth {
     /** Latency percentiles (ms) over the last samples: p50, p95, p99; empty array before any sample. */
     public double[] percentiles() {
         long[] copy;
-        synchronized (samples) {
+        synchronized (this) {
             copy = Arrays.copyOf(samples, sampleCount);
         }
         if (copy.length == 0) {

@@ -87,4 +87,26 @@ class TargetHealthTest {
         assertThat(health.latencyMillis()).isBetween(90.0, 100.0);
         assertThat(health.successes()).isEqualTo(100);
     }
+
+    @Test
+    void percentilesCoverTheLast512SamplesAcrossTheBuffersGrowthAndItsWrap() {
+        assertThat(health.percentiles()).isEmpty();
+        health.succeeded(7_000_000L);
+        assertThat(health.percentiles()).containsExactly(7.0, 7.0, 7.0);
+        // 1..9 ms: past the first buffer (8) before the next growth
+        for (int i = 1; i <= 9; i++) {
+            health.failed(i * 1_000_000L);
+        }
+        assertThat(health.percentiles()).containsExactly(5.0, 9.0, 9.0);
+        // 2,000 more: 1,000 of 1,000 ms, then 1,000 of 1..1,000 ms; only the last 512 (489..1,000 ms) count
+        for (int i = 0; i < 1_000; i++) {
+            health.succeeded(1_000_000_000L);
+        }
+        for (int i = 1; i <= 1_000; i++) {
+            health.succeeded(i * 1_000_000L);
+        }
+        assertThat(health.percentiles()).containsExactly(744.0, 975.0, 995.0);
+        assertThat(health.successes()).isEqualTo(2_001);
+        assertThat(health.failures()).isEqualTo(9);
+    }
 }
