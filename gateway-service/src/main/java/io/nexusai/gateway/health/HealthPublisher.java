@@ -47,7 +47,6 @@ public class HealthPublisher {
     private static final Logger LOG = Logger.getLogger(HealthPublisher.class);
     /** Reports per stream entry (and per HSET): a reader's page stays small however many targets changed. */
     static final int REPORTS_PER_ENTRY = 250;
-    private static final long SWEEP_AFTER_CHANGE_MS = 10_000;
     private static final long SWEEP_EVERY_MS = 60_000;
 
     private final HealthRegistry health;
@@ -64,6 +63,8 @@ public class HealthPublisher {
     private final AtomicBoolean busy = new AtomicBoolean();
     /** Sequence number of the last stream entry; only the publishing thread (one at a time) touches it and below. */
     private long seq;
+    /** How long after a route table change targets that left it are looked for (tests: 0). */
+    long sweepAfterChangeMs = 10_000;
     private long sweptVersion = Long.MIN_VALUE;
     private long sweptAtMs;
     private long timer = -1;
@@ -141,7 +142,7 @@ public class HealthPublisher {
         }
         long now = System.currentTimeMillis();
         Set<String> present = null;
-        if (now - sweptAtMs >= SWEEP_EVERY_MS || table.version() != sweptVersion && now - sweptAtMs >= SWEEP_AFTER_CHANGE_MS) {
+        if (now - sweptAtMs >= SWEEP_EVERY_MS || table.version() != sweptVersion && now - sweptAtMs >= sweepAfterChangeMs) {
             present = new HashSet<>();
             for (RouteTable.Route r : table.routes()) {
                 for (var t : r.targets()) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.nexusai.api.events.RedisNames;
 import io.nexusai.api.routing.HealthReports;
 import io.nexusai.api.routing.TargetReport;
 import io.nexusai.service.config.PlatformSecrets;
@@ -140,10 +141,16 @@ public class HealthMatrix {
     private long currentVersion = -1;
     private long timer = -1;
 
+    @jakarta.inject.Inject
     public HealthMatrix(ReactiveRedisDataSource redis, ObjectMapper mapper, Vertx vertx, MeterRegistry meters, PlatformSecrets secrets,
                         @ConfigProperty(name = "nexus.routing.health-refresh", defaultValue = "2s") Duration every,
                         @ConfigProperty(name = "nexus.routing.health-window", defaultValue = "30s") Duration window,
                         @ConfigProperty(name = "nexus.metrics.max-deployments", defaultValue = "200") int maxDeployments) {
+        this(redis, mapper, vertx, meters, secrets.redisNames(), every, window, maxDeployments);
+    }
+
+    HealthMatrix(ReactiveRedisDataSource redis, ObjectMapper mapper, Vertx vertx, MeterRegistry meters, RedisNames names,
+                 Duration every, Duration window, int maxDeployments) {
         if (maxDeployments < 0) {
             throw new IllegalArgumentException("nexus.metrics.max-deployments (NEXUS_METRICS_MAX_DEPLOYMENTS) must be 0 or more, not "
                     + maxDeployments);
@@ -152,9 +159,9 @@ public class HealthMatrix {
         this.mapper = mapper;
         this.vertx = vertx;
         this.meters = meters;
-        this.hash = secrets.redisNames().healthHash();
-        this.stream = secrets.redisNames().healthStream();
-        this.heartbeats = secrets.redisNames().healthGateways();
+        this.hash = names.healthHash();
+        this.stream = names.healthStream();
+        this.heartbeats = names.healthGateways();
         this.every = every;
         this.windowMs = window.toMillis();
         this.bucketMs = Math.max(250, windowMs / CHECKPOINTS);
