@@ -5,7 +5,7 @@ package io.nexusai.api.events;
  * test or a second installation can share a Redis without colliding. Every name carries a Redis Cluster hash
  * tag. With {@code tenantSlots} (a Redis Cluster), a tenant's limiter, quota and reservation keys and its stored
  * responses share the tag {@code {<namespace>:t:<tenant>}}, so that tenants spread over the shards while one
- * request's checks stay one script on one shard; the rest (usage stream, health hash, anomaly stream, deployment rate
+ * request's checks stay one script on one shard; the rest (usage stream, health hash, stream and heartbeats, anomaly stream, deployment rate
  * limits, replay markers) is under {@code {<namespace>}}, one slot (each of those is one key, or a set of keys that
  * one script must see together). On one Redis, every key is under {@code {<namespace>}}, as it always was (an upgrade
  * keeps the day's and month's quota counters and the stored responses).
@@ -60,6 +60,20 @@ public record RedisNames(String namespace, boolean tenantSlots) {
     /** Hash of every gateway's latest {@code TargetReport}s, field {@code <gateway>|<target>}. */
     public String healthHash() {
         return prefix() + "health";
+    }
+
+    /**
+     * Capped stream of the gateways' health report changes ({@code MAXLEN ~}): one entry per publish with the
+     * gateway, its sequence number and only the targets whose report changed ({@code HealthReports}); routing-service
+     * follows it from its last id and reads {@link #healthHash()} (in pages) only at start or after a gap.
+     */
+    public String healthStream() {
+        return prefix() + "health:changes";
+    }
+
+    /** Hash of every gateway's heartbeat, field gateway, value {@code "<epoch ms> <last sequence number>"}. */
+    public String healthGateways() {
+        return prefix() + "health:gateways";
     }
 
     /** Marker of a used request signature (replay protection). */

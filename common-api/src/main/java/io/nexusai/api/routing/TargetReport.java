@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * What one gateway reports about one target (a deployment, or one region of it) for the provider health matrix,
- * every few seconds, through Redis ({@code HSET <namespace>:health <gateway>|<target> <json>}).
+ * through Redis when it changed ({@link HealthReports}: the latest in {@code HSET <namespace>:health <gateway>|<target> <json>},
+ * the change on the health stream).
  *
  * @param gateway      the reporting gateway (host and process)
  * @param target       target key: route id, and {@code @region} for a regional share

@@ -1,18 +1,29 @@
 package io.nexusai.gateway.routing;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nexusai.gateway.snapshot.Target;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Duration;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** The {@link TargetHealth} of every target this gateway has routed to, by target key. */
+/**
+ * The {@link TargetHealth} of every target this gateway has routed to, by target key, and their breaker metrics:
+ * {@code nexus_circuit_breakers{provider,state}} (targets per breaker state, per provider label: bounded by the
+ * providers) and, for at most {@code nexus.metrics.max-deployments} targets ({@code NEXUS_METRICS_MAX_DEPLOYMENTS},
+ * default {@value #DEFAULT_MAX_DEPLOYMENTS}, first come first served for the life of the process),
+ * {@code nexus_circuit_breaker_state{provider,deployment}}; {@code nexus_metrics_deployments_folded_total} counts the
+ * targets past the bound (each once).
+ */
 @Singleton
 public class HealthRegistry {
 
@@ -43,27 +54,70 @@ public class HealthRegistry {
         double localRateLimitShare();
     }
 
+    /** Deployments (targets) with a {@code nexus_circuit_breaker_state} gauge of their own, by default. */
+    public static final int DEFAULT_MAX_DEPLOYMENTS = 200;
+
     private final ConcurrentHashMap<String, TargetHealth> health = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, BreakerCounts> byLabel = new ConcurrentHashMap<>();
     private final TargetHealth.BreakerSettings breaker;
     private final Settings settings;
     private final MeterRegistry meters;
+    private final int maxDeployments;
+    private final AtomicInteger gauged = new AtomicInteger();
+    private final Counter folded;
 
-    public HealthRegistry(Settings settings, MeterRegistry meters) {
+    @Inject
+    public HealthRegistry(Settings settings, MeterRegistry meters,
+                          @ConfigProperty(name = "nexus.metrics.max-deployments", defaultValue = "" + DEFAULT_MAX_DEPLOYMENTS) int maxDeployments) {
+        if (maxDeployments < 0) {
+            throw new IllegalArgumentException("nexus.metrics.max-deployments (NEXUS_METRICS_MAX_DEPLOYMENTS) must be 0 or more, not "
+                    + maxDeployments);
+        }
         this.settings = settings;
         this.meters = meters;
+        this.maxDeployments = maxDeployments;
         this.breaker = new TargetHealth.BreakerSettings(settings.breakerRequestVolume(), settings.breakerFailureRatio(),
                 settings.breakerDelay(), settings.breakerSuccessThreshold());
+        this.folded = Counter.builder("nexus.metrics.deployments.folded")
+                .description("Deployments without a gauge of their own because nexus.metrics.max-deployments already had one")
+                .register(meters);
+    }
+
+    /** With the default bound ({@value #DEFAULT_MAX_DEPLOYMENTS} deployments). */
+    public HealthRegistry(Settings settings, MeterRegistry meters) {
+        this(settings, meters, DEFAULT_MAX_DEPLOYMENTS);
     }
 
     public TargetHealth of(Target target) {
-        return health.computeIfAbsent(target.key(), key -> {
-            TargetHealth h = new TargetHealth(key, breaker);
+        TargetHealth h = health.get(target.key());
+        if (h == null) {
+            h = health.computeIfAbsent(target.key(), key -> create(key, target));
+        } else {
+            h.provider(target.deployment().providerName());
+        }
+        return h;
+    }
+
+    /** Runs once per target (inside computeIfAbsent): its health, its provider's counts, and a gauge while any is left. */
+    private TargetHealth create(String key, Target target) {
+        String label = target.label();
+        BreakerCounts counts = byLabel.computeIfAbsent(label, l -> new BreakerCounts(l, meters));
+        TargetHealth h = new TargetHealth(key, target.deployment().id(), target.deployment().providerName(),
+                target.deployment().region(), label, breaker, counts);
+        if (gauged.getAndUpdate(n -> n < maxDeployments ? n + 1 : n) < maxDeployments) {
             Gauge.builder("nexus.circuit.breaker.state", h, HealthRegistry::stateValue)
                     .description("Circuit breaker per deployment: 0 closed, 1 half-open, 2 open")
-                    .tag("provider", target.label()).tag("deployment", key)
+                    .tag("provider", label).tag("deployment", key)
                     .register(meters);
-            return h;
-        });
+        } else {
+            folded.increment();
+        }
+        return h;
+    }
+
+    /** Targets with a {@code nexus_circuit_breaker_state} gauge of their own so far (at most the bound). */
+    public int gaugedDeployments() {
+        return gauged.get();
     }
 
     /** The health of a target key, or {@code null} when never routed to. */

@@ -12,7 +12,9 @@ import java.util.function.Supplier;
  * What this gateway knows about one target (a deployment, or one region of it), kept across route snapshots:
  * its circuit breaker (SmallRye Fault Tolerance, per target), a moving average of its time to first byte for
  * latency-aware selection, a cool-down after it answered 429, this replica's request count against the
- * deployment's per-minute rate limit, and counters for the provider health matrix.
+ * deployment's per-minute rate limit, and counters for the provider health matrix (with what the gateway's
+ * {@code HealthPublisher} needs to report only the targets that changed: {@link #changes()}, the deployment's
+ * identity, and the publisher's own marks).
  */
 public final class TargetHealth {
     /** Weight of the newest sample in the latency moving average. */
@@ -41,9 +43,33 @@ public final class TargetHealth {
     private long windowStartMillis;
     private int windowCount;
     private int previousWindowCount;
+    private final long deploymentId;
+    private final String region;
+    private volatile String provider;
+    private final String label;
+    /** Where this target's breaker state is counted per provider label (the bounded gauges), or {@code null}. */
+    private final BreakerCounts counts;
+    private final java.util.concurrent.atomic.AtomicInteger stateChanges = new java.util.concurrent.atomic.AtomicInteger();
+    /** The publisher's: {@link #changes()} when last published (-1: never). Only its thread reads and writes it. */
+    private long published = -1;
+    /** The publisher's: reported removed (no longer in the route table) and not changed since. */
+    private boolean retired;
 
     TargetHealth(String key, BreakerSettings settings) {
+        this(key, 0, null, null, null, settings, null);
+    }
+
+    TargetHealth(String key, long deploymentId, String provider, String region, String label, BreakerSettings settings,
+                 BreakerCounts counts) {
         this.key = key;
+        this.deploymentId = deploymentId;
+        this.provider = provider;
+        this.region = region;
+        this.label = label;
+        this.counts = counts;
+        if (counts != null) {
+            counts.add(CircuitBreakerState.CLOSED);
+        }
         this.delayNanos = settings.delay().toNanos();
         this.breaker = TypedGuard.create(new jakarta.enterprise.util.TypeLiteral<CompletionStage<Object>>() {
                 })
@@ -83,7 +109,65 @@ public final class TargetHealth {
         if (s == CircuitBreakerState.OPEN) {
             openedAtNanos = System.nanoTime();
         }
+        CircuitBreakerState before = state;
         state = s;
+        stateChanges.incrementAndGet();
+        if (counts != null && before != s) {
+            counts.move(before, s);
+        }
+    }
+
+    /** Route id of the deployment (0 when unknown). */
+    public long deploymentId() {
+        return deploymentId;
+    }
+
+    /** Provider name as the latest route snapshot that selected the target named it. */
+    public String provider() {
+        return provider;
+    }
+
+    /** Renamed providers are reported under their new name: kept current by {@code HealthRegistry.of}. */
+    void provider(String name) {
+        if (name != null && !name.equals(provider)) {
+            provider = name;
+        }
+    }
+
+    /** The deployment's region when the target is a regional share, else {@code null}. */
+    public String region() {
+        return region;
+    }
+
+    /** The {@code provider} label of this target's metrics (provider name, and {@code /region}). */
+    public String label() {
+        return label;
+    }
+
+    /**
+     * Grows with every attempt counted and every breaker state change: a report of this target changed when this did
+     * (its counters, its breaker, or the latency samples its percentiles come from).
+     */
+    public long changes() {
+        return successes.sum() + failures.sum() + stateChanges.get();
+    }
+
+    /** The publisher's mark: {@link #changes()} when this target was last published, -1 when never. */
+    public long published() {
+        return published;
+    }
+
+    public void published(long changes) {
+        this.published = changes;
+    }
+
+    /** The publisher's mark: reported removed from the route table, and not changed since. */
+    public boolean retired() {
+        return retired;
+    }
+
+    public void retired(boolean retired) {
+        this.retired = retired;
     }
 
     /** The breaker's state as it last changed (an open breaker stays OPEN until the next call after its delay). */

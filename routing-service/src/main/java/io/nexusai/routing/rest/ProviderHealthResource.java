@@ -3,6 +3,7 @@ package io.nexusai.routing.rest;
 import io.nexusai.routing.health.HealthMatrix;
 import io.nexusai.service.auth.Callers;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -23,6 +24,7 @@ public class ProviderHealthResource {
 
     @GET
     public Uni<HealthMatrix.Matrix> health(@HeaderParam("Authorization") String authorization) {
-        return callers.admin(authorization).map(admin -> matrix.current());
+        // built from every target's reports when they changed: a worker's job at 100,000 targets, not an event loop's
+        return callers.admin(authorization).emitOn(Infrastructure.getDefaultWorkerPool()).map(admin -> matrix.current());
     }
 }

@@ -2,6 +2,7 @@ package io.nexusai.routing.health;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.nexusai.api.routing.HealthReports;
 import io.nexusai.api.routing.TargetReport;
 import io.nexusai.service.config.PlatformSecrets;
 import io.nexusai.testsupport.ControlPlaneDbTestResource;
@@ -12,13 +13,13 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 /** The provider health matrix merged from gateway reports in a real Redis. */
@@ -37,14 +38,21 @@ class HealthMatrixTest {
     @Inject
     MeterRegistry meters;
 
+    /** Publishes a report the way a gateway does: the latest in the hash, the change on the stream, a heartbeat. */
     void report(TargetReport r) throws Exception {
-        redis.hash(String.class).hset(secrets.redisNames().healthHash(), r.gateway() + "|" + r.target(), mapper.writeValueAsString(r));
+        publish(r.gateway(), r.target(), mapper.writeValueAsString(r), r.reportedAtMs());
     }
 
-    HealthMatrix.Matrix refreshed() {
-        long before = matrix.current().generatedAtMs();
-        matrix.refresh();
-        await().atMost(Duration.ofSeconds(10)).until(() -> matrix.current().generatedAtMs() > before);
+    void publish(String gateway, String target, String json, long atMs) {
+        var names = secrets.redisNames();
+        redis.hash(String.class).hset(names.healthHash(), HealthReports.field(gateway, target), json);
+        redis.stream(String.class).xadd(names.healthStream(), Map.of(HealthReports.GATEWAY, gateway, HealthReports.AT,
+                Long.toString(atMs), target, json));
+        redis.hash(String.class).hset(names.healthGateways(), gateway, HealthReports.heartbeat(atMs, 0));
+    }
+
+    HealthMatrix.Matrix refreshed() throws Exception {
+        matrix.refresh().toCompletableFuture().get(10, TimeUnit.SECONDS);
         return matrix.current();
     }
 
@@ -66,7 +74,7 @@ class HealthMatrixTest {
         report(new TargetReport("gw-a", "502@westus", 502, "azure-east", "westus", 7, 0, 10, 20, 30, "CLOSED", now, now - 1_000));
         // a gateway that stopped reporting two minutes ago is not counted
         report(new TargetReport("gw-gone", "503", 503, "openai", null, 0, 99, 1, 1, 1, "OPEN", now - 120_000, now - 200_000));
-        redis.hash(String.class).hset(secrets.redisNames().healthHash(), "gw-x|garbage", "{not json");
+        publish("gw-x", "garbage", "{not json", now);
 
         HealthMatrix.Matrix m = refreshed();
         HealthMatrix.TargetHealth t = target(m, "azure-east", "501");
