@@ -184,6 +184,15 @@ class UsagePartitionsTest {
             assertThat(scalar(c, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'metering.usage_events'::regclass"))
                     .isEqualTo(scalar(c, "SELECT count(DISTINCT (occurred_at AT TIME ZONE 'UTC')::date) + 1 FROM metering.usage_events"));
             assertThat(scalar(c, "SELECT to_regclass('metering.usage_events_v3')")).isNull();
+            // V5 filled the hour rollup from the minute rollup: exactly the events per hour
+            String hours = "SELECT date_trunc('hour', occurred_at, 'UTC'), tenant_id, key_id, model_alias, real_model, provider,"
+                    + " count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost), sum(cached_tokens), sum(cache_write_tokens),"
+                    + " sum(reasoning_tokens) FROM metering.usage_events GROUP BY 1, 2, 3, 4, 5, 6";
+            String hourRollup = "SELECT bucket, tenant_id, key_id, model_alias, real_model, provider, requests, prompt_tokens,"
+                    + " completion_tokens, cost, cached_tokens, cache_write_tokens, reasoning_tokens FROM metering.usage_hour";
+            assertThat(scalar(c, "SELECT count(*) FROM ((" + hours + ") EXCEPT (" + hourRollup + ")) d")).isEqualTo("0");
+            assertThat(scalar(c, "SELECT count(*) FROM ((" + hourRollup + ") EXCEPT (" + hours + ")) d")).isEqualTo("0");
+            assertThat(scalar(c, "SELECT sum(requests) FROM metering.usage_hour")).isEqualTo("700");
 
             // the same events redelivered after the change: stored once, counted once; new ones counted
             Pool migrated = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
@@ -205,6 +214,7 @@ class UsagePartitionsTest {
                 assertThat(added.inserted()).hasSize(3);
                 assertThat(added.duplicates()).isEqualTo(50);
                 assertThat(scalar(c, "SELECT sum(requests) FROM metering.usage_minute")).isEqualTo("703");
+                assertThat(scalar(c, "SELECT sum(requests) FROM metering.usage_hour")).isEqualTo("703");
                 assertThat(scalar(c, "SELECT sum(requests) FROM metering.usage_daily")).isEqualTo("703");
                 assertThat(scalar(c, "SELECT count(*) FROM metering.usage_events")).isEqualTo("703");
             } finally {
@@ -306,7 +316,7 @@ class UsagePartitionsTest {
     /** Every rollup row of the tenant, as text. */
     private String rollups(String tenant) {
         StringBuilder sb = new StringBuilder();
-        for (String table : List.of("usage_minute", "usage_daily")) {
+        for (String table : List.of("usage_minute", "usage_hour", "usage_daily")) {
             for (Row r : pool.query("SELECT t::text FROM metering." + table + " t WHERE tenant_id = '" + tenant + "' ORDER BY 1")
                     .execute().await().indefinitely()) {
                 sb.append(table).append(' ').append(r.getString(0)).append('\n');
