@@ -234,7 +234,7 @@ class UsagePartitionsTest {
 
     /**
      * Rows by plain SQL, as a service before V4 stored them (or replication brings them): the events, and rollups
-     * that sum every event of the database (as V2 computed them).
+     * that sum every event of the database (as V2 computed them; the hour rollup too once V5 created it).
      */
     static void insertRows(Connection c, List<UsageRecord> records) throws Exception {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO metering.usage_events (request_id, client_request_id, occurred_at,"
@@ -277,7 +277,10 @@ class UsagePartitionsTest {
             ps.executeBatch();
         }
         try (Statement s = c.createStatement()) {
-            for (String[] t : new String[][] {{"usage_minute", "minute"}, {"usage_daily", "day"}}) {
+            boolean hours = scalar(c, "SELECT to_regclass('metering.usage_hour')") != null;
+            String[][] rollups = hours ? new String[][] {{"usage_minute", "minute"}, {"usage_hour", "hour"}, {"usage_daily", "day"}}
+                    : new String[][] {{"usage_minute", "minute"}, {"usage_daily", "day"}};
+            for (String[] t : rollups) {
                 s.execute("INSERT INTO metering." + t[0] + " SELECT date_trunc('" + t[1] + "', occurred_at, 'UTC'), tenant_id, key_id,"
                         + " model_alias, real_model, provider, count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost),"
                         + " sum(cached_tokens), sum(cache_write_tokens), sum(reasoning_tokens) FROM metering.usage_events GROUP BY 1, 2, 3, 4, 5, 6");
