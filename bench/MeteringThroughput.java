@@ -222,7 +222,7 @@ public class MeteringThroughput {
         try (var in = Files.newInputStream(expectedFile)) {
             expected.load(in);
         }
-        List<String> tables = List.of("usage_events", "usage_minute", "usage_daily");
+        List<String> tables = List.of("usage_events", "usage_minute", "usage_hour", "usage_daily");
         boolean exact = true;
         try (Connection c = db(url, user, password); Statement s = c.createStatement()) {
             for (String t : tables) {

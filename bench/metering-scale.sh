@@ -8,12 +8,12 @@
 #                 Reported: events/s, machine CPU, metering CPU per event (all N together), and the events each
 #                 replica stored (its nexus_metering_events_total{outcome="inserted"} over the round).
 #   2. seeded   - $SEED_ROWS rows are seeded with SQL into $SEED_DAYS day partitions of usage_events in the past
-#                 (two days ago and before; each partition loaded, indexed and attached, its minute and day rollups
-#                 aggregated from it), VACUUM ANALYZE; then one replica does the same warm round as in 1.
+#                 (two days ago and before; each partition loaded, indexed and attached, its minute, hour and day
+#                 rollups aggregated from it), VACUUM ANALYZE; then one replica does the same warm round as in 1.
 #   3. usage API - with the seeded month, wrk calls metering-service's /v1/usage endpoints (bench/usage-api.lua,
 #                 random tenant and key per request) for $API_SECONDS s per query shape and concurrency.
-# Finally every row, token and the cost sum of usage_events and both rollups are checked exactly against the events
-# sent plus the seeded totals.
+# Finally every row, token and the cost sum of usage_events and the three rollups (minute, hour, day) are checked
+# exactly against the events sent plus the seeded totals.
 #
 # PostgreSQL and Redis are LocalInfra's embedded servers (fsync/synchronous_commit off), state in
 # target/bench-metering-scale (the 50 million rows need about 20 GB there: see `df -h`); auth-service runs too (the
@@ -176,15 +176,17 @@ if [ "${SKIP_SEED:-0}" != 1 ]; then
     | xargs -P 2 -I{} psql -qAt -v ON_ERROR_STOP=1 -c "SET maintenance_work_mem = '256MB'" -c "SET work_mem = '64MB'" \
         -c "SELECT public.bench_seed_day(to_date('{}', 'YYYYMMDD'), $per_day, $SEED_TENANTS)" \
         -c "VACUUM ANALYZE metering.usage_events_{}" >/dev/null
-  psql -qAt -c "VACUUM ANALYZE metering.usage_minute" -c "VACUUM ANALYZE metering.usage_daily" -c "ANALYZE metering.usage_events" >/dev/null
+  psql -qAt -c "VACUUM ANALYZE metering.usage_minute" -c "VACUUM ANALYZE metering.usage_hour" -c "VACUUM ANALYZE metering.usage_daily" \
+    -c "ANALYZE metering.usage_events" >/dev/null
   SEED_SECONDS=$(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}')
   SEED_SIZE=$(psql -qAt -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
   helper seeded "${DBARGS[@]}" "$EXPECTED" | sed 's/^/  /' >&2
   say "  seeded in $SEED_SECONDS s; database $SEED_SIZE"
 fi
 COUNTS=$(psql -qAt -F' ' -c "SELECT (SELECT count(*) FROM metering.usage_events), (SELECT count(*) FROM metering.usage_minute),
-  (SELECT count(*) FROM metering.usage_daily), (SELECT count(*) FROM pg_inherits WHERE inhparent = 'metering.usage_events'::regclass)")
-say "  usage_events, usage_minute, usage_daily rows, partitions: $COUNTS"
+  (SELECT count(*) FROM metering.usage_hour), (SELECT count(*) FROM metering.usage_daily),
+  (SELECT count(*) FROM pg_inherits WHERE inhparent = 'metering.usage_events'::regclass)")
+say "  usage_events, usage_minute, usage_hour, usage_daily rows, partitions: $COUNTS"
 
 say "one replica with $(cut -d' ' -f1 <<<"$COUNTS") rows present ..."
 start_meterings 1 s1
@@ -194,13 +196,13 @@ SEEDED_ROW="| 1, $(cut -d' ' -f1 <<<"$COUNTS") rows before the round | $(rate "$
 say "usage API: ${API_SECONDS} s per shape and concurrency ($API_CONCURRENCY) ..."
 D30=$(date -u -d '30 days ago' +%F)
 SHAPES=(
-  "totals, one tenant, 30 days|/v1/usage?tenant_id=tenant-{t}&start=$D30|day rollup (+ today's minutes, the last partial minute's events)"
-  "per day, one tenant|/v1/usage?tenant_id=tenant-{t}&start=$D30&group_by=day|day rollup (+ minutes, events at the end)"
-  "per day, one key|/v1/usage?tenant_id=tenant-{t}&key_id=key-{t}-{k}&start=$D30&group_by=day|day rollup (+ minutes, events at the end)"
-  "per day, one alias|/v1/usage?tenant_id=tenant-{t}&model=nexus-mini&start=$D30&group_by=day|day rollup (+ minutes, events at the end)"
-  "per hour, one tenant|/v1/usage?tenant_id=tenant-{t}&start=$D30&group_by=hour|minute rollup (30 days of minutes, + events at the end)"
-  "per day, all tenants (admin)|/v1/usage?start=$D30&group_by=day|day rollup (+ minutes, events at the end)"
-  "allocation, all tenants (admin)|/v1/usage/allocation?start=$D30|day rollup (+ minutes, events at the end)"
+  "totals, one tenant, 30 days|/v1/usage?tenant_id=tenant-{t}&start=$D30|day rollup (+ today's hours, this hour's minutes, the last partial minute's events)"
+  "per day, one tenant|/v1/usage?tenant_id=tenant-{t}&start=$D30&group_by=day|day rollup (+ hours, minutes, events at the end)"
+  "per day, one key|/v1/usage?tenant_id=tenant-{t}&key_id=key-{t}-{k}&start=$D30&group_by=day|day rollup (+ hours, minutes, events at the end)"
+  "per day, one alias|/v1/usage?tenant_id=tenant-{t}&model=nexus-mini&start=$D30&group_by=day|day rollup (+ hours, minutes, events at the end)"
+  "per hour, one tenant|/v1/usage?tenant_id=tenant-{t}&start=$D30&group_by=hour|hour rollup (30 days of hours, + minutes, events at the end)"
+  "per day, all tenants (admin)|/v1/usage?start=$D30&group_by=day|day rollup (+ hours, minutes, events at the end)"
+  "allocation, all tenants (admin)|/v1/usage/allocation?start=$D30|day rollup (+ hours, minutes, events at the end)"
   "events, one tenant, newest 100|/v1/usage/events?tenant_id=tenant-{t}&limit=100|usage_events (raw)"
 )
 API_ROWS=()
@@ -235,7 +237,7 @@ $(date -u '+%F %T') UTC, commit $(git -C "$ROOT" rev-parse --short HEAD), load a
 $(printf '%s\n' "${REPLICA_ROWS[@]}")
 $SEEDED_ROW
 
-Seed: $SEED_ROWS rows over $SEED_DAYS day partitions, $SEED_TENANTS tenants, in $SEED_SECONDS s (with rollups, indexes, VACUUM ANALYZE); database $SEED_SIZE; usage_events/usage_minute/usage_daily rows, partitions: $COUNTS.
+Seed: $SEED_ROWS rows over $SEED_DAYS day partitions, $SEED_TENANTS tenants, in $SEED_SECONDS s (with rollups, indexes, VACUUM ANALYZE); database $SEED_SIZE; usage_events/usage_minute/usage_hour/usage_daily rows, partitions: $COUNTS.
 Verify after the replica rounds: $verify1; at the end: $(tail -1 <<<"$verify2")
 
 | query (GET, admin key, random tenant/key) | read from |$conc_header

@@ -1,11 +1,12 @@
 -- Helper of bench/metering-scale.sh: public.bench_seed_day(day, n, tenants) seeds one UTC day of gateway-shaped usage
--- into its own partition of metering.usage_events, and that day's minute and day rollups, in one transaction.
+-- into its own partition of metering.usage_events, and that day's minute, hour and day rollups, in one transaction.
 --
 -- The partition is made the way bulk loads are: created standalone (LIKE usage_events), loaded with one INSERT ...
 -- SELECT from generate_series (bigint), indexed afterwards (the indexes usage_events' own would create), given a
 -- CHECK constraint equal to the partition bound (so ATTACH need not scan it again) and attached under the name the
--- retention looks for (usage_events_YYYYMMDD). The rollups are aggregated from the loaded partition, so they equal
--- its events exactly. Rows: n per day at even intervals; tenants skewed (tenant-0 busiest: u² over `tenants`),
+-- retention looks for (usage_events_YYYYMMDD). The minute and day rollups are aggregated from the loaded partition, so
+-- they equal its events exactly; the hour rollup from that day's minute rows just written (fewer rows to read, and
+-- equal to the events as well: an hour is whole minutes, and only this call writes that day's minutes). Rows: n per day at even intervals; tenants skewed (tenant-0 busiest: u² over `tenants`),
 -- 3 keys per tenant, the 4 aliases of bench/MeteringThroughput.java priced from public.model_prices, 4 cost
 -- multipliers, tokens as the benchmark's fill draws them. Request ids seed-<day>-<n> never meet the fill's bench-<n>.
 CREATE TABLE IF NOT EXISTS public.bench_models AS
@@ -50,6 +51,10 @@ BEGIN
     EXECUTE format('INSERT INTO metering.usage_minute (bucket, %s) SELECT date_trunc(''minute'', occurred_at, ''UTC''),'
                    ' tenant_id, key_id, model_alias, real_model, provider, count(*), sum(prompt_tokens), sum(completion_tokens),'
                    ' sum(cost), 0, 0, 0 FROM metering.%I GROUP BY 1, 2, 3, 4, 5, 6', rollup, part);
+    EXECUTE format('INSERT INTO metering.usage_hour (bucket, %s) SELECT date_trunc(''hour'', bucket, ''UTC''),'
+                   ' tenant_id, key_id, model_alias, real_model, provider, sum(requests), sum(prompt_tokens),'
+                   ' sum(completion_tokens), sum(cost), 0, 0, 0 FROM metering.usage_minute WHERE bucket >= $1 AND bucket < $2'
+                   ' GROUP BY 1, 2, 3, 4, 5, 6', rollup) USING lo, hi;
     EXECUTE format('INSERT INTO metering.usage_daily (bucket, %s) SELECT date_trunc(''day'', occurred_at, ''UTC''),'
                    ' tenant_id, key_id, model_alias, real_model, provider, count(*), sum(prompt_tokens), sum(completion_tokens),'
                    ' sum(cost), 0, 0, 0 FROM metering.%I GROUP BY 1, 2, 3, 4, 5, 6', rollup, part);

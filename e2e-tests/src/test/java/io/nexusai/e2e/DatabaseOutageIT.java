@@ -455,7 +455,7 @@ class DatabaseOutageIT {
         }
     }
 
-    /** Every distinct event sent so far is stored once, in the events and in both rollups, and reported by the usage API. */
+    /** Every distinct event sent so far is stored once, in the events and in the three rollups, and reported by the usage API. */
     static void assertStoredExactlyOnce(int distinct) throws Exception {
         long t0 = System.nanoTime();
         long[] seen = null;
@@ -466,7 +466,8 @@ class DatabaseOutageIT {
             }
             Thread.sleep(200);
         }
-        assertThat(seen).as("rows, distinct request ids, minute requests, day requests").containsExactly(distinct, distinct, distinct, distinct);
+        assertThat(seen).as("rows, distinct request ids, minute, hour and day requests")
+                .containsExactly(distinct, distinct, distinct, distinct, distinct);
         HttpResponse<String> usage = send("GET", url("metering") + "/v1/usage?tenant_id=" + tenant, bearer(ADMIN_KEY), null);
         assertThat(usage.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(usage.body()).path("totals").path("requests").asLong()).isEqualTo(distinct);
@@ -479,9 +480,10 @@ class DatabaseOutageIT {
              ResultSet r = s.executeQuery("SELECT (SELECT count(*) FROM metering.usage_events WHERE tenant_id = '" + tenant + "'),"
                      + " (SELECT count(DISTINCT request_id) FROM metering.usage_events WHERE tenant_id = '" + tenant + "'),"
                      + " (SELECT coalesce(sum(requests), 0) FROM metering.usage_minute WHERE tenant_id = '" + tenant + "'),"
+                     + " (SELECT coalesce(sum(requests), 0) FROM metering.usage_hour WHERE tenant_id = '" + tenant + "'),"
                      + " (SELECT coalesce(sum(requests), 0) FROM metering.usage_daily WHERE tenant_id = '" + tenant + "')")) {
             r.next();
-            return new long[] {r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4)};
+            return new long[] {r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5)};
         }
     }
 

@@ -203,7 +203,7 @@ class MeteringReplicasIT {
                 assertThat(r.getBigDecimal(5)).isEqualByComparingTo(cost);
                 assertThat(r.getLong(6)).isEqualTo(prompt + completion);
             }
-            for (String[] t : new String[][] {{"usage_minute", "minute"}, {"usage_daily", "day"}}) {
+            for (String[] t : new String[][] {{"usage_minute", "minute"}, {"usage_hour", "hour"}, {"usage_daily", "day"}}) {
                 try (ResultSet r = s.executeQuery("SELECT sum(requests), sum(prompt_tokens), sum(completion_tokens), sum(cost) FROM metering." + t[0])) {
                     r.next();
                     assertThat(r.getLong(1)).as(t[0]).isEqualTo(DISTINCT);

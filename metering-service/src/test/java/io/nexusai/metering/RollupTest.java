@@ -95,7 +95,7 @@ class RollupTest {
         long prompt = all.stream().mapToLong(r -> r.event().promptTokens()).sum();
         long completion = all.stream().mapToLong(r -> r.event().completionTokens()).sum();
         BigDecimal cost = all.stream().map(r -> r.cost().amount()).reduce(BigDecimal.ZERO, BigDecimal::add);
-        for (String table : List.of("usage_events", "usage_minute", "usage_daily")) {
+        for (String table : List.of("usage_events", "usage_minute", "usage_hour", "usage_daily")) {
             Row row = one("SELECT " + (table.equals("usage_events") ? "count(*)" : "sum(requests)")
                     + ", sum(prompt_tokens), sum(completion_tokens), sum(cost) FROM metering." + table + " WHERE tenant_id = '" + tenant + "'");
             assertThat(row.getLong(0)).as(table).isEqualTo(600);
@@ -105,7 +105,7 @@ class RollupTest {
         }
 
         // and every rollup row is exactly the aggregate of its bucket's events
-        for (String[] t : new String[][] {{"usage_minute", "minute"}, {"usage_daily", "day"}}) {
+        for (String[] t : new String[][] {{"usage_minute", "minute"}, {"usage_hour", "hour"}, {"usage_daily", "day"}}) {
             String events = "SELECT date_trunc('" + t[1] + "', occurred_at, 'UTC') AS bucket, tenant_id, key_id, model_alias, real_model,"
                     + " provider, count(*) AS requests, sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,"
                     + " sum(cost) AS cost FROM metering.usage_events WHERE tenant_id = '" + tenant + "' GROUP BY 1, 2, 3, 4, 5, 6";
@@ -131,7 +131,16 @@ class RollupTest {
                 range(midnight.minusMillis(1), midnight.plusSeconds(60)),                            // edges at the millisecond
                 range(midnight.plusMillis(10), midnight.plusMillis(50_000)),                         // inside one minute
                 range(midnight.minusSeconds(86_400 + 17), midnight.plusSeconds(86_400 + 31)),        // days + minutes + events
-                range(midnight.plus(Duration.ofDays(5)), midnight.plus(Duration.ofDays(6)))));       // nothing there
+                range(midnight.plus(Duration.ofDays(5)), midnight.plus(Duration.ofDays(6))),         // nothing there
+                range(midnight.minusSeconds(5 * 3600), midnight.plusSeconds(7 * 3600)),              // whole hours, no whole day
+                range(midnight.minusSeconds(5 * 3600 + 17 * 60), midnight.plusSeconds(7 * 3600 + 41 * 60)), // + minutes
+                // days, hours, minutes and events at both ends: starting and ending mid-hour and mid-minute
+                range(midnight.minusSeconds(86_400 + 5 * 3600 + 17 * 60 + 3).plusMillis(250),
+                        midnight.plusSeconds(86_400 + 2 * 3600 + 41 * 60 + 7).plusMillis(1)),
+                range(midnight.minusSeconds(3 * 3600 + 12 * 60 + 30).minusMillis(500),              // hours inside, mid-minute ends
+                        midnight.plusSeconds(9 * 3600 + 47 * 60 + 5)),
+                range(midnight.plusSeconds(3600 + 30 * 60), midnight.plusSeconds(86_400 + 26 * 60)), // mid-hour, whole minutes
+                range(midnight.plusSeconds(4 * 3600 + 59 * 60 + 59), midnight.plusSeconds(6 * 3600 + 1)))); // one hour + ends
         SplittableRandom r = new SplittableRandom(4);
         long span = 80 * 3_600_000L;
         for (int i = 0; i < 25; i++) {

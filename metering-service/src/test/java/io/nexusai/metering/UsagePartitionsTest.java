@@ -184,6 +184,15 @@ class UsagePartitionsTest {
             assertThat(scalar(c, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'metering.usage_events'::regclass"))
                     .isEqualTo(scalar(c, "SELECT count(DISTINCT (occurred_at AT TIME ZONE 'UTC')::date) + 1 FROM metering.usage_events"));
             assertThat(scalar(c, "SELECT to_regclass('metering.usage_events_v3')")).isNull();
+            // V5 filled the hour rollup from the minute rollup: exactly the events per hour
+            String hours = "SELECT date_trunc('hour', occurred_at, 'UTC'), tenant_id, key_id, model_alias, real_model, provider,"
+                    + " count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost), sum(cached_tokens), sum(cache_write_tokens),"
+                    + " sum(reasoning_tokens) FROM metering.usage_events GROUP BY 1, 2, 3, 4, 5, 6";
+            String hourRollup = "SELECT bucket, tenant_id, key_id, model_alias, real_model, provider, requests, prompt_tokens,"
+                    + " completion_tokens, cost, cached_tokens, cache_write_tokens, reasoning_tokens FROM metering.usage_hour";
+            assertThat(scalar(c, "SELECT count(*) FROM ((" + hours + ") EXCEPT (" + hourRollup + ")) d")).isEqualTo("0");
+            assertThat(scalar(c, "SELECT count(*) FROM ((" + hourRollup + ") EXCEPT (" + hours + ")) d")).isEqualTo("0");
+            assertThat(scalar(c, "SELECT sum(requests) FROM metering.usage_hour")).isEqualTo("700");
 
             // the same events redelivered after the change: stored once, counted once; new ones counted
             Pool migrated = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
@@ -205,6 +214,7 @@ class UsagePartitionsTest {
                 assertThat(added.inserted()).hasSize(3);
                 assertThat(added.duplicates()).isEqualTo(50);
                 assertThat(scalar(c, "SELECT sum(requests) FROM metering.usage_minute")).isEqualTo("703");
+                assertThat(scalar(c, "SELECT sum(requests) FROM metering.usage_hour")).isEqualTo("703");
                 assertThat(scalar(c, "SELECT sum(requests) FROM metering.usage_daily")).isEqualTo("703");
                 assertThat(scalar(c, "SELECT count(*) FROM metering.usage_events")).isEqualTo("703");
             } finally {
@@ -224,7 +234,7 @@ class UsagePartitionsTest {
 
     /**
      * Rows by plain SQL, as a service before V4 stored them (or replication brings them): the events, and rollups
-     * that sum every event of the database (as V2 computed them).
+     * that sum every event of the database (as V2 computed them; the hour rollup too once V5 created it).
      */
     static void insertRows(Connection c, List<UsageRecord> records) throws Exception {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO metering.usage_events (request_id, client_request_id, occurred_at,"
@@ -267,7 +277,10 @@ class UsagePartitionsTest {
             ps.executeBatch();
         }
         try (Statement s = c.createStatement()) {
-            for (String[] t : new String[][] {{"usage_minute", "minute"}, {"usage_daily", "day"}}) {
+            boolean hours = scalar(c, "SELECT to_regclass('metering.usage_hour')") != null;
+            String[][] rollups = hours ? new String[][] {{"usage_minute", "minute"}, {"usage_hour", "hour"}, {"usage_daily", "day"}}
+                    : new String[][] {{"usage_minute", "minute"}, {"usage_daily", "day"}};
+            for (String[] t : rollups) {
                 s.execute("INSERT INTO metering." + t[0] + " SELECT date_trunc('" + t[1] + "', occurred_at, 'UTC'), tenant_id, key_id,"
                         + " model_alias, real_model, provider, count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost),"
                         + " sum(cached_tokens), sum(cache_write_tokens), sum(reasoning_tokens) FROM metering.usage_events GROUP BY 1, 2, 3, 4, 5, 6");
@@ -306,7 +319,7 @@ class UsagePartitionsTest {
     /** Every rollup row of the tenant, as text. */
     private String rollups(String tenant) {
         StringBuilder sb = new StringBuilder();
-        for (String table : List.of("usage_minute", "usage_daily")) {
+        for (String table : List.of("usage_minute", "usage_hour", "usage_daily")) {
             for (Row r : pool.query("SELECT t::text FROM metering." + table + " t WHERE tenant_id = '" + tenant + "' ORDER BY 1")
                     .execute().await().indefinitely()) {
                 sb.append(table).append(' ').append(r.getString(0)).append('\n');

@@ -58,7 +58,7 @@ public interface MeteringConfig {
     @WithDefault("10s")
     Duration lagEvery();
 
-    /** Whether usage totals are read from the minute/day rollups where the filter allows (else from events). */
+    /** Whether usage totals are read from the minute/hour/day rollups where the filter allows (else from events). */
     @WithDefault("true")
     boolean rollupQueries();
 
@@ -82,7 +82,7 @@ public interface MeteringConfig {
 
     /**
      * How long usage events are kept ({@code NEXUS_USAGE_RETENTION}): a day partition of {@code usage_events} is
-     * dropped once it is wholly older than this; the minute and day rollups are never dropped by it. 0 keeps
+     * dropped once it is wholly older than this; the minute, hour and day rollups are never dropped by it. 0 keeps
      * events forever.
      */
     @WithDefault("400d")

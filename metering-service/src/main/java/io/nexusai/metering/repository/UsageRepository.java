@@ -22,8 +22,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Usage rows: idempotent batch inserts that maintain the minute and day rollups (on the primary), and tenant-scoped
- * queries that read the rollups where the filter allows (on the {@code read} datasource). Parameterised SQL only.
+ * Usage rows: idempotent batch inserts that maintain the minute, hour and day rollups (on the primary), and
+ * tenant-scoped queries that read the rollups where the filter allows (on the {@code read} datasource).
+ * Parameterised SQL only.
  */
 @ApplicationScoped
 public class UsageRepository {
@@ -33,7 +34,7 @@ public class UsageRepository {
 
     /**
      * One statement, hence one transaction: insert the batch (one array per column, unnested), skip events
-     * already stored, and add exactly the rows inserted — taken from RETURNING — to the minute and day rollups.
+     * already stored, and add exactly the rows inserted — taken from RETURNING — to the minute, hour and day rollups.
      * An event is already stored when its (request id, occurred_at) is: the key of the partitioned table must hold
      * its partition key, and a redelivered event is the same event, with the same timestamp (V4's migration).
      * The aggregation reads all of {@code ins} before the first rollup row is written, and the rollup rows are
@@ -53,33 +54,31 @@ public class UsageRepository {
                 ON CONFLICT (request_id, occurred_at) DO NOTHING
                 RETURNING request_id, occurred_at, tenant_id, key_id, model_alias, real_model, provider, prompt_tokens,
                     completion_tokens, cost, cached_tokens, cache_write_tokens, reasoning_tokens
-            ), minute AS (
-                INSERT INTO metering.usage_minute AS r (%1$s)
-                SELECT date_trunc('minute', occurred_at, 'UTC'), tenant_id, key_id, model_alias, real_model, provider,
-                    count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost), sum(cached_tokens),
-                    sum(cache_write_tokens), sum(reasoning_tokens)
-                FROM ins GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
-                ON CONFLICT (%2$s) DO UPDATE SET requests = r.requests + EXCLUDED.requests,
-                    prompt_tokens = r.prompt_tokens + EXCLUDED.prompt_tokens,
-                    completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens, cost = r.cost + EXCLUDED.cost,
-                    cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
-                    cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
-                    reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens
-            ), daily AS (
-                INSERT INTO metering.usage_daily AS r (%1$s)
-                SELECT date_trunc('day', occurred_at, 'UTC'), tenant_id, key_id, model_alias, real_model, provider,
-                    count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost), sum(cached_tokens),
-                    sum(cache_write_tokens), sum(reasoning_tokens)
-                FROM ins GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
-                ON CONFLICT (%2$s) DO UPDATE SET requests = r.requests + EXCLUDED.requests,
-                    prompt_tokens = r.prompt_tokens + EXCLUDED.prompt_tokens,
-                    completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens, cost = r.cost + EXCLUDED.cost,
-                    cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
-                    cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
-                    reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens
-            )
+            ), %s
             SELECT request_id FROM ins
-            """.formatted(ROLLUP_COLUMNS, ROLLUP_KEY);
+            """.formatted(String.join(", ", rollupUpsert("minute", "usage_minute"), rollupUpsert("hour", "usage_hour"),
+                    rollupUpsert("day", "usage_daily")));
+
+    /**
+     * The CTE of {@link #INSERT} that adds the rows of {@code ins} to one rollup, per UTC {@code unit}: one row per
+     * bucket and key, in key order, summed into the stored row when there is one.
+     */
+    private static String rollupUpsert(String unit, String table) {
+        return """
+                rollup_%3$s AS (
+                    INSERT INTO metering.%4$s AS r (%1$s)
+                    SELECT date_trunc('%3$s', occurred_at, 'UTC'), tenant_id, key_id, model_alias, real_model, provider,
+                        count(*), sum(prompt_tokens), sum(completion_tokens), sum(cost), sum(cached_tokens),
+                        sum(cache_write_tokens), sum(reasoning_tokens)
+                    FROM ins GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+                    ON CONFLICT (%2$s) DO UPDATE SET requests = r.requests + EXCLUDED.requests,
+                        prompt_tokens = r.prompt_tokens + EXCLUDED.prompt_tokens,
+                        completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens, cost = r.cost + EXCLUDED.cost,
+                        cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
+                        cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
+                        reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens
+                )""".formatted(ROLLUP_COLUMNS, ROLLUP_KEY, unit, table);
+    }
 
     private final Pool pool;
     private final Pool readPool;
@@ -240,42 +239,55 @@ public class UsageRepository {
 
     static final String EVENTS = "metering.usage_events";
     static final String MINUTES = "metering.usage_minute";
+    static final String HOURS = "metering.usage_hour";
     static final String DAYS = "metering.usage_daily";
 
+    /** A rollup table and the UTC unit of its buckets. */
+    private record Rollup(String table, ChronoUnit unit) {
+    }
+
+    /** The rollups, coarsest first. */
+    private static final List<Rollup> ROLLUPS = List.of(new Rollup(DAYS, ChronoUnit.DAYS), new Rollup(HOURS, ChronoUnit.HOURS),
+            new Rollup(MINUTES, ChronoUnit.MINUTES));
+
     /**
-     * Splits [start, end) so that whole UTC days come from the day rollup (if {@code daysAllowed}), whole
-     * minutes from the minute rollup, and only the partial minutes at either end from the events. Rollup
-     * buckets hold exactly the events with {@code date_trunc(unit, occurred_at, 'UTC') = bucket}, so a slice
-     * with unit-aligned bounds sums to the same as the events in it.
+     * Splits [start, end) into slices in time order: whole UTC days from the day rollup (if {@code daysAllowed}:
+     * not when grouping by hour), whole hours from the hour rollup, whole minutes from the minute rollup, and only
+     * the partial minutes at either end from the events. Each rollup takes the whole units inside what the coarser
+     * ones left: for totals over 30 days, the days, then the hours before the first and after the last midnight,
+     * then the minutes around those, then the events. Rollup buckets hold exactly the events with
+     * {@code date_trunc(unit, occurred_at, 'UTC') = bucket}, so a slice with unit-aligned bounds sums to the same
+     * as the events in it. An empty period is one (empty) slice of the events.
      */
     static List<Segment> plan(Instant start, Instant end, boolean daysAllowed) {
         List<Segment> out = new ArrayList<>();
-        Instant m0 = ceil(start, ChronoUnit.MINUTES);
-        Instant m1 = end.truncatedTo(ChronoUnit.MINUTES);
-        if (!m0.isBefore(m1)) {
+        split(start, end, daysAllowed ? ROLLUPS : ROLLUPS.subList(1, ROLLUPS.size()), out);
+        if (out.isEmpty()) {
             out.add(new Segment(EVENTS, start, end));
-            return out;
-        }
-        if (start.isBefore(m0)) {
-            out.add(new Segment(EVENTS, start, m0));
-        }
-        Instant d0 = ceil(start, ChronoUnit.DAYS);
-        Instant d1 = end.truncatedTo(ChronoUnit.DAYS);
-        if (daysAllowed && d0.isBefore(d1)) {
-            if (m0.isBefore(d0)) {
-                out.add(new Segment(MINUTES, m0, d0));
-            }
-            out.add(new Segment(DAYS, d0, d1));
-            if (d1.isBefore(m1)) {
-                out.add(new Segment(MINUTES, d1, m1));
-            }
-        } else {
-            out.add(new Segment(MINUTES, m0, m1));
-        }
-        if (m1.isBefore(end)) {
-            out.add(new Segment(EVENTS, m1, end));
         }
         return out;
+    }
+
+    /** Appends the slices of [from, to) read from {@code rollups.get(0)}, the finer rollups and the events. */
+    private static void split(Instant from, Instant to, List<Rollup> rollups, List<Segment> out) {
+        if (!from.isBefore(to)) {
+            return;
+        }
+        if (rollups.isEmpty()) {
+            out.add(new Segment(EVENTS, from, to));
+            return;
+        }
+        Rollup r = rollups.get(0);
+        List<Rollup> finer = rollups.subList(1, rollups.size());
+        Instant first = ceil(from, r.unit());
+        Instant last = to.truncatedTo(r.unit());
+        if (!first.isBefore(last)) { // no whole unit inside
+            split(from, to, finer, out);
+            return;
+        }
+        split(from, first, finer, out);
+        out.add(new Segment(r.table(), first, last));
+        split(last, to, finer, out);
     }
 
     private static Instant ceil(Instant t, ChronoUnit unit) {
