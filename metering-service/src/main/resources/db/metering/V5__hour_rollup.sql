@@ -3,23 +3,9 @@
 -- statement that inserts the events, from the rows it actually inserted (a redelivered event is never counted twice);
 -- not partitioned and never dropped by the retention (V4). The usage API reads whole hours from it: group_by=hour
 -- cannot use the day rollup, and 30 days of minutes are up to 43,200 rows per tenant, key and model (issue 15).
-CREATE TABLE usage_hour (
-    bucket             TIMESTAMPTZ NOT NULL,   -- start of the UTC hour
-    tenant_id          TEXT        NOT NULL,
-    key_id             TEXT        NOT NULL,
-    model_alias        TEXT        NOT NULL,
-    real_model         TEXT        NOT NULL,
-    provider           TEXT        NOT NULL,
-    requests           BIGINT      NOT NULL,
-    prompt_tokens      BIGINT      NOT NULL,
-    completion_tokens  BIGINT      NOT NULL,
-    cost               NUMERIC     NOT NULL,
-    cached_tokens      BIGINT      NOT NULL DEFAULT 0,
-    cache_write_tokens BIGINT      NOT NULL DEFAULT 0,
-    reasoning_tokens   BIGINT      NOT NULL DEFAULT 0,
-    PRIMARY KEY (bucket, tenant_id, key_id, model_alias, real_model, provider)
-);
-CREATE INDEX usage_hour_tenant_idx ON usage_hour (tenant_id, bucket);
+-- The minute rollup's shape, taken from it rather than written again: its columns (V2, V3's token columns) with
+-- their defaults, its primary key and its (tenant_id, bucket) index.
+CREATE TABLE usage_hour (LIKE usage_minute INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
 
 -- Usage stored before this migration, from the minute rollup (it holds every event since V2, exactly, and is smaller
 -- than the events; it also covers events the retention already dropped). An hour is whole minutes, so the sums per
