@@ -3,6 +3,7 @@ package io.nexusai.metering;
 import io.nexusai.api.events.UsageEvent;
 import io.nexusai.metering.config.MeteringConfig;
 import io.nexusai.metering.pricing.PriceBook;
+import io.nexusai.metering.repository.MeteringMigrations;
 import io.nexusai.metering.repository.UsagePartitions;
 import io.nexusai.metering.repository.UsagePartitions.Round;
 import io.nexusai.metering.repository.UsageRecord;
@@ -22,6 +23,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.PoolOptions;
 import jakarta.inject.Inject;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.exception.FlywayValidateException;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -45,6 +47,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The day partitions of {@code usage_events} (migration V4): created ahead at start and by concurrent rounds exactly
@@ -70,6 +73,8 @@ class UsagePartitionsTest {
     Pool pool;
     @Inject
     Vertx vertx;
+    @Inject
+    Flyway serviceFlyway;
 
     @Test
     void partitionsAreCreatedAheadAtStartAndOnceByConcurrentRounds() throws Exception {
@@ -223,9 +228,47 @@ class UsagePartitionsTest {
         }
     }
 
+    /**
+     * V5 was first released with its own copy of usage_minute's definition (kept in test resources as it was): a
+     * database migrated with that text starts with the current one (Flyway's validation passes), and its tables
+     * and indexes end as a new database's.
+     */
+    @Test
+    void aDatabaseMigratedWithTheFirstV5IsAcceptedAndEndsAsANewOne() throws Exception {
+        // the service migrates at start with the callback this test runs
+        assertThat(serviceFlyway.getConfiguration().getCallbacks()).extracting(c -> c.getCallbackName()).contains("nexus-equivalent-v5");
+        DbCoordinates fresh = PostgresProvider.shared().newDatabase("metering_v5_now");
+        flyway(fresh, null).migrate();
+        DbCoordinates first = PostgresProvider.shared().newDatabase("metering_v5_first");
+        flyway(first, "4").migrate();
+        Flyway.configure().dataSource(first.jdbcUrl(), first.user(), first.password())
+                .locations("classpath:db/metering-v5-first").schemas("metering").defaultSchema("metering")
+                .ignoreMigrationPatterns("*:missing").load().migrate();
+        try (Connection c = DriverManager.getConnection(first.jdbcUrl(), first.user(), first.password());
+             Connection n = DriverManager.getConnection(fresh.jdbcUrl(), fresh.user(), fresh.password())) {
+            String v5 = "SELECT checksum FROM metering.flyway_schema_history WHERE version = '5'";
+            assertThat(scalar(c, v5)).isEqualTo(String.valueOf(MeteringMigrations.FIRST_V5_CHECKSUM));
+            assertThat(scalar(n, v5)).isEqualTo(String.valueOf(MeteringMigrations.CURRENT_V5_CHECKSUM));
+            // as Flyway alone sees it: the service would not start
+            assertThatThrownBy(() -> Flyway.configure().dataSource(first.jdbcUrl(), first.user(), first.password())
+                    .locations("classpath:db/metering").schemas("metering").defaultSchema("metering").load().migrate())
+                    .isInstanceOf(FlywayValidateException.class).hasMessageContaining("checksum mismatch");
+
+            flyway(first, null).migrate();
+            flyway(first, null).validate();
+            assertThat(scalar(c, v5)).isEqualTo(String.valueOf(MeteringMigrations.CURRENT_V5_CHECKSUM));
+            String shape = "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ("
+                    + " SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS x"
+                    + " FROM information_schema.columns WHERE table_schema = 'metering' AND table_name LIKE 'usage\\_%' AND table_name NOT LIKE 'usage\\_events\\_%'"
+                    + " UNION ALL SELECT tablename || ' ' || indexname || ' ' || regexp_replace(indexdef, '\\S+\\.', '', 'g')"
+                    + " FROM pg_indexes WHERE schemaname = 'metering' AND tablename LIKE 'usage\\_%' AND tablename NOT LIKE 'usage\\_events\\_%') s";
+            assertThat(scalar(c, shape)).contains("usage_hour usage_hour_pkey").isEqualTo(scalar(n, shape));
+        }
+    }
+
     private static Flyway flyway(DbCoordinates db, String target) {
-        var configuration = Flyway.configure().dataSource(db.jdbcUrl(), db.user(), db.password())
-                .locations("classpath:db/metering").schemas("metering").defaultSchema("metering");
+        var configuration = MeteringMigrations.apply(Flyway.configure().dataSource(db.jdbcUrl(), db.user(), db.password())
+                .locations("classpath:db/metering").schemas("metering").defaultSchema("metering"));
         if (target != null) {
             configuration.target(target);
         }
