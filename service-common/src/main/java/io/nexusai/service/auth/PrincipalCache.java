@@ -293,7 +293,7 @@ public class PrincipalCache {
 
     /**
      * Asks auth-service about every cached key (lazily, on subscription), {@code revalidate-batch} keys per call,
-     * one call after the other; drops the invalid, refreshes the rest. A failed call ends the round (the next one
+     * one call after the other; drops the invalid, takes the changed ones and keeps the principals that did not change. A failed call ends the round (the next one
      * starts over); a round asked for while one is under way is skipped.
      */
     public Uni<Void> revalidate() {
@@ -334,7 +334,13 @@ public class PrincipalCache {
             if (p == null) {
                 valid.invalidate(k);
             } else if (epoch.get() == askedEpoch) {
-                valid.asMap().replace(k, p);
+                // an unchanged answer keeps the principal held: replacing every held one each round would turn a
+                // whole cache of long-lived objects into garbage once a minute (a million keys: ~400 MB a minute
+                // for the old generation, i.e. full collections), for nothing
+                Principal held = valid.asMap().get(k);
+                if (held != null && !held.equals(p)) {
+                    valid.asMap().replace(k, held, p);
+                }
             }
         }
     }

@@ -41,6 +41,11 @@ final class InMemoryAuthService implements AuthServiceApi {
         byHash.remove(ApiKeys.hash(presented));
     }
 
+    /** Changes what a key resolves to (its limits, models, ...), as an administrator's edit would. */
+    void change(String presented, java.util.function.UnaryOperator<Principal> edit) {
+        byHash.computeIfPresent(ApiKeys.hash(presented), (h, p) -> edit.apply(p));
+    }
+
     Principal principalOf(String presented) {
         return byHash.get(ApiKeys.hash(presented));
     }
@@ -93,8 +98,9 @@ final class InMemoryAuthService implements AuthServiceApi {
         Map<String, Principal> found = new HashMap<>();
         for (String hash : request.keyHashes()) {
             Principal p = byHash.get(hash);
-            if (p != null) {
-                found.put(hash, p);
+            if (p != null) { // a copy, as an answer over HTTP is: equal, never the same object
+                found.put(hash, new Principal(p.keyId(), p.level(), p.tenantId(), p.allowedModels(), p.keyLimits(),
+                        p.tenantLimits(), p.signingSecretEnvelope(), p.session(), p.corsOrigins()));
             }
         }
         return Uni.createFrom().item(new KeyBatch.Response(found, Map.of()));

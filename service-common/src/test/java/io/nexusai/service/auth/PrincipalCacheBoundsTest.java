@@ -236,6 +236,25 @@ class PrincipalCacheBoundsTest {
     }
 
     @Test
+    void revalidationKeepsTheHeldPrincipalsThatDidNotChangeAndTakesTheChangedOnes() {
+        PrincipalCache cache = cache(BOUND, 10, 1000);
+        List<String> keys = newKeys(20, "tenant-a");
+        keys.forEach(k -> use(cache, k));
+        List<Principal> held = keys.stream().map(cache::cached).toList();
+        String changed = keys.get(5);
+        auth.change(changed, p -> new Principal(p.keyId(), p.level(), p.tenantId(), List.of("gpt-4o-mini")));
+
+        cache.revalidate().await().indefinitely();
+        for (int i = 0; i < keys.size(); i++) {
+            if (i != 5) {
+                assertThat(cache.cached(keys.get(i))).as("key %d, unchanged", i).isSameAs(held.get(i));
+            }
+        }
+        assertThat(cache.cached(changed)).isNotSameAs(held.get(5)).isEqualTo(auth.principalOf(changed));
+        assertThat(cache.cached(changed).allowedModels()).containsExactly("gpt-4o-mini");
+    }
+
+    @Test
     void changeEventsDropKeysAndTenantsFromTheBoundedCache() {
         PrincipalCache cache = cache(BOUND, 10, 1000);
         List<String> a = newKeys(10, "tenant-a");
