@@ -29,7 +29,9 @@
 #
 # Settings (environment): ALIASES ("10 1000 100000"), KEYS ("100 10000 1000000"), DURATION (10s), MEASURE_ROUNDS (3), CONNS (16),
 # WARMUP_CONNS (64), JIT_WARMUP (15s), KEY_PASS_MAX (360), ALIAS_PASS_MAX (120), SNAPSHOT_WAIT (120), GAP (2),
-# RUN_UNTIL (epoch seconds after which no new case begins; for a run that must end in time), and
+# RUN_UNTIL (epoch seconds after which no new case begins; for a run that must end in time), PROFILE (1: a JFR
+# recording of the gateway over each case's measured rounds, $RUN/raw/profile-<aliases>-<keys>.jfr; its figures then
+# include the recorder's own cost), and
 # ROUTING_JVM_OPTS (extra JVM options of routing-service when this script has to start it again after it died), and
 # those of bench/lib.sh (NETNS, PROXY_CPU, LOAD_CPU, GATEWAY_MAX_IN_FLIGHT, GATEWAY_JVM_OPTS, KEEP).
 # Output: the table on stdout (markdown, for docs/benchmarks.md); target/bench/catalogue-<time>/ keeps cases.csv,
@@ -258,6 +260,7 @@ for K in $KEYS; do
     # several rounds, the median's CPU reported: one round now and then catches the stack's own background work
     # (a GC, metering, a revalidation) and would decide the ratio alone
     rounds=(); n=0; bad=0; died=0
+    [ "${PROFILE:-0}" = 1 ] && "$JCMD" "$GW" JFR.start name=case settings=profile >/dev/null
     for r in $(seq 1 "$MEASURE_ROUNDS"); do
       t0=$(ticks "$GW")
       out=$(wrk_pass "measure-$A-$K-$r" "$K" "$A" random "$CONNS" "$DURATION")
@@ -272,6 +275,7 @@ for K in $KEYS; do
       break
     fi
     a1=$(auth_lookups); l1=$(gw_lookups)
+    [ "${PROFILE:-0}" = 1 ] && "$JCMD" "$GW" JFR.stop name=case filename="$RUN/raw/profile-$A-$K.jfr" >/dev/null
     read -r cpu median_round < <(printf '%s\n' "${rounds[@]}" | sort -g | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}')
     out=$(cat "$RUN/raw/measure-$A-$K-$median_round.txt" 2>/dev/null || echo "$out")
     note "$A aliases, $K keys: CPU per request by round: $(printf '%s\n' "${rounds[@]}" | awk '{printf "%s%s µs", (NR > 1 ? " / " : ""), $1}') (median reported, with that round's requests/s and latency)"

@@ -39,7 +39,9 @@ import java.util.function.Supplier;
  * unchanged ones current ({@link HealthReports}: latest reports in the health hash, the changes on the health
  * stream, the heartbeat in the heartbeat hash; all in one pipelined batch, hash writes before the stream entry).
  * A target that left the route table is reported removed once (looked for at most every ten seconds after the table
- * changed, and every minute); nothing is built per tick for the unchanged targets. The work runs on a worker thread,
+ * changed, and every minute), and evicted from the {@link HealthRegistry} once it has been out of the table for
+ * {@code nexus.gateway.retired-target-retention} (default 10 minutes; a deployment removed and added back within that
+ * keeps its breaker), so that alias churn does not grow the heap; nothing is built per tick for the unchanged targets. The work runs on a worker thread,
  * one publish at a time. Best effort: a failed publish is tried again at the next tick (the changes stay unpublished).
  */
 @ApplicationScoped
@@ -60,6 +62,8 @@ public class HealthPublisher {
     private final String gateway;
     private final Duration every;
     private final int streamMaxLength;
+    /** How long a target that left the route table is held (its breaker kept) before it is evicted (tests: 0). */
+    long retiredRetentionMs = 600_000;
     private final AtomicBoolean busy = new AtomicBoolean();
     /** Sequence number of the last stream entry; only the publishing thread (one at a time) touches it and below. */
     private long seq;
@@ -73,9 +77,14 @@ public class HealthPublisher {
     public HealthPublisher(HealthRegistry health, RouteSnapshotStore routes, Redis redis, ObjectMapper mapper, Vertx vertx,
                            PlatformSecrets secrets,
                            @ConfigProperty(name = "nexus.gateway.health-report-every", defaultValue = "2s") Duration every,
-                           @ConfigProperty(name = "nexus.gateway.health-stream-max-length", defaultValue = "1000") int streamMaxLength) {
+                           @ConfigProperty(name = "nexus.gateway.health-stream-max-length", defaultValue = "1000") int streamMaxLength,
+                           @ConfigProperty(name = "nexus.gateway.retired-target-retention", defaultValue = "10m") Duration retiredRetention) {
         this(health, routes::table, redis, mapper, vertx, secrets.redisNames(), ManagementFactory.getRuntimeMXBean().getName(),
                 every, streamMaxLength);
+        if (retiredRetention.isNegative()) {
+            throw new IllegalArgumentException("nexus.gateway.retired-target-retention must not be negative, not " + retiredRetention);
+        }
+        this.retiredRetentionMs = retiredRetention.toMillis();
     }
 
     HealthPublisher(HealthRegistry health, Supplier<RouteTable> routes, Redis redis, ObjectMapper mapper, Vertx vertx,
@@ -154,10 +163,18 @@ public class HealthPublisher {
         for (TargetHealth h : health.all()) {
             long c = h.changes();
             if (present != null && !present.contains(h.key())) {
+                if (h.absentSinceMs() < 0) {
+                    h.absentSinceMs(now);
+                }
                 if (h.retired() ? c != h.published() : h.published() >= 0) { // never reported: nothing to remove
                     changes.add(new Change(h, c, HealthReports.REMOVED));
+                } else if (now - h.absentSinceMs() >= retiredRetentionMs) { // reported removed (or never reported)
+                    health.evict(h);
                 }
                 continue;
+            }
+            if (present != null) {
+                h.absentSinceMs(-1);
             }
             boolean back = present != null && h.retired(); // in the table again: report it even if unchanged
             if (c == h.published() && !back) {

@@ -30,6 +30,10 @@ final class BreakerCounts {
         counts.incrementAndGet(index(state));
     }
 
+    void remove(CircuitBreakerState state) {
+        counts.decrementAndGet(index(state));
+    }
+
     void move(CircuitBreakerState from, CircuitBreakerState to) {
         counts.decrementAndGet(index(from));
         counts.incrementAndGet(index(to));

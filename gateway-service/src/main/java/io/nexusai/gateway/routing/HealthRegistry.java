@@ -20,9 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The {@link TargetHealth} of every target this gateway has routed to, by target key, and their breaker metrics:
  * {@code nexus_circuit_breakers{provider,state}} (targets per breaker state, per provider label: bounded by the
  * providers) and, for at most {@code nexus.metrics.max-deployments} targets ({@code NEXUS_METRICS_MAX_DEPLOYMENTS},
- * default {@value #DEFAULT_MAX_DEPLOYMENTS}, first come first served for the life of the process),
+ * default {@value #DEFAULT_MAX_DEPLOYMENTS}, first come first served among the targets held),
  * {@code nexus_circuit_breaker_state{provider,deployment}}; {@code nexus_metrics_deployments_folded_total} counts the
- * targets past the bound (each once).
+ * targets past the bound (each once). A target that left the route table is held a while (a deployment removed and
+ * added back keeps its breaker), then evicted by the {@code HealthPublisher} ({@link #evict}): the registry holds the
+ * targets of the route table plus those removed recently, not every target ever routed to.
  */
 @Singleton
 public class HealthRegistry {
@@ -58,6 +60,8 @@ public class HealthRegistry {
     public static final int DEFAULT_MAX_DEPLOYMENTS = 200;
 
     private final ConcurrentHashMap<String, TargetHealth> health = new ConcurrentHashMap<>();
+    /** The {@code nexus_circuit_breaker_state} gauges, by target key (at most maxDeployments). */
+    private final ConcurrentHashMap<String, Gauge> gauges = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, BreakerCounts> byLabel = new ConcurrentHashMap<>();
     private final TargetHealth.BreakerSettings breaker;
     private final Settings settings;
@@ -105,17 +109,40 @@ public class HealthRegistry {
         TargetHealth h = new TargetHealth(key, target.deployment().id(), target.deployment().providerName(),
                 target.deployment().region(), label, breaker, counts);
         if (gauged.getAndUpdate(n -> n < maxDeployments ? n + 1 : n) < maxDeployments) {
-            Gauge.builder("nexus.circuit.breaker.state", h, HealthRegistry::stateValue)
+            gauges.put(key, Gauge.builder("nexus.circuit.breaker.state", h, HealthRegistry::stateValue)
                     .description("Circuit breaker per deployment: 0 closed, 1 half-open, 2 open")
                     .tag("provider", label).tag("deployment", key)
-                    .register(meters);
+                    .register(meters));
         } else {
             folded.increment();
         }
         return h;
     }
 
-    /** Targets with a {@code nexus_circuit_breaker_state} gauge of their own so far (at most the bound). */
+    /**
+     * Drops a target (one that left the route table a while ago): it leaves the per-provider counts, its gauge (if it
+     * had one) is removed and its place given to the next new target. A request that still holds it only updates an
+     * object nobody reads; the next route to its key starts a new one (breaker closed, counters at 0).
+     */
+    public boolean evict(TargetHealth h) {
+        if (!health.remove(h.key(), h)) {
+            return false;
+        }
+        h.evict();
+        Gauge gauge = gauges.remove(h.key());
+        if (gauge != null) {
+            meters.remove(gauge);
+            gauged.decrementAndGet();
+        }
+        return true;
+    }
+
+    /** Targets held (routed to, and not evicted). */
+    public int size() {
+        return health.size();
+    }
+
+    /** Targets with a {@code nexus_circuit_breaker_state} gauge of their own now (at most the bound). */
     public int gaugedDeployments() {
         return gauged.get();
     }

@@ -54,6 +54,10 @@ public final class TargetHealth {
     private long published = -1;
     /** The publisher's: reported removed (no longer in the route table) and not changed since. */
     private boolean retired;
+    /** The publisher's: when a sweep first found this target out of the route table (epoch ms), -1 while in it. */
+    private long absentSinceMs = -1;
+    /** Dropped from its registry ({@link HealthRegistry#evict}): its breaker state no longer counts per provider. */
+    private boolean evicted;
 
     TargetHealth(String key, BreakerSettings settings) {
         this(key, 0, null, null, null, settings, null);
@@ -109,11 +113,23 @@ public final class TargetHealth {
         if (s == CircuitBreakerState.OPEN) {
             openedAtNanos = System.nanoTime();
         }
-        CircuitBreakerState before = state;
-        state = s;
+        synchronized (this) { // against evict(): a state is counted per provider exactly while the target is held
+            CircuitBreakerState before = state;
+            state = s;
+            if (counts != null && before != s && !evicted) {
+                counts.move(before, s);
+            }
+        }
         stateChanges.incrementAndGet();
-        if (counts != null && before != s) {
-            counts.move(before, s);
+    }
+
+    /** Leaves the per-provider breaker counts (once); its registry no longer holds it. */
+    synchronized void evict() {
+        if (!evicted) {
+            evicted = true;
+            if (counts != null) {
+                counts.remove(state);
+            }
         }
     }
 
@@ -168,6 +184,15 @@ public final class TargetHealth {
 
     public void retired(boolean retired) {
         this.retired = retired;
+    }
+
+    /** The publisher's mark: since when a sweep has found this target out of the route table (epoch ms), -1 if in it. */
+    public long absentSinceMs() {
+        return absentSinceMs;
+    }
+
+    public void absentSinceMs(long at) {
+        this.absentSinceMs = at;
     }
 
     /** The breaker's state as it last changed (an open breaker stays OPEN until the next call after its delay). */

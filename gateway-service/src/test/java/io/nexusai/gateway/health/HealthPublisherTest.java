@@ -210,4 +210,61 @@ class HealthPublisherTest {
         await(publisher.publish());
         assertThat(entries()).hasSize(4);
     }
+
+    @Test
+    void targetsOutOfTheTableAreEvictedAfterTheRetentionAndStartAnewWhenBack() throws Exception {
+        publisher.sweepAfterChangeMs = 0;
+        publisher.retiredRetentionMs = 60_000;
+        List<Target> all = new ArrayList<>();
+        for (int i = 0; i < TARGETS; i++) {
+            all.add(target(i));
+            registry.of(all.get(i)).succeeded(1_000_000);
+        }
+        TargetHealth zero = registry.of(all.get(0));
+        openBreaker(zero);
+        await(publisher.publish());
+        assertThat(registry.size()).isEqualTo(TARGETS);
+        assertThat(registry.gaugedDeployments()).isEqualTo(MAX);
+
+        // the first 100 leave the table: reported removed, still held while the retention runs
+        table.set(table(100, TARGETS));
+        await(publisher.publish());
+        assertThat(entries().getLast()).hasSize(3 + 100).containsEntry(all.get(0).key(), HealthReports.REMOVED);
+        table.set(table(100, TARGETS + 1)); // a new table: the next publish looks for absent targets again
+        await(publisher.publish());
+        assertThat(registry.size()).isEqualTo(TARGETS);
+        assertThat(registry.get(all.get(0).key())).isSameAs(zero);
+
+        // retention over: evicted, with their breaker counts and gauges
+        publisher.retiredRetentionMs = 0;
+        table.set(table(100, TARGETS + 2));
+        await(publisher.publish());
+        assertThat(registry.size()).isEqualTo(TARGETS - 100);
+        assertThat(registry.get(all.get(0).key())).isNull();
+        assertThat(registry.get(all.get(100).key())).isNotNull();
+        assertThat(meters.get("nexus.circuit.breakers").tags("provider", "openai", "state", "open").gauge().value()).isZero();
+        assertThat(meters.get("nexus.circuit.breakers").tags("provider", "openai", "state", "closed").gauge().value())
+                .isEqualTo(TARGETS - 100);
+        assertThat(meters.find("nexus.circuit.breaker.state").tag("deployment", all.get(0).key()).gauges()).isEmpty();
+        assertThat(meters.find("nexus.circuit.breaker.state").gauges()).hasSize(MAX - 100);
+        assertThat(registry.gaugedDeployments()).isEqualTo(MAX - 100);
+        // the hash no longer has them; a later sweep has nothing more to say about them
+        assertThat(send(Request.cmd(Command.HLEN).arg(names.healthHash())).toInteger()).isEqualTo(TARGETS - 100);
+        int entriesBefore = entries().size();
+        table.set(table(100, TARGETS + 3));
+        await(publisher.publish());
+        assertThat(entries()).hasSize(entriesBefore);
+
+        // a new target takes a freed gauge; a target back after its eviction starts anew (breaker closed, no counts)
+        Target fresh = table.get().route("alias-" + TARGETS).targets().get(0);
+        registry.of(fresh);
+        assertThat(meters.find("nexus.circuit.breaker.state").tag("deployment", fresh.key()).gauges()).hasSize(1);
+        table.set(table(0, TARGETS + 3));
+        TargetHealth back = registry.of(target(0));
+        assertThat(back).isNotSameAs(zero);
+        assertThat(back.breakerState().name()).isEqualTo("CLOSED");
+        assertThat(back.successes() + back.failures()).isZero();
+        assertThat(meters.get("nexus.circuit.breakers").tags("provider", "openai", "state", "closed").gauge().value())
+                .isEqualTo(TARGETS - 100 + 2);
+    }
 }
