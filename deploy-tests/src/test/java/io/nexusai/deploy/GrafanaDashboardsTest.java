@@ -130,7 +130,10 @@ class GrafanaDashboardsTest {
                 .anySatisfy(e -> assertThat(e).contains("nexus_requests_total").contains("by (provider, status)"))
                 .anySatisfy(e -> assertThat(e).contains("nexus_provider_up"))
                 .anySatisfy(e -> assertThat(e).contains("nexus_provider_error_ratio"))
-                .anySatisfy(e -> assertThat(e).contains("nexus_circuit_breaker_state"));
+                .anySatisfy(e -> assertThat(e).contains("nexus_circuit_breaker_state"))
+                // every deployment, whatever NEXUS_METRICS_MAX_DEPLOYMENTS: routing's replicas agree, gateways count their own
+                .anySatisfy(e -> assertThat(e).contains("max by (provider, health) (nexus_provider_deployments"))
+                .anySatisfy(e -> assertThat(e).contains("sum by (provider, state) (nexus_circuit_breakers{"));
         assertThat(queries(d.get("nexusai-cost.json"), "cost").stream().map(Query::expr))
                 .anySatisfy(e -> assertThat(e).contains("nexus_metering_cost_total").contains("by (tenant, model)"))
                 .anySatisfy(e -> assertThat(e).contains("nexus_metering_tokens_total").contains("by (tenant, model)"));
@@ -138,6 +141,33 @@ class GrafanaDashboardsTest {
                 .anySatisfy(e -> assertThat(e).contains("nexus_anomalies_total").contains("by (type)"))
                 .anySatisfy(e -> assertThat(e).contains("status=~\"4..\""))
                 .anySatisfy(e -> assertThat(e).contains("nexus_limit_rejections_total"));
+    }
+
+    /**
+     * A panel reading a per-deployment metric (one with a {@code deployment} label: bounded by
+     * NEXUS_METRICS_MAX_DEPLOYMENTS per replica) says in its description that it shows only the first deployments.
+     */
+    @Test
+    void perDeploymentPanelsSayTheyShowOnlyTheFirstDeployments() {
+        MetricCatalogue catalogue = MetricCatalogue.load();
+        List<String> perDeployment = catalogue.metrics().values().stream().filter(m -> m.labels().contains("deployment"))
+                .map(MetricCatalogue.Metric::name).toList();
+        assertThat(perDeployment).contains("nexus_provider_up", "nexus_circuit_breaker_state");
+        int checked = 0;
+        for (Map.Entry<String, JsonNode> d : dashboards().entrySet()) {
+            for (JsonNode panel : panels(d.getValue())) {
+                boolean reads = false;
+                for (JsonNode target : panel.path("targets")) {
+                    reads |= MetricCatalogue.nexusNames(target.path("expr").asText()).stream().anyMatch(perDeployment::contains);
+                }
+                if (reads) {
+                    checked++;
+                    assertThat(panel.path("description").asText()).as(d.getKey() + " › " + panel.path("title").asText())
+                            .contains("NEXUS_METRICS_MAX_DEPLOYMENTS");
+                }
+            }
+        }
+        assertThat(checked).as("per-deployment panels").isPositive();
     }
 
     @Test

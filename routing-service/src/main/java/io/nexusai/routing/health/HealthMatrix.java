@@ -22,6 +22,7 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +50,11 @@ import java.util.function.ToDoubleFunction;
  * heard of (heartbeat or report) more than a minute ago is stale: its reports are ignored; after ten minutes it is
  * forgotten, and its fields are deleted from Redis (in pages). Unreadable reports are deleted too.
  * <p>
- * Metrics: the first {@code nexus.metrics.max-deployments} targets seen get the five {@code nexus_provider_*} gauges;
- * the others are counted in {@code nexus_metrics_deployments_folded_total}.
+ * Metrics: the first {@code nexus.metrics.max-deployments} targets seen get the five per-deployment
+ * {@code nexus_provider_*} gauges; the others are counted in {@code nexus_metrics_deployments_folded_total}. Every
+ * target, whatever the bound, counts in {@code nexus_provider_deployments{provider,health}}: three series per provider
+ * (healthy, degraded, down), read from the matrix built last while it is less than a second old, so reading them builds
+ * at most one matrix a second however many providers there are.
  */
 @ApplicationScoped
 public class HealthMatrix {
@@ -64,6 +68,8 @@ public class HealthMatrix {
     /** Window checkpoints per gateway and target: the window's far edge is known to a quarter of the window. */
     private static final int CHECKPOINTS = 4;
     private static final String[] BREAKERS = {"CLOSED", "HALF_OPEN", "OPEN"};
+    /** {@link TargetHealth#status()} values, in the order of {@link #tally}'s counts: the {@code health} label. */
+    static final List<String> HEALTH = List.of("healthy", "degraded", "down");
 
     /** One target's merged health. */
     public record TargetHealth(String target, long deploymentId, String provider, String region, String status, String breaker,
@@ -132,13 +138,18 @@ public class HealthMatrix {
     private final Map<String, Gateway> gateways = new ConcurrentHashMap<>();
     /** Targets with gauges (at most maxDeployments). */
     private final Set<String> gauged = ConcurrentHashMap.newKeySet();
+    /** Providers with {@code nexus_provider_deployments} gauges (all providers seen). */
+    private final Set<String> counted = ConcurrentHashMap.newKeySet();
     /** The last stream id read; {@code null}: read the hash first (start, gap). */
     private String cursor;
     private volatile long version;
     private volatile long resyncs;
     private volatile CompletionStage<Void> running = CompletableFuture.completedFuture(null);
     private Matrix current = new Matrix("provider_health", 0, 0, Map.of());
+    /** Targets of {@link #current} per provider, by health (indexed as {@link #HEALTH}). */
+    private Map<String, int[]> tally = Map.of();
     private long currentVersion = -1;
+    private long builds;
     private long timer = -1;
 
     @jakarta.inject.Inject
@@ -197,16 +208,39 @@ public class HealthMatrix {
         }
         long v = version;
         Map<String, List<TargetHealth>> providers = new TreeMap<>();
+        Map<String, int[]> counts = new HashMap<>();
         for (Target t : targets.values()) {
             TargetHealth h = merge(t, now);
             if (h != null) {
                 providers.computeIfAbsent(h.provider(), p -> new ArrayList<>()).add(h);
+                counts.computeIfAbsent(h.provider(), p -> new int[HEALTH.size()])[HEALTH.indexOf(h.status())]++;
             }
         }
         providers.values().forEach(l -> l.sort(Comparator.comparing(TargetHealth::target)));
         current = new Matrix("provider_health", now, windowMs / 1000, new LinkedHashMap<>(providers));
+        tally = counts;
         currentVersion = v;
+        builds++;
         return current;
+    }
+
+    /**
+     * Targets of a provider in one health state ({@link #HEALTH} index), every target counted whatever the gauge
+     * bound: from the matrix built last while it is less than a second old, else from a new one. So the gauges of a
+     * scrape read one matrix (two if it turns a second old during the scrape), and reading them builds at most one a
+     * second, however many providers there are. Scrapes run on a worker thread, as {@link #current()} must.
+     */
+    synchronized int deployments(String provider, int health) {
+        if (System.currentTimeMillis() - current.generatedAtMs() >= 1000) {
+            current();
+        }
+        int[] counts = tally.get(provider);
+        return counts == null ? 0 : counts[health];
+    }
+
+    /** Matrices built so far. */
+    synchronized long builds() {
+        return builds;
     }
 
     /** How often the health hash was read so far (at start, and after each gap in the stream). */
@@ -397,6 +431,9 @@ public class HealthMatrix {
             t = new Target(r.target());
             targets.put(r.target(), t);
             admit(t, r.provider());
+        }
+        if (!counted.contains(r.provider())) {
+            count(r.provider());
         }
         Report[] reports = t.reports;
         int index = -1;
@@ -596,6 +633,21 @@ public class HealthMatrix {
                 TargetHealth::p99Ms);
         register("nexus.provider.up", "1 when the target is healthy or degraded, 0 when down", provider, target,
                 h -> "down".equals(h.status()) ? 0 : 1);
+    }
+
+    /** A new provider: its three {@code nexus_provider_deployments} gauges, one per health state. */
+    private void count(String provider) {
+        if (!counted.add(provider)) {
+            return;
+        }
+        for (int i = 0; i < HEALTH.size(); i++) {
+            int health = i;
+            Gauge.builder("nexus.provider.deployments", this, m -> m.deployments(provider, health))
+                    .description("Deployments (targets) of the provider in this health state across gateways, all of them whatever "
+                            + "nexus.metrics.max-deployments")
+                    .tag("provider", provider).tag("health", HEALTH.get(i))
+                    .register(meters);
+        }
     }
 
     private void register(String name, String description, String provider, String target, ToDoubleFunction<TargetHealth> value) {

@@ -32,7 +32,8 @@ import static org.awaitility.Awaitility.await;
  * The health matrix at scale, in a real Redis: two gateways publishing 20,000 targets each the way gateways do
  * ({@link HealthReports}: changed reports only, in entries of 250, hash before stream, heartbeat), a stale and a
  * forgotten gateway; readers that follow the stream, start late (HSCAN), and resync after the stream was trimmed
- * past them; window counts from counter growth; and the gauges bounded by {@code nexus.metrics.max-deployments}.
+ * past them; window counts from counter growth; the per-deployment gauges bounded by
+ * {@code nexus.metrics.max-deployments}, and the per-provider counts that see every target past that bound.
  */
 @QuarkusTest
 @WithTestResource(ControlPlaneDbTestResource.class)
@@ -40,6 +41,8 @@ import static org.awaitility.Awaitility.await;
 class HealthMatrixScaleTest {
     static final int TARGETS = 20_000;
     static final int MAX = 50;
+    /** Providers of the simulated targets: "p" + the target's deployment id modulo 3. */
+    static final List<String> PROVIDERS = List.of("p0", "p1", "p2");
 
     @Inject
     RedisDataSource redis;
@@ -129,6 +132,29 @@ class HealthMatrixScaleTest {
         return m.providers().values().stream().mapToLong(List::size).sum();
     }
 
+    static String provider(String key) {
+        return "p" + Long.parseLong(key) % 3;
+    }
+
+    /** Targets among key(0) .. key(n - 1) that belong to a provider. */
+    static int targetsOf(String provider, int n) {
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            count += provider(key(i)).equals(provider) ? 1 : 0;
+        }
+        return count;
+    }
+
+    /** {@code nexus_provider_deployments{provider,health}} now. */
+    static double deployments(SimpleMeterRegistry meters, String provider, String health) {
+        return meters.get("nexus.provider.deployments").tag("provider", provider).tag("health", health).gauge().value();
+    }
+
+    /** All {@code nexus_provider_deployments} series added up: every target the matrix holds. */
+    static double allDeployments(SimpleMeterRegistry meters) {
+        return meters.find("nexus.provider.deployments").gauges().stream().mapToDouble(g -> g.value()).sum();
+    }
+
     @Test
     void twentyThousandTargetsFromTwoGatewaysFollowedStartedLateAndResyncedAfterAGap() throws Exception {
         long now = System.currentTimeMillis();
@@ -169,11 +195,16 @@ class HealthMatrixScaleTest {
         assertThat(redis.hash(String.class).hexists(names.healthHash(), HealthReports.field("gw-stale", key(0)))).isTrue();
         assertThat(redis.hash(String.class).hlen(names.healthHash())).isEqualTo(2L * TARGETS + 100);
 
-        // the gauge bound: five gauges for each of the first 50 targets, the rest folded
+        // the gauge bound: five gauges for each of the first 50 targets, the rest folded; three per provider count all
         assertThat(m.gaugedDeployments()).isEqualTo(MAX);
         assertThat(meters.find("nexus.provider.up").gauges()).hasSize(MAX);
-        assertThat(meters.getMeters()).hasSize(5 * MAX + 1);
+        assertThat(meters.find("nexus.provider.deployments").gauges()).hasSize(3 * PROVIDERS.size());
+        assertThat(meters.getMeters()).hasSize(5 * MAX + 1 + 3 * PROVIDERS.size());
         assertThat(meters.get("nexus.metrics.deployments.folded").counter().count()).isEqualTo(TARGETS - MAX);
+        assertThat(allDeployments(meters)).isEqualTo(TARGETS);
+        for (String p : PROVIDERS) {
+            assertThat(deployments(meters, p, "healthy")).as(p).isEqualTo(targetsOf(p, TARGETS));
+        }
 
         // a second publish: ten targets changed on gateway a, nothing on b (heartbeat only)
         for (int i = 0; i < 10; i++) {
@@ -225,7 +256,72 @@ class HealthMatrixScaleTest {
         refresh(late);
         assertThat(late.resyncs()).isEqualTo(2);
         assertThat(late.health(key(8)).breaker()).isEqualTo("OPEN");
-        assertThat(meters.getMeters()).hasSize(5 * MAX + 1);
+        assertThat(meters.getMeters()).hasSize(5 * MAX + 1 + 3 * PROVIDERS.size());
+        assertThat(allDeployments(meters)).isEqualTo(TARGETS);
+    }
+
+    @Test
+    void perProviderCountsSeeEveryTargetPastTheBoundAndATargetTurningDownMovesOneCount() throws Exception {
+        int n = 1_000;
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        HealthMatrix m = reader(meters, Duration.ofMinutes(5));
+        refresh(m); // from the stream's tail: the reader then takes targets in the order gateways publish them
+        Gateway a = new Gateway("gw-a");
+        Gateway b = new Gateway("gw-b");
+        for (int i = 0; i < n; i++) {
+            a.count(key(i), 5, 0, 0);
+            b.count(key(i), 5, 0, 0);
+        }
+        a.publish(System.currentTimeMillis());
+        b.publish(System.currentTimeMillis());
+        refresh(m);
+        assertThat(m.targets()).isEqualTo(n);
+        assertThat(m.gaugedDeployments()).isEqualTo(MAX);
+        assertThat(meters.get("nexus.metrics.deployments.folded").counter().count()).isEqualTo(n - MAX);
+        assertThat(meters.find("nexus.provider.deployments").gauges()).hasSize(3 * PROVIDERS.size());
+        for (String p : PROVIDERS) {
+            assertThat(deployments(meters, p, "healthy")).as(p).isEqualTo(targetsOf(p, n));
+            assertThat(deployments(meters, p, "degraded")).as(p).isZero();
+            assertThat(deployments(meters, p, "down")).as(p).isZero();
+        }
+        assertThat(allDeployments(meters)).isEqualTo(n);
+
+        // the last target published is past the bound: no nexus_provider_up of its own, yet its provider's counts move
+        String past = key(n - 1);
+        String provider = provider(past);
+        assertThat(meters.find("nexus.provider.up").tag("deployment", past).gauge()).isNull();
+        a.count(past, 0, 5, 2);
+        a.publish(System.currentTimeMillis());
+        refresh(m);
+        assertThat(m.health(past).status()).isEqualTo("degraded");
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            assertThat(deployments(meters, provider, "healthy")).isEqualTo(targetsOf(provider, n) - 1);
+            assertThat(deployments(meters, provider, "degraded")).isEqualTo(1);
+        });
+        // both gateways keep its breaker open: down, one count moved from degraded to down
+        b.count(past, 0, 5, 2);
+        b.publish(System.currentTimeMillis());
+        refresh(m);
+        assertThat(m.health(past).status()).isEqualTo("down");
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            assertThat(deployments(meters, provider, "down")).isEqualTo(1);
+            assertThat(deployments(meters, provider, "degraded")).isZero();
+        });
+        assertThat(deployments(meters, provider, "healthy")).isEqualTo(targetsOf(provider, n) - 1);
+        for (String p : PROVIDERS) {
+            if (!p.equals(provider)) {
+                assertThat(deployments(meters, p, "healthy")).as(p).isEqualTo(targetsOf(p, n));
+                assertThat(deployments(meters, p, "down")).as(p).isZero();
+            }
+        }
+        assertThat(allDeployments(meters)).isEqualTo(n);
+
+        // a scrape reads every gauge: the matrix is built at most once for all of them, however often they are read
+        long builds = m.builds();
+        for (int scrape = 0; scrape < 20; scrape++) {
+            allDeployments(meters);
+        }
+        assertThat(m.builds() - builds).isLessThanOrEqualTo(1);
     }
 
     @Test

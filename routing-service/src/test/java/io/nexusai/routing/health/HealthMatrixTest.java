@@ -64,6 +64,10 @@ class HealthMatrixTest {
         return meters.get(name).tag("deployment", deployment).gauge().value();
     }
 
+    double deployments(String provider, String health) {
+        return meters.get("nexus.provider.deployments").tag("provider", provider).tag("health", health).gauge().value();
+    }
+
     @Test
     void reportsOfEveryGatewayAreMergedPerTargetWithFailuresSinceTheyBeganCounting() throws Exception {
         long now = System.currentTimeMillis();
@@ -93,6 +97,11 @@ class HealthMatrixTest {
         assertThat(redis.hash(String.class).hexists(secrets.redisNames().healthHash(), "gw-x|garbage")).isFalse();
         assertThat(gauge("nexus.provider.breaker.open.gateways", "501")).isEqualTo(1);
         assertThat(gauge("nexus.provider.up", "501")).isEqualTo(1);
+        assertThat(deployments("azure-east", "healthy")).isEqualTo(1);
+        assertThat(deployments("azure-east", "degraded")).isEqualTo(1);
+        assertThat(deployments("azure-east", "down")).isZero();
+        // the stale gateway's only target counts nowhere, but its provider has its three series
+        assertThat(deployments("openai", "healthy") + deployments("openai", "degraded") + deployments("openai", "down")).isZero();
 
         // both gateways now have it open, and b counted 5 more failures: down
         long later = System.currentTimeMillis();
@@ -104,6 +113,9 @@ class HealthMatrixTest {
         assertThat(t.failures()).isEqualTo(15);
         assertThat(gauge("nexus.provider.up", "501")).isZero();
         assertThat(gauge("nexus.provider.breaker.open.gateways", "501")).isEqualTo(2);
+        assertThat(deployments("azure-east", "down")).isEqualTo(1);
+        assertThat(deployments("azure-east", "degraded")).isZero();
+        assertThat(deployments("azure-east", "healthy")).isEqualTo(1);
     }
 
     @Test
