@@ -337,7 +337,9 @@ public class PrincipalCache {
                 // an unchanged answer keeps the principal held: replacing every held one each round would turn a
                 // whole cache of long-lived objects into garbage once a minute (a million keys: ~400 MB a minute
                 // for the old generation, i.e. full collections), for nothing
-                Principal held = valid.asMap().get(k);
+                // read quietly: a revalidation is not a use, and must not make every held key look recently used
+                // (the eviction order) nor cost a million reorders a minute
+                Principal held = valid.policy().getIfPresentQuietly(k);
                 if (held != null && !held.equals(p)) {
                     valid.asMap().replace(k, held, p);
                 }
