@@ -13,8 +13,11 @@
 # and per alias count (ascending; aliases are added, config_version bumped and a ROUTES change published on the
 # config channel as admin-service does; the gateway pulls the new snapshot from routing-service):
 #   alias pass    every alias once (c=$WARMUP_CONNS), at most $ALIAS_PASS_MAX s (the gateway's per-alias meters)
-#   measured run  $MEASURE_ROUNDS rounds of $DURATION at c=$CONNS, key and alias uniformly at random per request; the
-#                 round with the median CPU is reported (every round's in the notes): gateway CPU (utime+stime
+# then the measured rounds, interleaved: $MEASURE_ROUNDS cycles over the alias counts, each cycle one round of
+# $DURATION at c=$CONNS per alias count (the catalogue switched to it first, aliases added or removed the same way),
+# key and alias uniformly at random per request, so that a slow spell of the shared machine falls on every case
+# alike rather than on one case's rounds; per case the round with the median CPU is reported (every round's in the
+# notes): gateway CPU (utime+stime
 #                 of /proc/<pid>/stat) per request, requests/s, answers other than 200, keys the gateway looked up
 #                 (nexus_key_cache_lookups_total: its cache misses; the hit rate is 1 - lookups / requests) and the
 #                 auth-service calls they took (its http_server_requests count of /internal/v1/keys/resolve and
@@ -30,7 +33,7 @@
 # Settings (environment): ALIASES ("10 1000 100000"), KEYS ("100 10000 1000000"), DURATION (10s), MEASURE_ROUNDS (3), CONNS (16),
 # WARMUP_CONNS (64), JIT_WARMUP (15s), KEY_PASS_MAX (360), ALIAS_PASS_MAX (120), SNAPSHOT_WAIT (120), GAP (2),
 # RUN_UNTIL (epoch seconds after which no new case begins; for a run that must end in time), PROFILE (1: a JFR
-# recording of the gateway over each case's measured rounds, $RUN/raw/profile-<aliases>-<keys>.jfr; its figures then
+# recording of the gateway over each measured round, $RUN/raw/profile-<aliases>-<keys>-<round>.jfr; its figures then
 # include the recorder's own cost), and
 # ROUTING_JVM_OPTS (extra JVM options of routing-service when this script has to start it again after it died), and
 # those of bench/lib.sh (NETNS, PROXY_CPU, LOAD_CPU, GATEWAY_MAX_IN_FLIGHT, GATEWAY_JVM_OPTS, KEEP).
@@ -199,6 +202,49 @@ probe() { # file prefix -> live_bytes principals meters heap_committed_kb rss_kb
 
 CURRENT_ALIASES=0
 FIRST_ALIASES=${ALIASES%% *}
+# installs $1 aliases (added or removed, config_version bumped, the change published), waits for the gateway's
+# snapshot; 1 (noted) when it was not installed
+switch_aliases() { # aliases
+  local A=$1 mark
+  say "  -> $A aliases: $(helper aliases "$PROVIDER" "$REAL_MODEL" "$A")"
+  mark=$(log_mark)
+  say "  $(helper publish routes)"
+  CURRENT_ALIASES=$A
+  if ! wait_snapshot "$A" "$mark"; then
+    note "$K keys, $A aliases: no snapshot with $A bench aliases installed within ${SNAPSHOT_WAIT}s: $(log_since "$mark" | grep -aE 'snapshot|ERROR|OutOfMemory|Exception' | tail -3 | tr '\n' ' ')"
+    ours "$(pid_of routing)" || note "$K keys, $A aliases: routing-service died: $(grep -a 'Terminating due to' "$STACK/logs/routing.log" | tail -1)"
+    record "$A" "$K" snapshot_failed 1
+    return 1
+  fi
+  record "$A" "$K" snapshot_s "$SNAPSHOT_S"
+  say "  snapshot of $A aliases installed ${SNAPSHOT_S}s after the change was published"
+}
+
+# one case's figures from its rounds (R_* of the key count) and its probe (live principals meters committed rss)
+case_figures() { # aliases keys
+  local A=$1 K=$2 cpu median_round n=${R_N[$1]:-0} out
+  read -r cpu median_round < <(printf '%s' "${R_ROUNDS[$A]}" | sort -g | awk 'NF {l[++n] = $0} END {print l[int((n + 1) / 2)]}')
+  out=$(cat "$RUN/raw/measure-$A-$K-$median_round.txt" 2>/dev/null || true)
+  note "$A aliases, $K keys: CPU per request by round: $(printf '%s' "${R_ROUNDS[$A]}" | sort -k2 -n | awk 'NF {printf "%s%s µs", (n++ ? " / " : ""), $1}') (median reported, with that round's requests/s and latency)"
+  record "$A" "$K" cpu_us "$cpu"
+  record "$A" "$K" rps "$(wrk_rps "$out")"
+  record "$A" "$K" p50_us "$(wrk_pct_us "$out" 50%)"
+  record "$A" "$K" requests "$n"
+  record "$A" "$K" bad "${R_BAD[$A]:-0}"
+  record "$A" "$K" lookups "${R_LOOK[$A]:-0}"
+  record "$A" "$K" calls "${R_CALLS[$A]:-0}"
+  record "$A" "$K" hit_pct "$(awk -v l="${R_LOOK[$A]:-0}" -v n="$n" 'BEGIN {printf "%.1f", (n > 0) ? 100 * (1 - l / n) : 0}')"
+  record "$A" "$K" folded "$(metric nexus_metrics_aliases_folded_total)"
+  record "$A" "$K" live_mb "$(awk -v b="$live" 'BEGIN {printf "%.1f", b / 1048576}')"
+  record "$A" "$K" committed_mb "$(awk -v k="$committed" 'BEGIN {printf "%.1f", k / 1024}')"
+  record "$A" "$K" rss_mb "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')"
+  record "$A" "$K" principals "$principals"
+  record "$A" "$K" meters "$meters"
+  [ "${R_BAD[$A]:-0}" -gt 0 ] && note "$A aliases, $K keys: answers other than 200 in the measured rounds: ${R_OUT[$A]:-socket errors}"
+  say "  $A aliases, $K keys: CPU $cpu µs/request (median round $median_round), non-200 ${R_BAD[$A]:-0}, keys looked up ${R_LOOK[$A]:-0} in ${R_CALLS[$A]:-0} auth-service calls, live heap $((live / 1048576)) MB, principals $principals, meters $meters, RSS $((rss / 1024)) MB"
+  return 0
+}
+
 late() { [ -n "$RUN_UNTIL" ] && [ "$(date +%s)" -ge "$RUN_UNTIL" ]; }
 for K in $KEYS; do
   if late; then note "$K keys: not run (RUN_UNTIL reached)"; continue; fi
@@ -229,74 +275,53 @@ for K in $KEYS; do
   note "$K keys: key pass $PASS_SENT requests sent, $PASS_N answered in ${PASS_S}s ($(awk -v n="$PASS_N" -v s="$PASS_S" 'BEGIN {printf "%.0f", n / s}')/s), $((l1 - l0)) keys looked up in $((a1 - a0)) auth-service calls, gateway CPU $(cpu_us_per $((t1 - t0)) "$PASS_N") µs a request, keys cached $(metric nexus_key_cache_entries), answers other than 200: $(statuses "$PASS_OUT")"
   say "  JIT warm-up ($JIT_WARMUP, random keys and aliases) ..."
   wrk_pass "jit-$K" "$K" "$CURRENT_ALIASES" random "$CONNS" "$JIT_WARMUP" >/dev/null
+  # every alias count installed once, in ascending order, with its alias pass (the first use of each alias)
+  declare -A OK=() R_ROUNDS=() R_N=() R_BAD=() R_LOOK=() R_CALLS=() R_OUT=()
   for A in $ALIASES; do
     if late; then note "$K keys, $A aliases: not run (RUN_UNTIL reached)"; continue; fi
     gw_alive || { note "$K keys, $A aliases: the gateway is not running (see $RUN/gateway-$K.log)"; break; }
     if [ "$A" != "$CURRENT_ALIASES" ]; then
-      say "  -> $A aliases: $(helper aliases "$PROVIDER" "$REAL_MODEL" "$A")"
-      mark=$(log_mark)
-      say "  $(helper publish routes)"
-      CURRENT_ALIASES=$A
-      if ! wait_snapshot "$A" "$mark"; then
-        note "$K keys, $A aliases: no snapshot with $A bench aliases installed within ${SNAPSHOT_WAIT}s: $(log_since "$mark" | grep -aE 'snapshot|ERROR|OutOfMemory|Exception' | tail -3 | tr '\n' ' ')"
-        ours "$(pid_of routing)" || note "$K keys, $A aliases: routing-service died: $(grep -a 'Terminating due to' "$STACK/logs/routing.log" | tail -1)"
-        record "$A" "$K" snapshot_failed 1
-        continue
-      fi
-      record "$A" "$K" snapshot_s "$SNAPSHOT_S"
-      say "  snapshot of $A aliases installed ${SNAPSHOT_S}s after the change was published"
+      switch_aliases "$A" || continue
       seq_pass "aliases-$A-$K" "$K" "$A" "$A" "$ALIAS_PASS_MAX"
       say "  alias pass: $PASS_SENT requests in ${PASS_S}s, answers other than 200: $(statuses "$PASS_OUT")"
       [ "$(statuses "$PASS_OUT")" != none ] && note "$K keys, $A aliases: alias pass answers other than 200: $(statuses "$PASS_OUT")"
     fi
-    if ! gw_alive; then
-      note "$K keys, $A aliases: the gateway died before the measured run: $(log_since "$mark" | grep -aE 'OutOfMemory|Terminating' | tail -2 | tr '\n' ' ')"
-      record "$A" "$K" died 1
-      break
-    fi
-    say "== $A aliases, $K keys: measuring $MEASURE_ROUNDS × $DURATION at c=$CONNS ..."
-    sleep "$GAP"
-    a0=$(auth_lookups); l0=$(gw_lookups)
-    # several rounds, the median's CPU reported: one round now and then catches the stack's own background work
-    # (a GC, metering, a revalidation) and would decide the ratio alone
-    rounds=(); n=0; bad=0; died=0
-    [ "${PROFILE:-0}" = 1 ] && "$JCMD" "$GW" JFR.start name=case settings=profile >/dev/null
-    for r in $(seq 1 "$MEASURE_ROUNDS"); do
-      t0=$(ticks "$GW")
-      out=$(wrk_pass "measure-$A-$K-$r" "$K" "$A" random "$CONNS" "$DURATION")
-      if ! gw_alive; then died=1; break; fi
-      t1=$(ticks "$GW"); nr=$(wrk_requests "$out")
-      n=$((n + nr)); bad=$(( bad + $(bad_count "$out") + $(wrk_errors "$out") ))
-      rounds+=("$(cpu_us_per $((t1 - t0)) "$nr") $r")
-    done
-    if [ "$died" = 1 ]; then
-      note "$K keys, $A aliases: the gateway died during the measured run: $(grep -aE 'OutOfMemory|Terminating' "$GATEWAY_LOG" | tail -2 | tr '\n' ' ')"
-      record "$A" "$K" died 1
-      break
-    fi
-    a1=$(auth_lookups); l1=$(gw_lookups)
-    [ "${PROFILE:-0}" = 1 ] && "$JCMD" "$GW" JFR.stop name=case filename="$RUN/raw/profile-$A-$K.jfr" >/dev/null
-    read -r cpu median_round < <(printf '%s\n' "${rounds[@]}" | sort -g | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}')
-    out=$(cat "$RUN/raw/measure-$A-$K-$median_round.txt" 2>/dev/null || echo "$out")
-    note "$A aliases, $K keys: CPU per request by round: $(printf '%s\n' "${rounds[@]}" | awk '{printf "%s%s µs", (NR > 1 ? " / " : ""), $1}') (median reported, with that round's requests/s and latency)"
-    read -r live principals meters committed rss < <(probe "$RUN/raw/probe-$A-$K")
-    record "$A" "$K" cpu_us "$cpu"
-    record "$A" "$K" rps "$(wrk_rps "$out")"
-    record "$A" "$K" p50_us "$(wrk_pct_us "$out" 50%)"
-    record "$A" "$K" requests "$n"
-    record "$A" "$K" bad "$bad"
-    record "$A" "$K" lookups $((l1 - l0))
-    record "$A" "$K" calls $((a1 - a0))
-    record "$A" "$K" hit_pct "$(awk -v l="$((l1 - l0))" -v n="$n" 'BEGIN {printf "%.1f", (n > 0) ? 100 * (1 - l / n) : 0}')"
-    record "$A" "$K" folded "$(metric nexus_metrics_aliases_folded_total)"
-    record "$A" "$K" live_mb "$(awk -v b="$live" 'BEGIN {printf "%.1f", b / 1048576}')"
-    record "$A" "$K" committed_mb "$(awk -v k="$committed" 'BEGIN {printf "%.1f", k / 1024}')"
-    record "$A" "$K" rss_mb "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')"
-    record "$A" "$K" principals "$principals"
-    record "$A" "$K" meters "$meters"
-    [ "$bad" -gt 0 ] && note "$A aliases, $K keys: answers other than 200 in the measured run: $(statuses "$out"), socket errors $(wrk_errors "$out")"
-    say "  $(wrk_rps "$out")/s, CPU $cpu µs/request, non-200 $bad, keys looked up $((l1 - l0)) in $((a1 - a0)) auth-service calls, live heap $((live / 1048576)) MB, principals $principals, meters $meters, RSS $((rss / 1024)) MB"
+    OK[$A]=1
   done
+  # measured: $MEASURE_ROUNDS cycles over the alias counts, one round of each per cycle (the catalogue switched
+  # between rounds as above, no alias pass), so that a slow spell of the machine falls on every case alike instead
+  # of deciding one case's figure alone
+  died=0
+  for r in $(seq 1 "$MEASURE_ROUNDS"); do
+    for A in $ALIASES; do
+      [ -n "${OK[$A]:-}" ] || continue
+      late && { note "$K keys, $A aliases: round $r not run (RUN_UNTIL reached)"; continue; }
+      if [ "$A" != "$CURRENT_ALIASES" ]; then
+        switch_aliases "$A" || { unset "OK[$A]"; continue; }
+      fi
+      gw_alive || { died=1; break 2; }
+      say "== $A aliases, $K keys: round $r of $MEASURE_ROUNDS ($DURATION at c=$CONNS) ..."
+      [ "${PROFILE:-0}" = 1 ] && "$JCMD" "$GW" JFR.start name=round settings=profile >/dev/null
+      sleep "$GAP"
+      a0=$(auth_lookups); l0=$(gw_lookups); t0=$(ticks "$GW")
+      out=$(wrk_pass "measure-$A-$K-$r" "$K" "$A" random "$CONNS" "$DURATION")
+      gw_alive || { died=1; break 2; }
+      t1=$(ticks "$GW"); a1=$(auth_lookups); l1=$(gw_lookups); nr=$(wrk_requests "$out")
+      [ "${PROFILE:-0}" = 1 ] && "$JCMD" "$GW" JFR.stop name=round filename="$RUN/raw/profile-$A-$K-$r.jfr" >/dev/null
+      R_ROUNDS[$A]+="$(cpu_us_per $((t1 - t0)) "$nr") $r"$'\n'
+      R_N[$A]=$(( ${R_N[$A]:-0} + nr )); R_BAD[$A]=$(( ${R_BAD[$A]:-0} + $(bad_count "$out") + $(wrk_errors "$out") ))
+      R_LOOK[$A]=$(( ${R_LOOK[$A]:-0} + l1 - l0 )); R_CALLS[$A]=$(( ${R_CALLS[$A]:-0} + a1 - a0 ))
+      [ "$(bad_count "$out")" -gt 0 ] && R_OUT[$A]+="round $r: $(statuses "$out"); "
+      if [ "$r" = "$MEASURE_ROUNDS" ]; then # the case's last round: its memory, then its figures
+        read -r live principals meters committed rss < <(probe "$RUN/raw/probe-$A-$K")
+        case_figures "$A" "$K"
+      fi
+    done
+  done
+  if [ "$died" = 1 ]; then
+    note "$K keys, $CURRENT_ALIASES aliases: the gateway died during the measured rounds: $(grep -aE 'OutOfMemory|Terminating' "$GATEWAY_LOG" | tail -2 | tr '\n' ' ')"
+    record "$CURRENT_ALIASES" "$K" died 1
+  fi
   note "$K keys: key revalidations (resolve-batch) answered by auth-service so far, by status: $(batch_calls)"
   cp "$GATEWAY_LOG" "$RUN/gateway-$K.log" 2>/dev/null || true
 done
