@@ -63,6 +63,21 @@ public interface GatewayConfig {
     @WithDefault("30s")
     Duration routesPullTimeout();
 
+    /** How often the gateway publishes its targets' health reports (only the changed ones) to Redis. */
+    @WithDefault("2s")
+    Duration healthReportEvery();
+
+    /** Approximate length the health report stream is capped at ({@code XADD MAXLEN ~}). */
+    @WithDefault("1000")
+    int healthStreamMaxLength();
+
+    /**
+     * How long a target that left the route table keeps its breaker and counters before it is evicted
+     * ({@code NEXUS_GATEWAY_RETIRED_TARGET_RETENTION}); one added back later starts anew.
+     */
+    @WithDefault("10m")
+    Duration retiredTargetRetention();
+
     /** Full route-snapshot resync period (besides change events). */
     @WithDefault("30s")
     Duration routeResync();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.events.RedisNames;
 import io.nexusai.api.routing.HealthReports;
 import io.nexusai.api.routing.TargetReport;
+import io.nexusai.gateway.config.GatewayConfig;
 import io.nexusai.gateway.routing.HealthRegistry;
 import io.nexusai.gateway.routing.TargetHealth;
 import io.nexusai.gateway.snapshot.RouteSnapshotStore;
@@ -20,7 +21,6 @@ import io.vertx.redis.client.Request;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.lang.management.ManagementFactory;
@@ -75,16 +75,14 @@ public class HealthPublisher {
 
     @Inject
     public HealthPublisher(HealthRegistry health, RouteSnapshotStore routes, Redis redis, ObjectMapper mapper, Vertx vertx,
-                           PlatformSecrets secrets,
-                           @ConfigProperty(name = "nexus.gateway.health-report-every", defaultValue = "2s") Duration every,
-                           @ConfigProperty(name = "nexus.gateway.health-stream-max-length", defaultValue = "1000") int streamMaxLength,
-                           @ConfigProperty(name = "nexus.gateway.retired-target-retention", defaultValue = "10m") Duration retiredRetention) {
+                           PlatformSecrets secrets, GatewayConfig config) {
         this(health, routes::table, redis, mapper, vertx, secrets.redisNames(), ManagementFactory.getRuntimeMXBean().getName(),
-                every, streamMaxLength);
-        if (retiredRetention.isNegative()) {
-            throw new IllegalArgumentException("nexus.gateway.retired-target-retention must not be negative, not " + retiredRetention);
+                config.healthReportEvery(), config.healthStreamMaxLength());
+        if (config.retiredTargetRetention().isNegative()) {
+            throw new IllegalArgumentException("nexus.gateway.retired-target-retention must not be negative, not "
+                    + config.retiredTargetRetention());
         }
-        this.retiredRetentionMs = retiredRetention.toMillis();
+        this.retiredRetentionMs = config.retiredTargetRetention().toMillis();
     }
 
     HealthPublisher(HealthRegistry health, Supplier<RouteTable> routes, Redis redis, ObjectMapper mapper, Vertx vertx,
