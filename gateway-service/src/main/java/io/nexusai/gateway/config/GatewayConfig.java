@@ -67,6 +67,14 @@ public interface GatewayConfig {
     @WithDefault("2s")
     Duration healthReportEvery();
 
+    /**
+     * Most targets whose only change is their counters and latency one health publish reports
+     * ({@code NEXUS_GATEWAY_HEALTH_REPORT_MAX_TARGETS}); past it the longest unreported go first and the rest wait
+     * for the next publishes. Breaker changes and removed targets are always reported at once.
+     */
+    @WithDefault("1000")
+    int healthReportMaxTargets();
+
     /** Approximate length the health report stream is capped at ({@code XADD MAXLEN ~}). */
     @WithDefault("1000")
     int healthStreamMaxLength();

@@ -38,11 +38,15 @@ import java.util.function.Supplier;
  * whose report changed since the last publish ({@link TargetHealth#changes()}), plus a heartbeat that keeps the
  * unchanged ones current ({@link HealthReports}: latest reports in the health hash, the changes on the health
  * stream, the heartbeat in the heartbeat hash; all in one pipelined batch, hash writes before the stream entry).
- * A target that left the route table is reported removed once (looked for at most every ten seconds after the table
- * changed, and every minute), and evicted from the {@link HealthRegistry} once it has been out of the table for
- * {@code nexus.gateway.retired-target-retention} (default 10 minutes; a deployment removed and added back within that
- * keeps its breaker), so that alias churn does not grow the heap; nothing is built per tick for the unchanged targets. The work runs on a worker thread,
- * one publish at a time. Best effort: a failed publish is tried again at the next tick (the changes stay unpublished).
+ * Breaker changes are always sent at once; of the targets whose only change is their counters and latency, at most
+ * {@code nexus.gateway.health-report-max-targets} a publish, the longest unreported first, so that a catalogue used
+ * evenly (100,000 targets, each touched every few seconds) costs a bounded number of reports a second rather than
+ * about one per request. A target that left the route table is reported removed once (looked for at most every ten
+ * seconds after the table changed, and every minute), and evicted from the {@link HealthRegistry} once it has been
+ * out of the table for {@code nexus.gateway.retired-target-retention} (default 10 minutes; a deployment removed
+ * and added back within that keeps its breaker), so that alias churn does not grow the heap; nothing is built per
+ * tick for the unchanged targets. The work runs on a worker thread, one publish at a time. Best effort: a failed
+ * publish is tried again at the next tick (the changes stay unpublished).
  */
 @ApplicationScoped
 public class HealthPublisher {
@@ -67,6 +71,11 @@ public class HealthPublisher {
     private final AtomicBoolean busy = new AtomicBoolean();
     /** Sequence number of the last stream entry; only the publishing thread (one at a time) touches it and below. */
     private long seq;
+    /**
+     * Most reports of targets whose only change is their counters and latency one publish sends
+     * ({@code nexus.gateway.health-report-max-targets}); breaker changes, removals and returns always go.
+     */
+    int maxCountReports = 1000;
     /** How long after a route table change targets that left it are looked for (tests: 0). */
     long sweepAfterChangeMs = 10_000;
     private long sweptVersion = Long.MIN_VALUE;
@@ -83,6 +92,11 @@ public class HealthPublisher {
                     + config.retiredTargetRetention());
         }
         this.retiredRetentionMs = config.retiredTargetRetention().toMillis();
+        if (config.healthReportMaxTargets() < 1) {
+            throw new IllegalArgumentException("nexus.gateway.health-report-max-targets must be at least 1, not "
+                    + config.healthReportMaxTargets());
+        }
+        this.maxCountReports = config.healthReportMaxTargets();
     }
 
     HealthPublisher(HealthRegistry health, Supplier<RouteTable> routes, Redis redis, ObjectMapper mapper, Vertx vertx,
@@ -115,8 +129,11 @@ public class HealthPublisher {
         return gateway;
     }
 
-    /** One report's change: the target, its {@link TargetHealth#changes()} then, and its JSON ({@code ""}: removed). */
-    private record Change(TargetHealth target, long changes, String json) {
+    /**
+     * One report's change: the target, its {@link TargetHealth#changes()} and {@link TargetHealth#stateChanges()}
+     * then, and its JSON ({@code ""}: removed).
+     */
+    private record Change(TargetHealth target, long changes, int stateChanges, String json) {
     }
 
     /** One publish; completes when Redis took it (or at once when a publish is still under way). */
@@ -130,8 +147,9 @@ public class HealthPublisher {
                         return Future.<Void>succeededFuture();
                     }
                     return redis.batch(commands(changes)).<Void>map(r -> {
+                        long at = System.currentTimeMillis();
                         for (Change c : changes) {
-                            c.target().published(c.changes());
+                            c.target().published(c.changes(), c.stateChanges(), at);
                             c.target().retired(c.json().isEmpty());
                         }
                         return null;
@@ -158,6 +176,7 @@ public class HealthPublisher {
             }
         }
         List<Change> changes = new ArrayList<>();
+        List<TargetHealth> countsOnly = new ArrayList<>();
         for (TargetHealth h : health.all()) {
             long c = h.changes();
             if (present != null && !present.contains(h.key())) {
@@ -165,7 +184,7 @@ public class HealthPublisher {
                     h.absentSinceMs(now);
                 }
                 if (h.retired() ? c != h.published() : h.published() >= 0) { // never reported: nothing to remove
-                    changes.add(new Change(h, c, HealthReports.REMOVED));
+                    changes.add(new Change(h, c, h.stateChanges(), HealthReports.REMOVED));
                 } else if (now - h.absentSinceMs() >= retiredRetentionMs) { // reported removed (or never reported)
                     health.evict(h);
                 }
@@ -178,21 +197,41 @@ public class HealthPublisher {
             if (c == h.published() && !back) {
                 continue;
             }
-            double[] p = h.percentiles();
-            TargetReport report = new TargetReport(gateway, h.key(), h.deploymentId(), h.provider(), h.region(),
-                    h.successes(), h.failures(), p.length == 0 ? -1 : p[0], p.length == 0 ? -1 : p[1], p.length == 0 ? -1 : p[2],
-                    h.breakerState().name(), now, h.sinceMillis());
-            try {
-                changes.add(new Change(h, c, mapper.writeValueAsString(report)));
-            } catch (JsonProcessingException e) {
-                LOG.debugf("health report of %s not serialisable", h.key());
+            if (!back && h.stateChanges() == h.publishedStateChanges()) {
+                countsOnly.add(h); // only its counters and latency changed: sent within the round's bound, below
+                continue;
             }
+            report(h, now, changes);
+        }
+        if (countsOnly.size() > maxCountReports) {
+            // more than the bound: the longest unreported first (never reported ones before all), the rest wait for
+            // the next rounds, so that every target is reported within (changed targets / bound) rounds
+            countsOnly.sort(java.util.Comparator.comparingLong(TargetHealth::publishedAtMs));
+            countsOnly = countsOnly.subList(0, maxCountReports);
+        }
+        for (TargetHealth h : countsOnly) {
+            report(h, now, changes);
         }
         if (present != null) {
             sweptAtMs = now;
             sweptVersion = table.version();
         }
         return changes;
+    }
+
+    /** Adds the current report of a target to a publish's changes (its marks read before its figures). */
+    private void report(TargetHealth h, long now, List<Change> changes) {
+        long c = h.changes();
+        int states = h.stateChanges();
+        double[] p = h.percentiles();
+        TargetReport report = new TargetReport(gateway, h.key(), h.deploymentId(), h.provider(), h.region(),
+                h.successes(), h.failures(), p.length == 0 ? -1 : p[0], p.length == 0 ? -1 : p[1], p.length == 0 ? -1 : p[2],
+                h.breakerState().name(), now, h.sinceMillis());
+        try {
+            changes.add(new Change(h, c, states, mapper.writeValueAsString(report)));
+        } catch (JsonProcessingException e) {
+            LOG.debugf("health report of %s not serialisable", h.key());
+        }
     }
 
     /**

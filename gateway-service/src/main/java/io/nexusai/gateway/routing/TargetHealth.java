@@ -52,6 +52,10 @@ public final class TargetHealth {
     private final java.util.concurrent.atomic.AtomicInteger stateChanges = new java.util.concurrent.atomic.AtomicInteger();
     /** The publisher's: {@link #changes()} when last published (-1: never). Only its thread reads and writes it. */
     private long published = -1;
+    /** The publisher's: {@link #stateChanges()} when last published. */
+    private int publishedStateChanges;
+    /** The publisher's: when last published (epoch ms), -1 when never. */
+    private long publishedAtMs = -1;
     /** The publisher's: reported removed (no longer in the route table) and not changed since. */
     private boolean retired;
     /** The publisher's: when a sweep first found this target out of the route table (epoch ms), -1 while in it. */
@@ -175,6 +179,28 @@ public final class TargetHealth {
 
     public void published(long changes) {
         this.published = changes;
+    }
+
+    /** The publisher's marks of a publish: {@link #changes()} and {@link #stateChanges()} then, and when (epoch ms). */
+    public void published(long changes, int stateChanges, long atMs) {
+        this.published = changes;
+        this.publishedStateChanges = stateChanges;
+        this.publishedAtMs = atMs;
+    }
+
+    /** Breaker state changes so far. */
+    public int stateChanges() {
+        return stateChanges.get();
+    }
+
+    /** The publisher's mark: {@link #stateChanges()} when this target was last published (0 when never). */
+    public int publishedStateChanges() {
+        return publishedStateChanges;
+    }
+
+    /** The publisher's mark: when this target was last published (epoch ms), -1 when never. */
+    public long publishedAtMs() {
+        return publishedAtMs;
     }
 
     /** The publisher's mark: reported removed from the route table, and not changed since. */

@@ -29,9 +29,11 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -266,5 +268,63 @@ class HealthPublisherTest {
         assertThat(back.successes() + back.failures()).isZero();
         assertThat(meters.get("nexus.circuit.breakers").tags("provider", "openai", "state", "closed").gauge().value())
                 .isEqualTo(TARGETS - 100 + 2);
+    }
+
+    /** The targets reported in the stream entries after the first {@code from}. */
+    Set<String> reportedAfter(int from) throws Exception {
+        List<Map<String, String>> all = entries();
+        Set<String> out = new HashSet<>();
+        for (Map<String, String> e : all.subList(from, all.size())) {
+            e.keySet().stream().filter(k -> !k.equals(HealthReports.GATEWAY) && !k.equals(HealthReports.SEQ)
+                    && !k.equals(HealthReports.AT)).forEach(out::add);
+        }
+        return out;
+    }
+
+    @Test
+    void countChangesAreBoundedPerPublishLongestUnreportedFirstAndBreakerChangesAlwaysGo() throws Exception {
+        publisher.maxCountReports = 100;
+        for (int i = 0; i < TARGETS; i++) {
+            registry.of(target(i)).succeeded(1_000_000);
+        }
+        openBreaker(registry.of(target(250)));
+
+        // 300 targets changed: 100 reported a publish (the breaker change besides them) until each was once
+        List<Set<String>> rounds = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            int before = entries().size();
+            await(publisher.publish());
+            rounds.add(reportedAfter(before));
+            Thread.sleep(3); // publishes at distinct milliseconds: "longest unreported" is then unambiguous
+        }
+        assertThat(rounds.get(0)).hasSize(101).contains(target(250).key());
+        assertThat(rounds.get(1)).hasSize(100).doesNotContainAnyElementsOf(rounds.get(0));
+        assertThat(rounds.get(2)).hasSize(99).doesNotContainAnyElementsOf(rounds.get(0)).doesNotContainAnyElementsOf(rounds.get(1));
+        assertThat(send(Request.cmd(Command.HLEN).arg(names.healthHash())).toInteger()).isEqualTo(TARGETS);
+        int before = entries().size();
+        await(publisher.publish());
+        assertThat(entries()).hasSize(before); // every change reported: a quiet publish
+
+        // all change again, and a target of the last round opens its breaker: the breaker change goes at once, and
+        // of the others those reported longest ago (the first round's)
+        for (int i = 0; i < TARGETS; i++) {
+            registry.of(target(i)).succeeded(2_000_000);
+        }
+        int latest = -1;
+        for (int i = 0; i < TARGETS && latest < 0; i++) {
+            if (rounds.get(2).contains(target(i).key())) {
+                latest = i;
+            }
+        }
+        openBreaker(registry.of(target(latest)));
+        before = entries().size();
+        await(publisher.publish());
+        Set<String> fourth = reportedAfter(before);
+        assertThat(fourth).hasSize(101).contains(target(latest).key());
+        Set<String> counted = new HashSet<>(fourth);
+        counted.remove(target(latest).key());
+        assertThat(rounds.get(0)).containsAll(counted);
+        String json = send(Request.cmd(Command.HGET).arg(names.healthHash()).arg(HealthReports.field("gw-test", target(latest).key()))).toString();
+        assertThat(new ObjectMapper().readValue(json, TargetReport.class).breaker()).isEqualTo("OPEN");
     }
 }
