@@ -1,7 +1,10 @@
 package io.nexusai.auth;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.auth.ApiKeys;
 import io.nexusai.api.auth.InternalToken;
+import io.nexusai.api.auth.Principal;
 import io.nexusai.testsupport.ControlPlaneDbTestResource;
 import io.nexusai.testsupport.ControlPlaneFixtures;
 import io.nexusai.testsupport.RedisTestResource;
@@ -72,6 +75,42 @@ class KeyResolveTest {
                 .body("principals", hasKey(ApiKeys.hash(kept)));
         db.execute("UPDATE tenants SET is_active = false WHERE id = 'beta'");
         service().body("{\"key_hash\":\"" + ApiKeys.hash(kept) + "\"}").post("/internal/v1/keys/resolve").then().statusCode(404);
+    }
+
+    @Test
+    void aRevalidationWithFingerprintsGetsOnlyTheChangedPrincipals() throws Exception {
+        ControlPlaneFixtures db = ControlPlaneDbTestResource.fixtures();
+        db.tenant("gamma", List.of("nexus-a", "nexus-b"));
+        String same = db.appKey("gamma", List.of());
+        String edited = db.appKey("gamma", List.of());
+        String revoked = db.appKey("gamma", List.of());
+        // the fingerprints of the principals a cache got from /resolve (as a gateway parses them)
+        long sameFp = principal(same).fingerprint();
+        long editedFp = principal(edited).fingerprint();
+        long revokedFp = principal(revoked).fingerprint();
+        db.execute("UPDATE api_keys SET allowed_models = ARRAY['nexus-a'] WHERE key_hash = '" + ApiKeys.hash(edited) + "'");
+        db.revoke(revoked);
+
+        String body = "{\"key_hashes\":[\"" + ApiKeys.hash(same) + "\",\"" + ApiKeys.hash(edited) + "\",\"" + ApiKeys.hash(revoked)
+                + "\"],\"fingerprints\":[" + sameFp + "," + editedFp + "," + revokedFp + "]}";
+        service().body(body).post("/internal/v1/keys/resolve-batch").then().statusCode(200)
+                .body("unchanged", contains(ApiKeys.hash(same)))
+                .body("principals", aMapWithSize(1))
+                .body("principals." + ApiKeys.hash(edited) + ".allowed_models", contains("nexus-a"));
+        // without fingerprints (a cache that predates them): every valid principal, none named unchanged
+        service().body("{\"key_hashes\":[\"" + ApiKeys.hash(same) + "\",\"" + ApiKeys.hash(edited) + "\"]}")
+                .post("/internal/v1/keys/resolve-batch").then().statusCode(200)
+                .body("principals", aMapWithSize(2)).body("unchanged", org.hamcrest.Matchers.empty());
+        // fingerprints that do not line up with the keys: a 400 in the error envelope
+        service().body("{\"key_hashes\":[\"" + ApiKeys.hash(same) + "\"],\"fingerprints\":[1,2]}")
+                .post("/internal/v1/keys/resolve-batch").then().statusCode(400)
+                .body("error.type", equalTo("invalid_request_error")).body("error.param", equalTo("fingerprints"));
+    }
+
+    static Principal principal(String key) throws Exception {
+        String json = service().body("{\"key_hash\":\"" + ApiKeys.hash(key) + "\"}").post("/internal/v1/keys/resolve").then()
+                .statusCode(200).extract().asString();
+        return new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(json, Principal.class);
     }
 
     @Test

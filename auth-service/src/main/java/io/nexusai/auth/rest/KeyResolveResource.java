@@ -12,6 +12,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -51,19 +53,56 @@ public class KeyResolveResource {
                 .failWith(() -> ApiException.notFound("Unknown, revoked or expired key.", "key_not_found"));
     }
 
-    /** The principals of the valid keys among the given hashes and ids. */
+    /**
+     * The principals of the valid keys among the given hashes and ids; those asked with the fingerprint of their
+     * current principal are only named in {@code unchanged} (a revalidation of a cache that holds them).
+     */
     @POST
     @Path("/resolve-batch")
     public Uni<KeyBatch.Response> resolveBatch(KeyBatch.Request request) {
-        List<String> hashes = request == null ? List.of() : request.keyHashes();
-        List<String> ids = request == null ? List.of() : request.keyIds();
+        KeyBatch.Request r = request == null ? new KeyBatch.Request(null, null) : request;
+        List<String> hashes = r.keyHashes();
+        List<String> ids = r.keyIds();
         if (hashes.size() + ids.size() > MAX_BATCH) {
             throw ApiException.badRequest("At most " + MAX_BATCH + " keys per call.", "key_hashes");
+        }
+        if (!r.fingerprints().isEmpty() && r.fingerprints().size() != hashes.size()) {
+            throw ApiException.badRequest("fingerprints must have one entry per key hash, in the same order.", "fingerprints");
+        }
+        if (!r.idFingerprints().isEmpty() && r.idFingerprints().size() != ids.size()) {
+            throw ApiException.badRequest("id_fingerprints must have one entry per key id, in the same order.", "id_fingerprints");
         }
         hashes.forEach(KeyResolveResource::checkHash);
         Uni<Map<String, Principal>> byHash = hashes.isEmpty() ? Uni.createFrom().item(Map.of()) : keys.findValid(hashes);
         Uni<Map<String, Principal>> byId = ids.isEmpty() ? Uni.createFrom().item(Map.of()) : keys.findValidByIds(ids);
-        return Uni.combine().all().unis(byHash, byId).with(KeyBatch.Response::new);
+        return Uni.combine().all().unis(byHash, byId).with((foundByHash, foundById) -> {
+            List<String> unchanged = new ArrayList<>();
+            Map<String, Principal> changedByHash = unchangedOut(hashes, r.fingerprints(), foundByHash, unchanged);
+            Map<String, Principal> changedById = unchangedOut(ids, r.idFingerprints(), foundById, unchanged);
+            return new KeyBatch.Response(changedByHash, changedById, unchanged);
+        });
+    }
+
+    /** The found principals whose key was not asked with their fingerprint; the others' keys go to {@code unchanged}. */
+    private static Map<String, Principal> unchangedOut(List<String> asked, List<Long> fingerprints, Map<String, Principal> found,
+                                                       List<String> unchanged) {
+        if (fingerprints.isEmpty()) {
+            return found;
+        }
+        Map<String, Principal> changed = new HashMap<>();
+        for (int i = 0; i < asked.size(); i++) {
+            Principal p = found.get(asked.get(i));
+            Long held = fingerprints.get(i);
+            if (p == null) {
+                continue;
+            }
+            if (held != null && held == p.fingerprint()) {
+                unchanged.add(asked.get(i));
+            } else {
+                changed.put(asked.get(i), p);
+            }
+        }
+        return changed;
     }
 
     private static String checkHash(String hash) {

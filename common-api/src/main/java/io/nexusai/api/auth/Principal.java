@@ -46,6 +46,70 @@ public record Principal(String keyId, KeyLevel level, String tenantId, List<Stri
         this(keyId, level, tenantId, allowedModels, Limits.NONE, Limits.NONE, null, null, null);
     }
 
+    /**
+     * A digest of every component, the same in every JVM (built only from {@link String#hashCode()}, numbers and enum
+     * names): a key cache sends it with a revalidation, and auth-service answers "unchanged" instead of the principal
+     * when its own principal has the same digest ({@link KeyBatch}). Two principals of different digests differ; two
+     * of the same digest are equal but for a 64-bit collision (then the cache keeps its copy until the next change
+     * event of the key or tenant, which drops it regardless).
+     */
+    public long fingerprint() {
+        long h = mix(0x6a09e667f3bcc909L, keyId);
+        h = mix(h, level == null ? null : level.name());
+        h = mix(h, tenantId);
+        h = mix(h, allowedModels);
+        h = mix(h, keyLimits);
+        h = mix(h, tenantLimits);
+        h = mix(h, signingSecretEnvelope);
+        if (session == null) {
+            h = step(h, 0x2545f4914f6cdd1dL);
+        } else {
+            h = mix(step(h, 1), session.id());
+            h = step(h, session.expiresAtEpochSecond());
+            h = step(h, session.tokenBudget() == null ? 0x2545f4914f6cdd1dL : session.tokenBudget());
+        }
+        h = mix(h, corsOrigins);
+        // final avalanche (MurmurHash3's fmix64)
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        return h ^ (h >>> 33);
+    }
+
+    private static long step(long h, long value) {
+        return (h ^ value) * 0x9e3779b97f4a7c15L + 0x632be59bd9b4e019L;
+    }
+
+    private static long mix(long h, String s) {
+        return s == null ? step(h, 0x2545f4914f6cdd1dL) : step(step(h, s.length()), s.hashCode());
+    }
+
+    private static long mix(long h, List<String> list) {
+        if (list == null) {
+            return step(h, 0x2545f4914f6cdd1dL);
+        }
+        h = step(h, -list.size());
+        for (String s : list) {
+            h = mix(h, s);
+        }
+        return h;
+    }
+
+    private static long mix(long h, Limits l) {
+        h = step(h, l.rpm() == null ? 0x2545f4914f6cdd1dL : l.rpm());
+        h = step(h, l.tpm() == null ? 0x2545f4914f6cdd1dL : l.tpm());
+        h = step(h, l.dailyTokens() == null ? 0x2545f4914f6cdd1dL : l.dailyTokens());
+        h = step(h, l.monthlyTokens() == null ? 0x2545f4914f6cdd1dL : l.monthlyTokens());
+        h = mix(h, l.dailyCost());
+        return mix(h, l.monthlyCost());
+    }
+
+    private static long mix(long h, java.math.BigDecimal d) {
+        // by value, whatever its scale (10.0 and 10.00 are the same limit)
+        return d == null ? step(h, 0x2545f4914f6cdd1dL) : mix(h, d.stripTrailingZeros().toString());
+    }
+
     /** Whether the tenant lets a web page of this origin call the model APIs with its keys. */
     public boolean allowsOrigin(String origin) {
         return corsOrigins != null && corsOrigins.contains(origin);

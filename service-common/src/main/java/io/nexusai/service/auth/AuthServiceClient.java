@@ -55,4 +55,14 @@ public class AuthServiceClient {
     public Uni<KeyBatch.Response> resolveBatch(List<String> keyHashes, List<String> keyIds) {
         return api.resolveBatch(new KeyBatch.Request(keyHashes, keyIds), bearer);
     }
+
+    /**
+     * A revalidation: as {@link #resolveBatch(List, List)}, with the fingerprints of the principals held for them
+     * (same order); a valid key whose principal has that fingerprint is only named in the answer's {@code unchanged}.
+     */
+    @Timeout(value = 10, unit = ChronoUnit.SECONDS)
+    public Uni<KeyBatch.Response> revalidate(List<String> keyHashes, List<Long> fingerprints, List<String> keyIds,
+                                             List<Long> idFingerprints) {
+        return api.resolveBatch(new KeyBatch.Request(keyHashes, keyIds, fingerprints, idFingerprints), bearer);
+    }
 }

@@ -26,6 +26,13 @@ final class InMemoryAuthService implements AuthServiceApi {
     private final Map<String, AtomicInteger> resolveCalls = new ConcurrentHashMap<>();
     final AtomicInteger calls = new AtomicInteger();
     final List<Integer> batchSizes = new ArrayList<>();
+    /**
+     * As auth-service: a key asked with the fingerprint of its principal is answered "unchanged"; false: as an
+     * auth-service that predates fingerprints, which answers every valid principal.
+     */
+    volatile boolean answersUnchanged = true;
+    /** Principals the batch answers carried. */
+    final AtomicInteger principalsSent = new AtomicInteger();
     /** While true, batch calls fail as an unreachable auth-service would. */
     volatile boolean failBatches;
     private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
@@ -96,13 +103,22 @@ final class InMemoryAuthService implements AuthServiceApi {
             return Uni.createFrom().failure(new jakarta.ws.rs.ProcessingException("connection refused"));
         }
         Map<String, Principal> found = new HashMap<>();
-        for (String hash : request.keyHashes()) {
+        List<String> unchanged = new ArrayList<>();
+        List<String> hashes = request.keyHashes();
+        for (int i = 0; i < hashes.size(); i++) {
+            String hash = hashes.get(i);
             Principal p = byHash.get(hash);
-            if (p != null) { // a copy, as an answer over HTTP is: equal, never the same object
+            if (p == null) {
+                continue;
+            }
+            if (answersUnchanged && !request.fingerprints().isEmpty() && request.fingerprints().get(i) == p.fingerprint()) {
+                unchanged.add(hash);
+            } else { // a copy, as an answer over HTTP is: equal, never the same object
                 found.put(hash, new Principal(p.keyId(), p.level(), p.tenantId(), p.allowedModels(), p.keyLimits(),
                         p.tenantLimits(), p.signingSecretEnvelope(), p.session(), p.corsOrigins()));
             }
         }
-        return Uni.createFrom().item(new KeyBatch.Response(found, Map.of()));
+        principalsSent.addAndGet(found.size());
+        return Uni.createFrom().item(new KeyBatch.Response(found, Map.of(), answersUnchanged ? unchanged : null));
     }
 }

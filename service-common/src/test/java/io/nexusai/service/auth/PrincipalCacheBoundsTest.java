@@ -6,6 +6,8 @@ import io.nexusai.api.auth.Principal;
 import io.nexusai.api.events.ConfigChange;
 import io.nexusai.api.openai.ApiException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -235,23 +237,31 @@ class PrincipalCacheBoundsTest {
         assertThatThrownBy(() -> cache.resolve(keys.get(3)).await().indefinitely()).isInstanceOf(ApiException.class);
     }
 
-    @Test
-    void revalidationKeepsTheHeldPrincipalsThatDidNotChangeAndTakesTheChangedOnes() {
+    @ParameterizedTest(name = "auth-service answers unchanged keys by name: {0}")
+    @ValueSource(booleans = {true, false})
+    void revalidationKeepsTheHeldPrincipalsThatDidNotChangeAndTakesTheChangedOnes(boolean answersUnchanged) {
+        auth.answersUnchanged = answersUnchanged;
         PrincipalCache cache = cache(BOUND, 10, 1000);
         List<String> keys = newKeys(20, "tenant-a");
         keys.forEach(k -> use(cache, k));
         List<Principal> held = keys.stream().map(cache::cached).toList();
         String changed = keys.get(5);
         auth.change(changed, p -> new Principal(p.keyId(), p.level(), p.tenantId(), List.of("gpt-4o-mini")));
+        auth.revoke(keys.get(9));
 
+        int sentBefore = auth.principalsSent.get();
         cache.revalidate().await().indefinitely();
+        // with fingerprints, only the changed principal travels; without, every valid one does (and is compared)
+        assertThat(auth.principalsSent.get() - sentBefore).isEqualTo(answersUnchanged ? 1 : 19);
         for (int i = 0; i < keys.size(); i++) {
-            if (i != 5) {
+            if (i != 5 && i != 9) {
                 assertThat(cache.cached(keys.get(i))).as("key %d, unchanged", i).isSameAs(held.get(i));
             }
         }
         assertThat(cache.cached(changed)).isNotSameAs(held.get(5)).isEqualTo(auth.principalOf(changed));
         assertThat(cache.cached(changed).allowedModels()).containsExactly("gpt-4o-mini");
+        assertThat(cache.cached(keys.get(9))).isNull(); // revoked: neither a principal nor "unchanged"
+        assertThat(cache.size()).isEqualTo(19);
     }
 
     @Test
