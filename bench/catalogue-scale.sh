@@ -13,7 +13,9 @@
 # and per alias count (ascending; aliases are added, config_version bumped and a ROUTES change published on the
 # config channel as admin-service does; the gateway pulls the new snapshot from routing-service):
 #   alias pass    every alias once (c=$WARMUP_CONNS), at most $ALIAS_PASS_MAX s (the gateway's per-alias meters)
-# then the measured rounds, interleaved: $MEASURE_ROUNDS cycles over the alias counts, each cycle one round of
+# then the measured rounds, interleaved: $WARM_ROUNDS warm-up cycles (run as the others, their figures noted but
+# not counted: the first cycle after a restart and key pass runs on a JIT still compiling the paths it had not
+# taken) and $MEASURE_ROUNDS measured cycles over the alias counts, each cycle one round of
 # $DURATION at c=$CONNS per alias count (the catalogue switched to it first, aliases added or removed the same way,
 # then an alias pass again: removed aliases come back as new deployments, whose first use is not measured),
 # key and alias uniformly at random per request, so that a slow spell of the shared machine falls on every case
@@ -31,7 +33,8 @@
 # At the end every seeded key and alias is deleted, config_version bumped and the changes published, and the
 # gateway put back as it was (or the stack stopped, if this script started it).
 #
-# Settings (environment): ALIASES ("10 1000 100000"), KEYS ("100 10000 1000000"), DURATION (10s), MEASURE_ROUNDS (3), CONNS (16),
+# Settings (environment): ALIASES ("10 1000 100000"), KEYS ("100 10000 1000000"), DURATION (10s), MEASURE_ROUNDS (3),
+# WARM_ROUNDS (0: cycles run as the measured ones before them, their figures noted but not counted), CONNS (16),
 # WARMUP_CONNS (64), JIT_WARMUP (15s), KEY_PASS_MAX (360), ALIAS_PASS_MAX (120), SNAPSHOT_WAIT (120), GAP (2),
 # RUN_UNTIL (epoch seconds after which no new case begins; for a run that must end in time), PROFILE (1: a JFR
 # recording of the gateway over each measured round, $RUN/raw/profile-<aliases>-<keys>-<round>.jfr; its figures then
@@ -49,6 +52,7 @@ ALIASES=${ALIASES:-10 1000 100000}
 KEYS=${KEYS:-100 10000 1000000}
 DURATION=${DURATION:-10s}
 MEASURE_ROUNDS=${MEASURE_ROUNDS:-3}
+WARM_ROUNDS=${WARM_ROUNDS:-0}
 CONNS=${CONNS:-16}
 WARMUP_CONNS=${WARMUP_CONNS:-64}
 JIT_WARMUP=${JIT_WARMUP:-15s}
@@ -226,7 +230,7 @@ case_figures() { # aliases keys
   local A=$1 K=$2 cpu median_round n=${R_N[$1]:-0} out
   read -r cpu median_round < <(printf '%s' "${R_ROUNDS[$A]}" | sort -g | awk 'NF {l[++n] = $0} END {print l[int((n + 1) / 2)]}')
   out=$(cat "$RUN/raw/measure-$A-$K-$median_round.txt" 2>/dev/null || true)
-  note "$A aliases, $K keys: CPU per request by round: $(printf '%s' "${R_ROUNDS[$A]}" | sort -k2 -n | awk 'NF {printf "%s%s µs", (n++ ? " / " : ""), $1}') (median reported, with that round's requests/s and latency)"
+  note "$A aliases, $K keys: CPU per request by round: $(printf '%s' "${R_ROUNDS[$A]}" | sort -k2 -n | awk 'NF {printf "%s%s µs", (n++ ? " / " : ""), $1}') (median reported, with that round's requests/s and latency)${R_WARM[$A]:+; warm-up cycle(s), not counted: ${R_WARM[$A]}}"
   record "$A" "$K" cpu_us "$cpu"
   record "$A" "$K" rps "$(wrk_rps "$out")"
   record "$A" "$K" p50_us "$(wrk_pct_us "$out" 50%)"
@@ -277,7 +281,7 @@ for K in $KEYS; do
   say "  JIT warm-up ($JIT_WARMUP, random keys and aliases) ..."
   wrk_pass "jit-$K" "$K" "$CURRENT_ALIASES" random "$CONNS" "$JIT_WARMUP" >/dev/null
   # every alias count installed once, in ascending order, with its alias pass (the first use of each alias)
-  declare -A OK=() R_ROUNDS=() R_N=() R_BAD=() R_LOOK=() R_CALLS=() R_OUT=()
+  declare -A OK=() R_ROUNDS=() R_WARM=() R_N=() R_BAD=() R_LOOK=() R_CALLS=() R_OUT=()
   for A in $ALIASES; do
     if late; then note "$K keys, $A aliases: not run (RUN_UNTIL reached)"; continue; fi
     gw_alive || { note "$K keys, $A aliases: the gateway is not running (see $RUN/gateway-$K.log)"; break; }
@@ -293,7 +297,7 @@ for K in $KEYS; do
   # between rounds as above, no alias pass), so that a slow spell of the machine falls on every case alike instead
   # of deciding one case's figure alone
   died=0
-  for r in $(seq 1 "$MEASURE_ROUNDS"); do
+  for r in $(seq $((1 - WARM_ROUNDS)) "$MEASURE_ROUNDS"); do
     for A in $ALIASES; do
       [ -n "${OK[$A]:-}" ] || continue
       late && { note "$K keys, $A aliases: round $r not run (RUN_UNTIL reached)"; continue; }
@@ -304,7 +308,7 @@ for K in $KEYS; do
         seq_pass "aliases-$A-$K-$r" "$K" "$A" "$A" "$ALIAS_PASS_MAX"
       fi
       gw_alive || { died=1; break 2; }
-      say "== $A aliases, $K keys: round $r of $MEASURE_ROUNDS ($DURATION at c=$CONNS) ..."
+      say "== $A aliases, $K keys: $([ "$r" -le 0 ] && echo "warm-up cycle $((r + WARM_ROUNDS)) of $WARM_ROUNDS" || echo "round $r of $MEASURE_ROUNDS") ($DURATION at c=$CONNS) ..."
       [ "${PROFILE:-0}" = 1 ] && "$JCMD" "$GW" JFR.start name=round settings=profile >/dev/null
       sleep "$GAP"
       a0=$(auth_lookups); l0=$(gw_lookups); t0=$(ticks "$GW")
@@ -312,6 +316,10 @@ for K in $KEYS; do
       gw_alive || { died=1; break 2; }
       t1=$(ticks "$GW"); a1=$(auth_lookups); l1=$(gw_lookups); nr=$(wrk_requests "$out")
       [ "${PROFILE:-0}" = 1 ] && "$JCMD" "$GW" JFR.stop name=round filename="$RUN/raw/profile-$A-$K-$r.jfr" >/dev/null
+      if [ "$r" -le 0 ]; then # a warm-up cycle: noted, not counted
+        R_WARM[$A]+="$(cpu_us_per $((t1 - t0)) "$nr") µs (answers other than 200: $(statuses "$out")) "
+        continue
+      fi
       R_ROUNDS[$A]+="$(cpu_us_per $((t1 - t0)) "$nr") $r"$'\n'
       R_N[$A]=$(( ${R_N[$A]:-0} + nr )); R_BAD[$A]=$(( ${R_BAD[$A]:-0} + $(bad_count "$out") + $(wrk_errors "$out") ))
       R_LOOK[$A]=$(( ${R_LOOK[$A]:-0} + l1 - l0 )); R_CALLS[$A]=$(( ${R_CALLS[$A]:-0} + a1 - a0 ))
@@ -356,7 +364,7 @@ ELAPSED=$(( $(date +%s) - STARTED_AT ))
   echo
   cat "$NOTES"
   echo
-  echo "Run: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) CPUs, load average at the end $(cut -d' ' -f1-3 /proc/loadavg); ALIASES=\"$ALIASES\" KEYS=\"$KEYS\" DURATION=$DURATION MEASURE_ROUNDS=$MEASURE_ROUNDS CONNS=$CONNS; gateway JVM: $(tr '\0' ' ' < "$BENCH_STATE/gateway.orig.cmdline" 2>/dev/null | grep -oE -- '-Xmx[0-9]+[mMgG]' || echo '?') ${GATEWAY_JVM_OPTS:-}; $ELAPSED s."
+  echo "Run: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) CPUs, load average at the end $(cut -d' ' -f1-3 /proc/loadavg); ALIASES=\"$ALIASES\" KEYS=\"$KEYS\" DURATION=$DURATION WARM_ROUNDS=$WARM_ROUNDS MEASURE_ROUNDS=$MEASURE_ROUNDS CONNS=$CONNS; gateway JVM: $(tr '\0' ' ' < "$BENCH_STATE/gateway.orig.cmdline" 2>/dev/null | grep -oE -- '-Xmx[0-9]+[mMgG]' || echo '?') ${GATEWAY_JVM_OPTS:-}; $ELAPSED s."
 } > "$RUN/summary.md"
 echo
 cat "$RUN/summary.md"
