@@ -38,10 +38,10 @@ import java.util.function.Supplier;
  * whose report changed since the last publish ({@link TargetHealth#changes()}), plus a heartbeat that keeps the
  * unchanged ones current ({@link HealthReports}: latest reports in the health hash, the changes on the health
  * stream, the heartbeat in the heartbeat hash; all in one pipelined batch, hash writes before the stream entry).
- * Breaker changes are always sent at once; of the targets whose only change is their counters and latency, at most
- * {@code nexus.gateway.health-report-max-targets} a publish, the longest unreported first, so that a catalogue used
- * evenly (100,000 targets, each touched every few seconds) costs a bounded number of reports a second rather than
- * about one per request. A target that left the route table is reported removed once (looked for at most every ten
+ * Breaker changes and new failures are always sent at once; of the targets whose only change is their successes and
+ * latency, at most {@code nexus.gateway.health-report-max-targets} a publish, the longest unreported first, so that a
+ * catalogue used evenly (100,000 targets, each touched every few seconds) costs a bounded number of reports a second
+ * rather than about one per request. A target that left the route table is reported removed once (looked for at most every ten
  * seconds after the table changed, and every minute), and evicted from the {@link HealthRegistry} once it has been
  * out of the table for {@code nexus.gateway.retired-target-retention} (default 10 minutes; a deployment removed
  * and added back within that keeps its breaker), so that alias churn does not grow the heap; nothing is built per
@@ -72,8 +72,8 @@ public class HealthPublisher {
     /** Sequence number of the last stream entry; only the publishing thread (one at a time) touches it and below. */
     private long seq;
     /**
-     * Most reports of targets whose only change is their counters and latency one publish sends
-     * ({@code nexus.gateway.health-report-max-targets}); breaker changes, removals and returns always go.
+     * Most reports of targets whose only change is their successes and latency one publish sends
+     * ({@code nexus.gateway.health-report-max-targets}); breaker changes, new failures, removals and returns always go.
      */
     int maxCountReports = 1000;
     /** How long after a route table change targets that left it are looked for (tests: 0). */
@@ -130,10 +130,10 @@ public class HealthPublisher {
     }
 
     /**
-     * One report's change: the target, its {@link TargetHealth#changes()} and {@link TargetHealth#stateChanges()}
-     * then, and its JSON ({@code ""}: removed).
+     * One report's change: the target, its {@link TargetHealth#changes()}, {@link TargetHealth#stateChanges()} and
+     * {@link TargetHealth#failures()} then, and its JSON ({@code ""}: removed).
      */
-    private record Change(TargetHealth target, long changes, int stateChanges, String json) {
+    private record Change(TargetHealth target, long changes, int stateChanges, long failures, String json) {
     }
 
     /** One publish; completes when Redis took it (or at once when a publish is still under way). */
@@ -149,7 +149,7 @@ public class HealthPublisher {
                     return redis.batch(commands(changes)).<Void>map(r -> {
                         long at = System.currentTimeMillis();
                         for (Change c : changes) {
-                            c.target().published(c.changes(), c.stateChanges(), at);
+                            c.target().published(c.changes(), c.stateChanges(), c.failures(), at);
                             c.target().retired(c.json().isEmpty());
                         }
                         return null;
@@ -184,7 +184,7 @@ public class HealthPublisher {
                     h.absentSinceMs(now);
                 }
                 if (h.retired() ? c != h.published() : h.published() >= 0) { // never reported: nothing to remove
-                    changes.add(new Change(h, c, h.stateChanges(), HealthReports.REMOVED));
+                    changes.add(new Change(h, c, h.stateChanges(), h.failures(), HealthReports.REMOVED));
                 } else if (now - h.absentSinceMs() >= retiredRetentionMs) { // reported removed (or never reported)
                     health.evict(h);
                 }
@@ -197,8 +197,8 @@ public class HealthPublisher {
             if (c == h.published() && !back) {
                 continue;
             }
-            if (!back && h.stateChanges() == h.publishedStateChanges()) {
-                countsOnly.add(h); // only its counters and latency changed: sent within the round's bound, below
+            if (!back && h.stateChanges() == h.publishedStateChanges() && h.failures() == h.publishedFailures()) {
+                countsOnly.add(h); // only its successes and latency changed: sent within the round's bound, below
                 continue;
             }
             report(h, now, changes);
@@ -223,12 +223,13 @@ public class HealthPublisher {
     private void report(TargetHealth h, long now, List<Change> changes) {
         long c = h.changes();
         int states = h.stateChanges();
+        long failures = h.failures();
         double[] p = h.percentiles();
         TargetReport report = new TargetReport(gateway, h.key(), h.deploymentId(), h.provider(), h.region(),
                 h.successes(), h.failures(), p.length == 0 ? -1 : p[0], p.length == 0 ? -1 : p[1], p.length == 0 ? -1 : p[2],
                 h.breakerState().name(), now, h.sinceMillis());
         try {
-            changes.add(new Change(h, c, states, mapper.writeValueAsString(report)));
+            changes.add(new Change(h, c, states, failures, mapper.writeValueAsString(report)));
         } catch (JsonProcessingException e) {
             LOG.debugf("health report of %s not serialisable", h.key());
         }

@@ -54,6 +54,8 @@ public final class TargetHealth {
     private long published = -1;
     /** The publisher's: {@link #stateChanges()} when last published. */
     private int publishedStateChanges;
+    /** The publisher's: {@link #failures()} when last published. */
+    private long publishedFailures;
     /** The publisher's: when last published (epoch ms), -1 when never. */
     private long publishedAtMs = -1;
     /** The publisher's: reported removed (no longer in the route table) and not changed since. */
@@ -181,11 +183,20 @@ public final class TargetHealth {
         this.published = changes;
     }
 
-    /** The publisher's marks of a publish: {@link #changes()} and {@link #stateChanges()} then, and when (epoch ms). */
-    public void published(long changes, int stateChanges, long atMs) {
+    /**
+     * The publisher's marks of a publish: {@link #changes()}, {@link #stateChanges()} and {@link #failures()} then, and
+     * when (epoch ms).
+     */
+    public void published(long changes, int stateChanges, long failures, long atMs) {
         this.published = changes;
         this.publishedStateChanges = stateChanges;
+        this.publishedFailures = failures;
         this.publishedAtMs = atMs;
+    }
+
+    /** The publisher's mark: {@link #failures()} when this target was last published (0 when never). */
+    public long publishedFailures() {
+        return publishedFailures;
     }
 
     /** Breaker state changes so far. */

@@ -282,7 +282,7 @@ class HealthPublisherTest {
     }
 
     @Test
-    void countChangesAreBoundedPerPublishLongestUnreportedFirstAndBreakerChangesAlwaysGo() throws Exception {
+    void successOnlyChangesAreBoundedPerPublishLongestUnreportedFirstAndBreakerChangesAndFailuresAlwaysGo() throws Exception {
         publisher.maxCountReports = 100;
         for (int i = 0; i < TARGETS; i++) {
             registry.of(target(i)).succeeded(1_000_000);
@@ -326,5 +326,20 @@ class HealthPublisherTest {
         assertThat(rounds.get(0)).containsAll(counted);
         String json = send(Request.cmd(Command.HGET).arg(names.healthHash()).arg(HealthReports.field("gw-test", target(latest).key()))).toString();
         assertThat(new ObjectMapper().readValue(json, TargetReport.class).breaker()).isEqualTo("OPEN");
+
+        // a new failure is news too: it goes at once, past the bound, while successes wait their turn
+        int failing = -1;
+        for (int i = 0; i < TARGETS && failing < 0; i++) {
+            if (rounds.get(2).contains(target(i).key()) && i != latest) {
+                failing = i;
+            }
+        }
+        registry.of(target(failing)).failed(3_000_000);
+        before = entries().size();
+        await(publisher.publish());
+        Set<String> fifth = reportedAfter(before);
+        assertThat(fifth).hasSize(101).contains(target(failing).key());
+        json = send(Request.cmd(Command.HGET).arg(names.healthHash()).arg(HealthReports.field("gw-test", target(failing).key()))).toString();
+        assertThat(new ObjectMapper().readValue(json, TargetReport.class).failures()).isEqualTo(1);
     }
 }
