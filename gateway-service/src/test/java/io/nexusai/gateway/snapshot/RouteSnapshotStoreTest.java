@@ -130,6 +130,18 @@ class RouteSnapshotStoreTest {
         assertThat(requestsOfThisStep()).containsExactly("/internal/v1/routes/changes?since=5", "/internal/v1/routes");
         assertThat(store.table().snapshot().routes()).isEqualTo(routes);
 
+        // the periodic resync pulls the changes since the table's version, not the whole table, and so catches up
+        // with a change whose event was lost
+        routes.put("alias-7", entry("alias-7", 7, "sk-7"));
+        FakeRoutingService.publish(7, routes);
+        mark = FakeRoutingService.REQUESTS.size();
+        fulls = pulls("full");
+        store.periodic();
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.table().version() == 7);
+        assertThat(requestsOfThisStep()).containsExactly("/internal/v1/routes/changes?since=6");
+        assertThat(pulls("full")).isEqualTo(fulls);
+        assertThat(store.table().snapshot().routes()).isEqualTo(routes);
+
         // a resync pulls the whole table
         mark = FakeRoutingService.REQUESTS.size();
         resyncs.fire(new ConfigResync("test"));
