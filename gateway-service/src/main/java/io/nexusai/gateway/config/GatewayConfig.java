@@ -68,9 +68,9 @@ public interface GatewayConfig {
     Duration healthReportEvery();
 
     /**
-     * Most targets whose only change is their counters and latency one health publish reports
+     * Most targets whose only change is their successes and latency one health publish reports
      * ({@code NEXUS_GATEWAY_HEALTH_REPORT_MAX_TARGETS}); past it the longest unreported go first and the rest wait
-     * for the next publishes. Breaker changes and removed targets are always reported at once.
+     * for the next publishes. Breaker changes, new failures and removed targets are always reported at once.
      */
     @WithDefault("1000")
     int healthReportMaxTargets();

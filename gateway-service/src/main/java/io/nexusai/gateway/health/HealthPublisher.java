@@ -26,6 +26,7 @@ import org.jboss.logging.Logger;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -41,11 +42,11 @@ import java.util.function.Supplier;
  * Breaker changes and new failures are always sent at once; of the targets whose only change is their successes and
  * latency, at most {@code nexus.gateway.health-report-max-targets} a publish, the longest unreported first, so that a
  * catalogue used evenly (100,000 targets, each touched every few seconds) costs a bounded number of reports a second
- * rather than about one per request. A target that left the route table is reported removed once (looked for at most every ten
- * seconds after the table changed, and every minute), and evicted from the {@link HealthRegistry} once it has been
- * out of the table for {@code nexus.gateway.retired-target-retention} (default 10 minutes; a deployment removed
- * and added back within that keeps its breaker), so that alias churn does not grow the heap; nothing is built per
- * tick for the unchanged targets. The work runs on a worker thread, one publish at a time. Best effort: a failed
+ * rather than about one per request. A target that left the route table is reported removed once (looked for at
+ * most every ten seconds after the table changed, and every minute), and evicted from the {@link HealthRegistry}
+ * once it has been out of the table for {@code nexus.gateway.retired-target-retention} (default 10 minutes; a
+ * deployment removed and added back within that keeps its breaker), so that alias churn does not grow the heap;
+ * nothing is built per tick for the unchanged targets. The work runs on a worker thread, one publish at a time. Best effort: a failed
  * publish is tried again at the next tick (the changes stay unpublished).
  */
 @ApplicationScoped
@@ -206,7 +207,7 @@ public class HealthPublisher {
         if (countsOnly.size() > maxCountReports) {
             // more than the bound: the longest unreported first (never reported ones before all), the rest wait for
             // the next rounds, so that every target is reported within (changed targets / bound) rounds
-            countsOnly.sort(java.util.Comparator.comparingLong(TargetHealth::publishedAtMs));
+            countsOnly.sort(Comparator.comparingLong(TargetHealth::publishedAtMs));
             countsOnly = countsOnly.subList(0, maxCountReports);
         }
         for (TargetHealth h : countsOnly) {

@@ -179,10 +179,6 @@ public final class TargetHealth {
         return published;
     }
 
-    public void published(long changes) {
-        this.published = changes;
-    }
-
     /**
      * The publisher's marks of a publish: {@link #changes()}, {@link #stateChanges()} and {@link #failures()} then, and
      * when (epoch ms).
