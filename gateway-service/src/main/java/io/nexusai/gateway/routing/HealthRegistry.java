@@ -92,13 +92,23 @@ public class HealthRegistry {
         this(settings, meters, DEFAULT_MAX_DEPLOYMENTS);
     }
 
+    /**
+     * The health of a target's key, created on first use. Found through the target's memo when it holds one not
+     * evicted since (the hot path: no lookup by key); otherwise looked up (and its provider name brought up to date, a
+     * renamed provider coming as a new target object) and memoised on the target.
+     */
     public TargetHealth of(Target target) {
-        TargetHealth h = health.get(target.key());
+        TargetHealth h = target.health();
+        if (h != null && !h.evicted()) {
+            return h;
+        }
+        h = health.get(target.key());
         if (h == null) {
             h = health.computeIfAbsent(target.key(), key -> create(key, target));
         } else {
             h.provider(target.deployment().providerName());
         }
+        target.health(h);
         return h;
     }
 

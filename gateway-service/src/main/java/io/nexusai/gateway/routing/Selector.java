@@ -25,6 +25,10 @@ public final class Selector {
     }
 
     public static List<Target> order(RouteTable.Route route, HealthRegistry registry, RandomGenerator random) {
+        if (route.targets().size() == 1) { // most aliases of a catalogue: nothing to order
+            Target t = route.targets().get(0);
+            return t.weight() > 0 && !registry.of(t).breakerOpen() ? route.targets() : List.of();
+        }
         TreeMap<Integer, List<Target>> tiers = new TreeMap<>();
         for (Target t : route.targets()) {
             if (t.weight() > 0) {

@@ -62,8 +62,11 @@ public final class TargetHealth {
     private boolean retired;
     /** The publisher's: when a sweep first found this target out of the route table (epoch ms), -1 while in it. */
     private long absentSinceMs = -1;
-    /** Dropped from its registry ({@link HealthRegistry#evict}): its breaker state no longer counts per provider. */
-    private boolean evicted;
+    /**
+     * Dropped from its registry ({@link HealthRegistry#evict}): its breaker state no longer counts per provider, and a
+     * target's memo of it is no longer used.
+     */
+    private volatile boolean evicted;
 
     TargetHealth(String key, BreakerSettings settings) {
         this(key, 0, null, null, null, settings, null);
@@ -137,6 +140,11 @@ public final class TargetHealth {
                 counts.remove(state);
             }
         }
+    }
+
+    /** Whether its registry dropped it. */
+    boolean evicted() {
+        return evicted;
     }
 
     /** Route id of the deployment (0 when unknown). */

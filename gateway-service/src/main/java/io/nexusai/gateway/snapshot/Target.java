@@ -25,6 +25,13 @@ public final class Target {
     private final double outputPerToken;
     private final double cachedPerToken;
     private final double cacheWritePerToken;
+    /**
+     * The health this target's key had in the {@code HealthRegistry} when a request last looked it up, so that the
+     * next request of this target (this object: a route snapshot keeps an unchanged target's object) finds it
+     * without a lookup by key in a map of every target (cache-cold at catalogue size). The registry checks that it was
+     * not evicted since.
+     */
+    private volatile io.nexusai.gateway.routing.TargetHealth health;
 
     /** @throws IllegalArgumentException when a Bedrock deployment's secret is not an {@link AwsKeys} string */
     Target(Deployment deployment, String apiKey, double weight) {
@@ -40,6 +47,16 @@ public final class Target {
         this.cacheWritePerToken = price == null ? 0 : price.rates().cacheWritePerMillion().doubleValue() * multiplier / 1e6;
         this.key = deployment.region() == null || deployment.regionWeights().isEmpty()
                 ? Long.toString(deployment.id()) : deployment.id() + "@" + deployment.region();
+    }
+
+    /** The registry's memo (see the field); {@code null} before the first lookup. */
+    public io.nexusai.gateway.routing.TargetHealth health() {
+        return health;
+    }
+
+    /** Set by the registry only. */
+    public void health(io.nexusai.gateway.routing.TargetHealth health) {
+        this.health = health;
     }
 
     public Deployment deployment() {

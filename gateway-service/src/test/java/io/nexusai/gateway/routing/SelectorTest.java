@@ -84,6 +84,22 @@ class SelectorTest {
     }
 
     @Test
+    void aSingleTargetIsOfferedUnlessItsBreakerIsOpenOrItsWeightIsZero() {
+        RouteTable.Route one = route(WEIGHTED, deployment(1, "a", 10, 1, null));
+        assertThat(Selector.order(one, registry, random)).extracting(Target::key).containsExactly("1");
+        registry.of(one.targets().get(0)).coolDown(30);
+        assertThat(Selector.order(one, registry, random)).as("cooling down, but nothing else is left")
+                .extracting(Target::key).containsExactly("1");
+        TargetHealth a = registry.of(one.targets().get(0));
+        for (int i = 0; i < 4; i++) {
+            a.guard(() -> java.util.concurrent.CompletableFuture.failedFuture(new RuntimeException("down")));
+        }
+        assertThat(a.breakerOpen()).isTrue();
+        assertThat(Selector.order(one, registry, random)).isEmpty();
+        assertThat(Selector.order(route(LATENCY, deployment(2, "b", 0, 1, null)), registry, random)).isEmpty();
+    }
+
+    @Test
     void latencyAwareSendsMostTrafficToTheFasterTargetButKeepsMeasuringTheOther() {
         RouteTable.Route route = route(LATENCY, deployment(1, "fast", 1, 1, null), deployment(2, "slow", 1, 1, null));
         registry.of(route.targets().get(0)).succeeded(20_000_000);

@@ -39,6 +39,26 @@ class TargetHealthTest {
     }
 
     @Test
+    void aTargetFindsItsHealthThroughItsMemoUntilTheRegistryEvictsIt() {
+        assertThat(target.health()).as("memoised on the first lookup").isSameAs(health);
+        assertThat(registry.of(target)).isSameAs(health);
+
+        // another object for the same key (a recompiled route) finds the same health by key and memoises it too
+        Target again = route(AliasPolicy.DEFAULT, deployment(1, "a", 1, 1, null)).targets().get(0);
+        assertThat(again.health()).isNull();
+        assertThat(registry.of(again)).isSameAs(health);
+        assertThat(again.health()).isSameAs(health);
+
+        // once evicted, the memo is not used: the next lookup starts a new health, held by the registry
+        assertThat(registry.evict(health)).isTrue();
+        TargetHealth fresh = registry.of(target);
+        assertThat(fresh).isNotSameAs(health);
+        assertThat(registry.get(target.key())).isSameAs(fresh);
+        assertThat(registry.of(again)).as("the other object's stale memo is replaced too").isSameAs(fresh);
+        assertThat(registry.size()).isEqualTo(1);
+    }
+
+    @Test
     void opensOnlyWhenTheWindowIsFullOfFailuresThenProbesAfterItsDelayAndCloses() throws Exception {
         for (int i = 0; i < 3; i++) {
             assertThatThrownBy(() -> call(false)).hasMessage("500");
