@@ -1,10 +1,11 @@
 package io.nexusai.gateway.usage;
 
 import io.micrometer.core.instrument.Counter;
-import io.nexusai.gateway.provider.TokenUsage;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.nexusai.gateway.provider.TokenUsage;
+import io.nexusai.gateway.snapshot.RouteTable;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -33,8 +34,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code model="other"}, and {@code nexus_metrics_aliases_folded_total} counts the aliases folded so. Each alias
  * with a label costs ~22 meters (~20 KB of heap, ~70 lines per scrape); a folded one a map entry (~100 bytes).
  * <p>
- * Hot path: an alias's label holder ({@link Alias}: its label, overhead timer and series per provider) is found in
- * one string-keyed map, a series in a second, its meters in an array indexed by status; each meter is registered
+ * Hot path: an alias's label holder ({@link Alias}: its label, overhead timer and series per provider) is memoised on
+ * the route (a string-keyed map on a route's first request), a series is found in a small map per holder, its meters in an array indexed by status; each meter is registered
  * once, on first use; nothing is allocated and no string built per request.
  */
 @Singleton
@@ -139,6 +140,23 @@ public class GatewayMetrics {
         Alias a = aliases.get(alias);
         if (a == null) {
             a = aliases.computeIfAbsent(alias, this::admit);
+        }
+        return a;
+    }
+
+    /**
+     * The label holder of a route's alias ({@code null}: a request that reached no route): memoised on the route, so
+     * that only a route's first request looks its alias up in the map of every alias seen (cache-cold at catalogue
+     * size). A route recompiled after a change is a new object and looks it up once again (the same holder).
+     */
+    public Alias alias(RouteTable.Route route) {
+        if (route == null) {
+            return unknown;
+        }
+        Alias a = route.metrics();
+        if (a == null) {
+            a = alias(route.alias());
+            route.metrics(a);
         }
         return a;
     }

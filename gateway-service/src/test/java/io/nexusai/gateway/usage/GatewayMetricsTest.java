@@ -1,9 +1,12 @@
 package io.nexusai.gateway.usage;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nexusai.api.routing.AliasPolicy;
+import io.nexusai.gateway.snapshot.RouteTable;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -140,7 +143,28 @@ class GatewayMetricsTest {
         assertThat(bounded.alias("third")).isSameAs(second);
         assertThat(bounded.series("openai", "third")).isSameAs(second.series("openai"));
         assertThat(bounded.alias("unknown").label()).isEqualTo("unknown");
-        assertThat(bounded.alias(null).label()).isEqualTo("unknown");
+        assertThat(bounded.alias((String) null).label()).isEqualTo("unknown");
+    }
+
+    @Test
+    void aRouteMemoisesItsAliasHolderAndARecompiledRouteFindsTheSameOne() {
+        SimpleMeterRegistry reg = new SimpleMeterRegistry();
+        GatewayMetrics bounded = new GatewayMetrics(reg, 1);
+        RouteTable.Route own = new RouteTable.Route("own", 0, List.of(), AliasPolicy.DEFAULT);
+        RouteTable.Route folded = new RouteTable.Route("folded", 0, List.of(), AliasPolicy.DEFAULT);
+        GatewayMetrics.Alias a = bounded.alias(own);
+        assertThat(a.label()).isEqualTo("own");
+        assertThat(own.metrics()).isSameAs(a);
+        assertThat(bounded.alias(folded).label()).isEqualTo("other");
+        assertThat(folded.metrics()).isSameAs(bounded.alias("folded"));
+
+        // the same aliases compiled anew (a route change): the same holders, and each folded alias counted once
+        RouteTable.Route ownAgain = new RouteTable.Route("own", 1, List.of(), AliasPolicy.DEFAULT);
+        RouteTable.Route foldedAgain = new RouteTable.Route("folded", 1, List.of(), AliasPolicy.DEFAULT);
+        assertThat(bounded.alias(ownAgain)).isSameAs(a);
+        assertThat(bounded.alias(foldedAgain)).isSameAs(folded.metrics());
+        assertThat(reg.get("nexus.metrics.aliases.folded").counter().count()).isEqualTo(1.0);
+        assertThat(bounded.alias((RouteTable.Route) null).label()).isEqualTo("unknown");
     }
 
     @Test

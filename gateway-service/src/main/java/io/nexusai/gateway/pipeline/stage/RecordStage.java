@@ -65,7 +65,7 @@ public final class RecordStage implements Stage {
         Deployment d = deployment(selection);
         String provider = d == null ? "none" : d.providerName();
         String model = route == null ? GatewayMetrics.UNKNOWN : route.alias();
-        GatewayMetrics.Alias alias = metrics.alias(model); // its own model label, or "other" past the bound
+        GatewayMetrics.Alias alias = metrics.alias(route); // its own model label, or "other" past the bound
         GatewayMetrics.Series series = alias.series(provider);
         metrics.request(series, ctx.status(), nanos);
         long upstreamNanos = ctx.upstreamNanos();
