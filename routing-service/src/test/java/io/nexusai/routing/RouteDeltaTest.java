@@ -43,7 +43,14 @@ class RouteDeltaTest {
 
     /** Its own application and database: RouteSnapshotTest counts every alias of its database. */
     public static class OwnDatabase implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("nexus.routing.delta-max-aliases", "" + DELTA_MAX_ALIASES);
+        }
     }
+
+    /** A bound small enough to cross with a few writes (the default is 10,000). */
+    static final int DELTA_MAX_ALIASES = 50;
 
     /** The table kept up to date by deltas only, one after every write. */
     private RouteSnapshot stepped;
@@ -126,6 +133,43 @@ class RouteDeltaTest {
         }
         // a version newer than the database (a restored backup): the whole table
         assertThat(changes(now.version() + 5).full()).isTrue();
+    }
+
+    @Test
+    void aBulkChangeOfMoreAliasesThanTheBoundIsAnsweredWithTheWholeTable() throws Exception {
+        RouteSnapshot start = full();
+        // a provider and as many aliases as the bound: still a delta
+        write("INSERT INTO service_providers (id, name, kind, endpoint, api_key, api_key_hint) VALUES (9101, 'p-bulk', 'openai', 'https://bulk.test/v1', '"
+                        + CIPHER.encrypt("sk-bulk") + "', '...')",
+                "INSERT INTO model_routes (model_alias, provider_id, real_model_name) SELECT 'bulk-' || g, 9101, 'gpt-4o' FROM generate_series(1, "
+                        + DELTA_MAX_ALIASES + ") g");
+        RouteSnapshot bound = full();
+        assertThat(bound.routes().keySet().stream().filter(a -> a.startsWith("bulk-"))).hasSize(DELTA_MAX_ALIASES);
+        assertApplies(start, bound);
+        // one alias more than the bound (a bulk import): the whole table, at the new version
+        write("INSERT INTO model_routes (model_alias, provider_id, real_model_name) SELECT 'bulk-' || g, 9101, 'gpt-4o-mini' FROM generate_series("
+                + (DELTA_MAX_ALIASES + 1) + ", " + (2 * DELTA_MAX_ALIASES + 1) + ") g");
+        RouteSnapshot imported = full();
+        RouteDelta bulk = changes(bound.version());
+        assertThat(bulk.full()).isTrue();
+        assertThat(bulk.version()).isEqualTo(imported.version());
+        assertThat(bulk.routes()).isEqualTo(imported.routes()).hasSize(bound.routes().size() + DELTA_MAX_ALIASES + 1);
+        assertThat(apply(bound, bulk).routes()).isEqualTo(imported.routes());
+        // deleting the provider removes every bulk alias (ON DELETE CASCADE): the whole table again, without them
+        write("DELETE FROM service_providers WHERE id = 9101");
+        RouteSnapshot deleted = full();
+        RouteDelta removal = changes(imported.version());
+        assertThat(removal.full()).isTrue();
+        assertThat(removal.removed()).isEmpty();
+        assertThat(removal.routes()).isEqualTo(deleted.routes()).isEqualTo(start.routes());
+        // a change within the bound is a delta again
+        write("INSERT INTO service_providers (id, name, kind, endpoint, api_key, api_key_hint) VALUES (9102, 'p-few', 'openai', 'https://few.test/v1', '"
+                        + CIPHER.encrypt("sk-few") + "', '...')",
+                "INSERT INTO model_routes (model_alias, provider_id, real_model_name) SELECT 'few-' || g, 9102, 'gpt-4o' FROM generate_series(1, 2) g");
+        RouteSnapshot two = full();
+        assertApplies(deleted, two);
+        write("DELETE FROM service_providers WHERE id = 9102");
+        assertApplies(two, full());
     }
 
     @Test

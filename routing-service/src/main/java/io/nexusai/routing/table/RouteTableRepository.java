@@ -15,6 +15,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Transaction;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -86,17 +87,27 @@ public class RouteTableRepository {
     private static final Duration FETCH_BOUND = Duration.ofSeconds(30);
     private static final Logger LOG = Logger.getLogger(RouteTableRepository.class);
 
+    /** Default of {@code nexus.routing.delta-max-aliases}. */
+    public static final int DEFAULT_DELTA_MAX_ALIASES = 10_000;
     private final Pool pool;
+    private final int deltaMaxAliases;
 
-    public RouteTableRepository(Pool pool) {
+    public RouteTableRepository(Pool pool,
+                                @ConfigProperty(name = "nexus.routing.delta-max-aliases", defaultValue = "" + DEFAULT_DELTA_MAX_ALIASES) int deltaMaxAliases) {
+        if (deltaMaxAliases < 0) {
+            throw new IllegalArgumentException("nexus.routing.delta-max-aliases (NEXUS_ROUTING_DELTA_MAX_ALIASES) must be 0 or more, not " + deltaMaxAliases);
+        }
         this.pool = pool;
+        this.deltaMaxAliases = deltaMaxAliases;
     }
 
     /**
      * Opens the whole table ({@code since} {@code null}), or the changes after version {@code since}: the entries of
      * the aliases changed since then as they are now, and those of them without an active deployment as removed; the
      * whole table when the kept change log does not reach back to {@code since} (pruned, or recorded only from V8 on)
-     * or {@code since} is newer than the database. Read in one repeatable-read transaction, so version and rows agree.
+     * or {@code since} is newer than the database, and when more than {@code nexus.routing.delta-max-aliases} aliases
+     * changed (a bulk import or delete: the whole table is read without filtering by a list of that size, and a
+     * gateway replaces its table instead of merging that many entries). Read in one repeatable-read transaction, so version and rows agree.
      * Blocks (a worker thread); the caller must {@link Table#writeTo} or {@link Table#close} the result.
      */
     public Table open(Long since) {
@@ -113,6 +124,12 @@ public class RouteTableRepository {
             if (!full) {
                 conn.preparedQuery(CHANGED_ALIASES).execute(Tuple.of(since)).await().indefinitely()
                         .forEach(r -> changed.add(r.getString("alias")));
+                if (changed.size() > deltaMaxAliases) {
+                    LOG.infof("%d aliases changed after version %d (more than nexus.routing.delta-max-aliases, %d): answering the whole table",
+                            changed.size(), since, deltaMaxAliases);
+                    full = true;
+                    changed.clear();
+                }
             }
             RouteTableWire.Header header = new RouteTableWire.Header(full, since == null ? -1 : since, version, Instant.now());
             table = new Table(conn, tx, header, changed);
