@@ -38,7 +38,8 @@
 # WARMUP_CONNS (64), JIT_WARMUP (15s), KEY_PASS_MAX (360), ALIAS_PASS_MAX (120), SNAPSHOT_WAIT (120), GAP (2),
 # RUN_UNTIL (epoch seconds after which no new case begins; for a run that must end in time), PROFILE (1: a JFR
 # recording of the gateway over each measured round, $RUN/raw/profile-<aliases>-<keys>-<round>.jfr; its figures then
-# include the recorder's own cost), and
+# include the recorder's own cost; PROFILE_SETTINGS: the recording's settings, "profile" or a .jfc file, e.g. one of
+# `jfr configure --input profile method-profiling=max` for a sample every millisecond), and
 # ROUTING_JVM_OPTS (extra JVM options of routing-service when this script has to start it again after it died), and
 # those of bench/lib.sh (NETNS, PROXY_CPU, LOAD_CPU, GATEWAY_MAX_IN_FLIGHT, GATEWAY_JVM_OPTS, KEEP).
 # Output: the table on stdout (markdown, for docs/benchmarks.md); target/bench/catalogue-<time>/ keeps cases.csv,
@@ -309,7 +310,7 @@ for K in $KEYS; do
       fi
       gw_alive || { died=1; break 2; }
       say "== $A aliases, $K keys: $([ "$r" -le 0 ] && echo "warm-up cycle $((r + WARM_ROUNDS)) of $WARM_ROUNDS" || echo "round $r of $MEASURE_ROUNDS") ($DURATION at c=$CONNS) ..."
-      [ "${PROFILE:-0}" = 1 ] && "$JCMD" "$GW" JFR.start name=round settings=profile >/dev/null
+      [ "${PROFILE:-0}" = 1 ] && "$JCMD" "$GW" JFR.start name=round settings="${PROFILE_SETTINGS:-profile}" >/dev/null
       sleep "$GAP"
       a0=$(auth_lookups); l0=$(gw_lookups); t0=$(ticks "$GW")
       out=$(wrk_pass "measure-$A-$K-$r" "$K" "$A" random "$CONNS" "$DURATION")
