@@ -32,6 +32,11 @@ public final class Target {
      * not evicted since.
      */
     private volatile io.nexusai.gateway.routing.TargetHealth health;
+    /**
+     * The request meters of this target's alias and provider ({@code GatewayMetrics.series}), memoised for the same
+     * reason: a target belongs to one alias and one provider name for its life.
+     */
+    private volatile io.nexusai.gateway.usage.GatewayMetrics.Series series;
 
     /** @throws IllegalArgumentException when a Bedrock deployment's secret is not an {@link AwsKeys} string */
     Target(Deployment deployment, String apiKey, double weight) {
@@ -57,6 +62,16 @@ public final class Target {
     /** Set by the registry only. */
     public void health(io.nexusai.gateway.routing.TargetHealth health) {
         this.health = health;
+    }
+
+    /** {@code GatewayMetrics}' memo (see the field); {@code null} before this target's first request was recorded. */
+    public io.nexusai.gateway.usage.GatewayMetrics.Series series() {
+        return series;
+    }
+
+    /** Set by {@code GatewayMetrics} only. */
+    public void series(io.nexusai.gateway.usage.GatewayMetrics.Series series) {
+        this.series = series;
     }
 
     public Deployment deployment() {

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.nexusai.gateway.provider.TokenUsage;
 import io.nexusai.gateway.snapshot.RouteTable;
+import io.nexusai.gateway.snapshot.Target;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -35,7 +36,8 @@ import java.util.concurrent.atomic.LongAdder;
  * with a label costs ~22 meters (~20 KB of heap, ~70 lines per scrape); a folded one a map entry (~100 bytes).
  * <p>
  * Hot path: an alias's label holder ({@link Alias}: its label, overhead timer and series per provider) is memoised on
- * the route (a string-keyed map on a route's first request), a series is found in a small map per holder, its meters in an array indexed by status; each meter is registered
+ * the route and a series on the target (each found in a string-keyed map on first use only), a series' meters in an
+ * array indexed by status; each meter is registered
  * once, on first use; nothing is allocated and no string built per request.
  */
 @Singleton
@@ -59,6 +61,8 @@ public class GatewayMetrics {
     public static final int DEFAULT_MAX_ALIASES = 200;
     /** The {@code model} label of aliases past the bound. */
     public static final String OTHER = "other";
+    /** The {@code provider} label of requests that reached no deployment. */
+    public static final String NONE = "none";
     /** The {@code model} label of requests that named no known alias. */
     public static final String UNKNOWN = "unknown";
 
@@ -249,6 +253,23 @@ public class GatewayMetrics {
     }
 
     private record StatusMeters(Counter requests, Timer latency) {
+    }
+
+    /**
+     * The meters of a request's route and the target that answered it ({@code null}: no deployment was reached, the
+     * provider label "none"): memoised on the target, which belongs to one alias and one provider for its life, so that
+     * a request finds them without the per-alias map of providers (cache-cold at catalogue size).
+     */
+    public Series series(RouteTable.Route route, Target target) {
+        if (target == null) {
+            return alias(route).series(NONE);
+        }
+        Series s = target.series();
+        if (s == null) {
+            s = alias(route).series(target.deployment().providerName());
+            target.series(s);
+        }
+        return s;
     }
 
     /** The meters of a provider name ("none" when no deployment was reached) and an alias ("unknown" if none). */

@@ -1,12 +1,22 @@
 package io.nexusai.gateway.usage;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nexusai.api.crypto.EnvelopeCipher;
 import io.nexusai.api.routing.AliasPolicy;
+import io.nexusai.api.routing.Deployment;
+import io.nexusai.api.routing.ProviderKind;
+import io.nexusai.api.routing.RouteEntry;
+import io.nexusai.api.routing.RouteSnapshot;
 import io.nexusai.gateway.snapshot.RouteTable;
+import io.nexusai.gateway.snapshot.Target;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -165,6 +175,30 @@ class GatewayMetricsTest {
         assertThat(bounded.alias(foldedAgain)).isSameAs(folded.metrics());
         assertThat(reg.get("nexus.metrics.aliases.folded").counter().count()).isEqualTo(1.0);
         assertThat(bounded.alias((RouteTable.Route) null).label()).isEqualTo("unknown");
+    }
+
+    @Test
+    void aTargetMemoisesTheSeriesOfItsAliasAndProvider() {
+        EnvelopeCipher cipher = new EnvelopeCipher("metrics-test-master-secret-0123456789abcdef", Duration.ofHours(1));
+        Deployment d = new Deployment(7, 3, "acme", ProviderKind.OPENAI, "https://acme.test/v1", cipher.encrypt("sk-acme"), "gpt-4o",
+                1, 0, null, null, 1, BigDecimal.ONE, Map.of(), null);
+        RouteTable table = RouteTable.compile(new RouteSnapshot(1, Instant.now(),
+                Map.of("chat", new RouteEntry("chat", 0, List.of(d), null))), cipher);
+        RouteTable.Route route = table.route("chat");
+        Target target = route.targets().getFirst();
+        assertThat(target.series()).isNull();
+
+        GatewayMetrics.Series s = metrics.series(route, target);
+        assertThat(s).isSameAs(metrics.series("acme", "chat"));
+        assertThat(target.series()).isSameAs(s);
+        assertThat(metrics.series(route, target)).isSameAs(s);
+        // no deployment reached: the alias's "none" series, nothing memoised
+        assertThat(metrics.series(route, null)).isSameAs(metrics.series(GatewayMetrics.NONE, "chat")).isNotSameAs(s);
+        // the same deployment compiled anew (a route change): a new target, the same series
+        Target again = RouteTable.compile(new RouteSnapshot(2, Instant.now(),
+                Map.of("chat", new RouteEntry("chat", 0, List.of(d), null))), cipher).route("chat").targets().getFirst();
+        assertThat(again).isNotSameAs(target);
+        assertThat(metrics.series(table.route("chat"), again)).isSameAs(s);
     }
 
     @Test

@@ -66,7 +66,7 @@ public final class RecordStage implements Stage {
         String provider = d == null ? "none" : d.providerName();
         String model = route == null ? GatewayMetrics.UNKNOWN : route.alias();
         GatewayMetrics.Alias alias = metrics.alias(route); // its own model label, or "other" past the bound
-        GatewayMetrics.Series series = alias.series(provider);
+        GatewayMetrics.Series series = metrics.series(route, selection == null ? null : selection.target());
         metrics.request(series, ctx.status(), nanos);
         long upstreamNanos = ctx.upstreamNanos();
         if (selection != null && selection.attempts() > 0) {
