@@ -58,10 +58,8 @@ class RouteDeltaTest {
     @Test
     void deltasAppliedToAnEarlierSnapshotGiveTheLaterSnapshotAndATooOldVersionGetsTheWholeTable() throws Exception {
         RouteSnapshot empty = full();
-        write("INSERT INTO service_providers (id, name, kind, endpoint, api_key, api_key_hint) VALUES (9001, 'p-openai', 'openai', 'https://a.test/v1', '"
-                        + CIPHER.encrypt("sk-a") + "', '...')",
-                "INSERT INTO service_providers (id, name, kind, endpoint, api_key, api_key_hint) VALUES (9002, 'p-azure', 'azure', 'https://b.test', '"
-                        + CIPHER.encrypt("sk-b") + "', '...')");
+        write(provider(9001, "p-openai", "openai", "https://a.test/v1", "sk-a"),
+                provider(9002, "p-azure", "azure", "https://b.test", "sk-b"));
         write("INSERT INTO model_routes (model_alias, provider_id, real_model_name) VALUES ('a-one', 9001, 'gpt-4o')",
                 "INSERT INTO model_routes (model_alias, provider_id, real_model_name, weight) VALUES ('a-two', 9001, 'gpt-4o-mini', 30)",
                 "INSERT INTO model_routes (model_alias, provider_id, real_model_name) VALUES ('a-two', 9002, 'gpt-4o-mini')",
@@ -139,8 +137,7 @@ class RouteDeltaTest {
     void aBulkChangeOfMoreAliasesThanTheBoundIsAnsweredWithTheWholeTable() throws Exception {
         RouteSnapshot start = full();
         // a provider and as many aliases as the bound: still a delta
-        write("INSERT INTO service_providers (id, name, kind, endpoint, api_key, api_key_hint) VALUES (9101, 'p-bulk', 'openai', 'https://bulk.test/v1', '"
-                        + CIPHER.encrypt("sk-bulk") + "', '...')",
+        write(provider(9101, "p-bulk", "openai", "https://bulk.test/v1", "sk-bulk"),
                 "INSERT INTO model_routes (model_alias, provider_id, real_model_name) SELECT 'bulk-' || g, 9101, 'gpt-4o' FROM generate_series(1, "
                         + DELTA_MAX_ALIASES + ") g");
         RouteSnapshot bound = full();
@@ -163,8 +160,7 @@ class RouteDeltaTest {
         assertThat(removal.removed()).isEmpty();
         assertThat(removal.routes()).isEqualTo(deleted.routes()).isEqualTo(start.routes());
         // a change within the bound is a delta again
-        write("INSERT INTO service_providers (id, name, kind, endpoint, api_key, api_key_hint) VALUES (9102, 'p-few', 'openai', 'https://few.test/v1', '"
-                        + CIPHER.encrypt("sk-few") + "', '...')",
+        write(provider(9102, "p-few", "openai", "https://few.test/v1", "sk-few"),
                 "INSERT INTO model_routes (model_alias, provider_id, real_model_name) SELECT 'few-' || g, 9102, 'gpt-4o' FROM generate_series(1, 2) g");
         RouteSnapshot two = full();
         assertApplies(deleted, two);
@@ -222,6 +218,12 @@ class RouteDeltaTest {
 
     private static String bearer() {
         return "Bearer " + InternalToken.derive(RouteSnapshotTest.SECRET);
+    }
+
+    /** The insert of a provider, its key encrypted as admin-service stores it. */
+    private static String provider(long id, String name, String kind, String endpoint, String apiKey) {
+        return "INSERT INTO service_providers (id, name, kind, endpoint, api_key, api_key_hint) VALUES (" + id + ", '" + name + "', '"
+                + kind + "', '" + endpoint + "', '" + CIPHER.encrypt(apiKey) + "', '...')";
     }
 
     /** One admin write: the statements and the config-version increment in one transaction. */
