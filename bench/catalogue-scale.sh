@@ -65,8 +65,9 @@ RUN_UNTIL=${RUN_UNTIL:-} # epoch seconds: cases not begun by then are skipped (a
 TENANT=demo
 PROVIDER=mock
 
-bench_netns "$@"
+# before entering NETNS: a namespace of our own has no route to the package mirror
 NO_NGINX=1 ensure_tools
+bench_netns "$@"
 
 test_support_cp
 

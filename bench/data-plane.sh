@@ -89,6 +89,8 @@ if [ "${1:-}" = summary ]; then
   exit 0
 fi
 
+# before entering NETNS: a namespace of our own has no route to the package mirror
+ensure_tools
 bench_netns "$@"
 
 SCENARIOS=${*:-${SCENARIO:-all}}
@@ -97,7 +99,6 @@ for s in $SCENARIOS; do
   case $s in warmup|nonstream|streams|ttfb|paced|held) ;; *) die "unknown scenario '$s' (warmup nonstream streams ttfb paced held all)" ;; esac
 done
 
-ensure_tools
 RUN="$BENCH_STATE/data-plane-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$RUN/raw"
 CSV="$RUN/rounds.csv"

@@ -49,7 +49,8 @@ release_inherited_fds() {
 }
 
 # Re-runs the calling script inside network namespace $NETNS when it is set and we are not in it yet; returns
-# only when the script should go on in this process. Usage (first line of a script): bench_netns "$@"
+# only when the script should go on in this process. Usage (first line of a script, after ensure_tools, which needs
+# the host's network to install what is missing): bench_netns "$@"
 bench_netns() {
   release_inherited_fds
   [ -n "${NETNS:-}" ] || return 0

@@ -26,6 +26,8 @@ set -euo pipefail
 BENCH_SCRIPT=$(readlink -f "${BASH_SOURCE[0]}")
 # shellcheck source=bench/lib.sh
 . "$(dirname "$BENCH_SCRIPT")/lib.sh"
+# before entering NETNS: a namespace of our own has no route to the package mirror
+NO_NGINX=1 ensure_tools
 bench_netns "$@"
 
 EVENTS=${EVENTS:-500000}
@@ -42,7 +44,6 @@ AUTH_PORT=18182; AUTH_MGMT=19423
 HTTP_BASE=18184; MGMT_BASE=19425   # replica i: HTTP_BASE + i, MGMT_BASE + i
 STATE="$ROOT/target/bench-metering-scale"
 
-NO_NGINX=1 ensure_tools
 command -v psql >/dev/null || die "psql is needed (postgresql-client)"
 METERING_JAR="$ROOT/metering-service/target/quarkus-app/quarkus-run.jar"
 AUTH_JAR="$ROOT/auth-service/target/quarkus-app/quarkus-run.jar"

@@ -37,8 +37,9 @@ GAP=${GAP:-1}
 GW2_PORT=${GW2_PORT:-8180}
 GW2_MGMT_PORT=${GW2_MGMT_PORT:-9331}
 
-bench_netns "$@"
+# before entering NETNS: a namespace of our own has no route to the package mirror
 NO_NGINX=1 ensure_tools
+bench_netns "$@"
 command -v jq >/dev/null || die "jq is needed"
 
 test_support_cp

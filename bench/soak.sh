@@ -44,8 +44,9 @@ seconds() { # 90, 90s, 30m, 1h -> seconds
 SECS=$(seconds "$DURATION")
 SLOPE_FROM=${SLOPE_FROM:-$((SECS / 6))}
 
-bench_netns "$@"
+# before entering NETNS: a namespace of our own has no route to the package mirror
 ensure_tools
+bench_netns "$@"
 RUN="$BENCH_STATE/soak-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$RUN"
 CSV="$RUN/soak.csv"
