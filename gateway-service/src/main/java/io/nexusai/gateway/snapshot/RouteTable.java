@@ -7,7 +7,6 @@ import io.nexusai.api.routing.RouteDelta;
 import io.nexusai.api.routing.RouteEntry;
 import io.nexusai.api.routing.RouteSnapshot;
 import io.nexusai.api.routing.RouteTableWire;
-import io.nexusai.gateway.usage.GatewayMetrics;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -27,55 +26,8 @@ import java.util.TreeMap;
 public final class RouteTable {
     private static final Logger LOG = Logger.getLogger(RouteTable.class);
 
-    /**
-     * The targets of one alias, when it was created (epoch seconds), and its routing policy; and, memoised by the
-     * gateway's metrics on first use, the alias's {@code model} label holder (an alias keeps its label for the life of
-     * the process, so the memo never goes stale), found then without a lookup in a map of every alias seen.
-     */
-    public static final class Route {
-        private final String alias;
-        private final long created;
-        private final List<Target> targets;
-        private final AliasPolicy policy;
-        private volatile GatewayMetrics.Alias metrics;
-
-        public Route(String alias, long created, List<Target> targets, AliasPolicy policy) {
-            this.alias = alias;
-            this.created = created;
-            this.targets = targets;
-            this.policy = policy;
-        }
-
-        public String alias() {
-            return alias;
-        }
-
-        public long created() {
-            return created;
-        }
-
-        public List<Target> targets() {
-            return targets;
-        }
-
-        public AliasPolicy policy() {
-            return policy;
-        }
-
-        /** The metrics' memo (see the class); {@code null} before the first use. */
-        public GatewayMetrics.Alias metrics() {
-            return metrics;
-        }
-
-        /** Set by {@link GatewayMetrics#alias(Route)} only. */
-        public void metrics(GatewayMetrics.Alias metrics) {
-            this.metrics = metrics;
-        }
-
-        @Override
-        public String toString() {
-            return "Route[alias=" + alias + ", created=" + created + ", targets=" + targets + ", policy=" + policy + "]";
-        }
+    /** The targets of one alias, when it was created (epoch seconds), and its routing policy. */
+    public record Route(String alias, long created, List<Target> targets, AliasPolicy policy) {
     }
 
     private final RouteSnapshot snapshot;

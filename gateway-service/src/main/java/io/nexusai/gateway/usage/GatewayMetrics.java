@@ -35,9 +35,10 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code model="other"}, and {@code nexus_metrics_aliases_folded_total} counts the aliases folded so. Each alias
  * with a label costs ~22 meters (~20 KB of heap, ~70 lines per scrape); a folded one a map entry (~100 bytes).
  * <p>
- * Hot path: an alias's label holder ({@link Alias}: its label, overhead timer and series per provider) is memoised on
- * the route and a series on the target (each found in a string-keyed map on first use only), a series' meters in an
- * array indexed by status; each meter is registered
+ * Hot path: the series of a request (its alias and provider) is memoised on the target that answered it (found in
+ * the string-keyed maps of aliases and of their providers on a target's first request only), the alias's label holder
+ * ({@link Alias}: its label and overhead timer) reached from the series, a series' meters in an array indexed by
+ * status; each meter is registered
  * once, on first use; nothing is allocated and no string built per request.
  */
 @Singleton
@@ -120,7 +121,7 @@ public class GatewayMetrics {
         public Series series(String provider) {
             Series s = byProvider.get(provider);
             if (s == null) {
-                s = byProvider.computeIfAbsent(provider, p -> new Series(p, label));
+                s = byProvider.computeIfAbsent(provider, p -> new Series(p, this));
             }
             return s;
         }
@@ -148,23 +149,6 @@ public class GatewayMetrics {
         return a;
     }
 
-    /**
-     * The label holder of a route's alias ({@code null}: a request that reached no route): memoised on the route, so
-     * that only a route's first request looks its alias up in the map of every alias seen (cache-cold at catalogue
-     * size). A route recompiled after a change is a new object and looks it up once again (the same holder).
-     */
-    public Alias alias(RouteTable.Route route) {
-        if (route == null) {
-            return unknown;
-        }
-        Alias a = route.metrics();
-        if (a == null) {
-            a = alias(route.alias());
-            route.metrics(a);
-        }
-        return a;
-    }
-
     /** Runs once per alias (inside computeIfAbsent): a label of its own if one is left, else {@code other}. */
     private Alias admit(String alias) {
         if (labelled.getAndUpdate(n -> n < maxAliases ? n + 1 : n) < maxAliases) {
@@ -182,6 +166,7 @@ public class GatewayMetrics {
     /** The meters of one (provider, alias) pair; each registered on first use, so unused ones export nothing. */
     public final class Series {
         private final String provider;
+        private final Alias alias;
         private final String model;
         private final AtomicReferenceArray<StatusMeters> byStatus = new AtomicReferenceArray<>(STATUSES);
         private volatile Timer upstream;
@@ -189,9 +174,15 @@ public class GatewayMetrics {
         private final AtomicReferenceArray<Counter> tokens = new AtomicReferenceArray<>(TOKEN_TYPES.length);
         private volatile Counter cost;
 
-        Series(String provider, String model) {
+        Series(String provider, Alias alias) {
             this.provider = provider;
-            this.model = model;
+            this.alias = alias;
+            this.model = alias.label();
+        }
+
+        /** The label holder these meters are of (its {@code model} label and overhead timer). */
+        public Alias alias() {
+            return alias;
         }
 
         private StatusMeters status(int status) {
@@ -256,17 +247,19 @@ public class GatewayMetrics {
     }
 
     /**
-     * The meters of a request's route and the target that answered it ({@code null}: no deployment was reached, the
-     * provider label "none"): memoised on the target, which belongs to one alias and one provider for its life, so that
-     * a request finds them without the per-alias map of providers (cache-cold at catalogue size).
+     * The meters of a request's route ({@code null}: none reached, the {@code model} label "unknown") and the target that
+     * answered it ({@code null}: no deployment was reached, the provider label "none"): memoised on the target, which
+     * belongs to one alias and one provider for its life, so that a request finds them (and through
+     * {@link Series#alias()} its alias's label holder) without the string-keyed maps of every alias and of an alias's
+     * providers, cache-cold at catalogue size. A target compiled anew after a change looks them up once (the same ones).
      */
     public Series series(RouteTable.Route route, Target target) {
         if (target == null) {
-            return alias(route).series(NONE);
+            return series(NONE, route == null ? null : route.alias());
         }
         Series s = target.series();
         if (s == null) {
-            s = alias(route).series(target.deployment().providerName());
+            s = series(target.deployment().providerName(), route.alias());
             target.series(s);
         }
         return s;

@@ -2,7 +2,6 @@ package io.nexusai.gateway.usage;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nexusai.api.crypto.EnvelopeCipher;
-import io.nexusai.api.routing.AliasPolicy;
 import io.nexusai.api.routing.Deployment;
 import io.nexusai.api.routing.ProviderKind;
 import io.nexusai.api.routing.RouteEntry;
@@ -153,52 +152,52 @@ class GatewayMetricsTest {
         assertThat(bounded.alias("third")).isSameAs(second);
         assertThat(bounded.series("openai", "third")).isSameAs(second.series("openai"));
         assertThat(bounded.alias("unknown").label()).isEqualTo("unknown");
-        assertThat(bounded.alias((String) null).label()).isEqualTo("unknown");
+        assertThat(bounded.alias(null).label()).isEqualTo("unknown");
     }
 
     @Test
-    void aRouteMemoisesItsAliasHolderAndARecompiledRouteFindsTheSameOne() {
+    void aTargetMemoisesTheSeriesOfItsAliasAndProviderAndARecompiledTargetFindsTheSameOne() {
         SimpleMeterRegistry reg = new SimpleMeterRegistry();
         GatewayMetrics bounded = new GatewayMetrics(reg, 1);
-        RouteTable.Route own = new RouteTable.Route("own", 0, List.of(), AliasPolicy.DEFAULT);
-        RouteTable.Route folded = new RouteTable.Route("folded", 0, List.of(), AliasPolicy.DEFAULT);
-        GatewayMetrics.Alias a = bounded.alias(own);
-        assertThat(a.label()).isEqualTo("own");
-        assertThat(own.metrics()).isSameAs(a);
-        assertThat(bounded.alias(folded).label()).isEqualTo("other");
-        assertThat(folded.metrics()).isSameAs(bounded.alias("folded"));
-
-        // the same aliases compiled anew (a route change): the same holders, and each folded alias counted once
-        RouteTable.Route ownAgain = new RouteTable.Route("own", 1, List.of(), AliasPolicy.DEFAULT);
-        RouteTable.Route foldedAgain = new RouteTable.Route("folded", 1, List.of(), AliasPolicy.DEFAULT);
-        assertThat(bounded.alias(ownAgain)).isSameAs(a);
-        assertThat(bounded.alias(foldedAgain)).isSameAs(folded.metrics());
-        assertThat(reg.get("nexus.metrics.aliases.folded").counter().count()).isEqualTo(1.0);
-        assertThat(bounded.alias((RouteTable.Route) null).label()).isEqualTo("unknown");
-    }
-
-    @Test
-    void aTargetMemoisesTheSeriesOfItsAliasAndProvider() {
-        EnvelopeCipher cipher = new EnvelopeCipher("metrics-test-master-secret-0123456789abcdef", Duration.ofHours(1));
-        Deployment d = new Deployment(7, 3, "acme", ProviderKind.OPENAI, "https://acme.test/v1", cipher.encrypt("sk-acme"), "gpt-4o",
-                1, 0, null, null, 1, BigDecimal.ONE, Map.of(), null);
-        RouteTable table = RouteTable.compile(new RouteSnapshot(1, Instant.now(),
-                Map.of("chat", new RouteEntry("chat", 0, List.of(d), null))), cipher);
-        RouteTable.Route route = table.route("chat");
-        Target target = route.targets().getFirst();
+        RouteTable table = compile(1, "chat", "folded");
+        RouteTable.Route chat = table.route("chat");
+        Target target = chat.targets().getFirst();
         assertThat(target.series()).isNull();
 
-        GatewayMetrics.Series s = metrics.series(route, target);
-        assertThat(s).isSameAs(metrics.series("acme", "chat"));
+        GatewayMetrics.Series s = bounded.series(chat, target);
+        assertThat(s).isSameAs(bounded.series("acme", "chat"));
+        assertThat(s.alias()).isSameAs(bounded.alias("chat"));
+        assertThat(s.alias().label()).isEqualTo("chat");
         assertThat(target.series()).isSameAs(s);
-        assertThat(metrics.series(route, target)).isSameAs(s);
-        // no deployment reached: the alias's "none" series, nothing memoised
-        assertThat(metrics.series(route, null)).isSameAs(metrics.series(GatewayMetrics.NONE, "chat")).isNotSameAs(s);
-        // the same deployment compiled anew (a route change): a new target, the same series
-        Target again = RouteTable.compile(new RouteSnapshot(2, Instant.now(),
-                Map.of("chat", new RouteEntry("chat", 0, List.of(d), null))), cipher).route("chat").targets().getFirst();
-        assertThat(again).isNotSameAs(target);
-        assertThat(metrics.series(table.route("chat"), again)).isSameAs(s);
+        assertThat(bounded.series(chat, target)).isSameAs(s);
+        // past the bound: the shared "other" holder
+        RouteTable.Route folded = table.route("folded");
+        GatewayMetrics.Series f = bounded.series(folded, folded.targets().getFirst());
+        assertThat(f.alias().label()).isEqualTo("other");
+        // no deployment reached: the alias's "none" series, nothing memoised; no route: "unknown"
+        assertThat(bounded.series(chat, null)).isSameAs(bounded.series(GatewayMetrics.NONE, "chat")).isNotSameAs(s);
+        assertThat(bounded.series((RouteTable.Route) null, null).alias().label()).isEqualTo("unknown");
+
+        // the same deployments compiled anew (a route change): new targets, the same series, each folded alias counted once
+        RouteTable again = compile(2, "chat", "folded");
+        Target chatAgain = again.route("chat").targets().getFirst();
+        assertThat(chatAgain).isNotSameAs(target);
+        assertThat(bounded.series(again.route("chat"), chatAgain)).isSameAs(s);
+        assertThat(bounded.series(again.route("folded"), again.route("folded").targets().getFirst())).isSameAs(f);
+        assertThat(reg.get("nexus.metrics.aliases.folded").counter().count()).isEqualTo(1.0);
+    }
+
+    /** A table of the given aliases, each one deployment of provider "acme". */
+    private static RouteTable compile(long version, String... aliases) {
+        EnvelopeCipher cipher = new EnvelopeCipher("metrics-test-master-secret-0123456789abcdef", Duration.ofHours(1));
+        Map<String, RouteEntry> routes = new java.util.HashMap<>();
+        long id = 1;
+        for (String alias : aliases) {
+            Deployment d = new Deployment(id++, 3, "acme", ProviderKind.OPENAI, "https://acme.test/v1", cipher.encrypt("sk-acme"),
+                    "gpt-4o", 1, 0, null, null, 1, BigDecimal.ONE, Map.of(), null);
+            routes.put(alias, new RouteEntry(alias, 0, List.of(d), null));
+        }
+        return RouteTable.compile(new RouteSnapshot(version, Instant.now(), routes), cipher);
     }
 
     @Test

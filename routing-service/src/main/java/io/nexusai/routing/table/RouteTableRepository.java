@@ -89,6 +89,7 @@ public class RouteTableRepository {
 
     /** Default of {@code nexus.routing.delta-max-aliases}. */
     public static final int DEFAULT_DELTA_MAX_ALIASES = 10_000;
+
     private final Pool pool;
     private final int deltaMaxAliases;
 
@@ -107,7 +108,8 @@ public class RouteTableRepository {
      * whole table when the kept change log does not reach back to {@code since} (pruned, or recorded only from V8 on)
      * or {@code since} is newer than the database, and when more than {@code nexus.routing.delta-max-aliases} aliases
      * changed (a bulk import or delete: the whole table is read without filtering by a list of that size, and a
-     * gateway replaces its table instead of merging that many entries). Read in one repeatable-read transaction, so version and rows agree.
+     * gateway replaces its table instead of merging that many entries). Read in one repeatable-read transaction, so
+     * version and rows agree.
      * Blocks (a worker thread); the caller must {@link Table#writeTo} or {@link Table#close} the result.
      */
     public Table open(Long since) {

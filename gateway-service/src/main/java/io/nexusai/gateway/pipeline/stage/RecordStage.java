@@ -63,16 +63,15 @@ public final class RecordStage implements Stage {
         Selection selection = ctx.get(Selection.class);
         RouteTable.Route route = ctx.get(RouteTable.Route.class);
         Deployment d = deployment(selection);
-        String provider = d == null ? "none" : d.providerName();
+        String provider = d == null ? GatewayMetrics.NONE : d.providerName();
         String model = route == null ? GatewayMetrics.UNKNOWN : route.alias();
-        GatewayMetrics.Alias alias = metrics.alias(route); // its own model label, or "other" past the bound
         GatewayMetrics.Series series = metrics.series(route, selection == null ? null : selection.target());
         metrics.request(series, ctx.status(), nanos);
         long upstreamNanos = ctx.upstreamNanos();
         if (selection != null && selection.attempts() > 0) {
             metrics.upstream(series, upstreamNanos);
         }
-        metrics.overhead(alias, nanos, upstreamNanos);
+        metrics.overhead(series.alias(), nanos, upstreamNanos); // its own model label, or "other" past the bound
         long firstContent = ctx.firstContentNanos();
         if (firstContent >= 0) {
             metrics.firstToken(series, firstContent);
