@@ -24,8 +24,9 @@ final class LocalLimiter {
             }
         }
 
+        /** At most the window: an entry may be stamped later than a request decided after it (another event loop's). */
         long resetMs(long now) {
-            return entries.isEmpty() ? 0 : Math.max(0, entries.peekFirst()[0] + WINDOW_MS - now);
+            return entries.isEmpty() ? 0 : Math.min(WINDOW_MS, Math.max(0, entries.peekFirst()[0] + WINDOW_MS - now));
         }
     }
 

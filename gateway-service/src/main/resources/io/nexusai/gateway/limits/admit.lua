@@ -68,11 +68,17 @@ local function purge(z, s)
   if s and freed > 0 then redis.call('DECRBY', s, freed) end
 end
 
+-- ms from now until an entry stamped at `at` leaves the window: at most the window, since the entry was counted
+-- before this script ran, although its gateway may have stamped it later than this request's own stamp (now)
+local function leavesAfter(at)
+  return math.min(win, math.max(0, at + win - now))
+end
+
 -- ms until the entry at rank r (0 = oldest) leaves the window
 local function leaves(z, r)
   local e = redis.call('ZRANGE', z, r, r, 'WITHSCORES')
   if #e == 0 then return 0 end
-  return math.max(0, tonumber(e[2]) + win - now)
+  return leavesAfter(tonumber(e[2]))
 end
 
 -- ms until the oldest entries holding at least `need` tokens have left
@@ -83,7 +89,7 @@ local function tokensLeave(z, need)
     local m = all[j]
     local sep = string.find(m, ':', 1, true)
     if sep then freed = freed + tonumber(string.sub(m, 1, sep - 1)) end
-    if freed >= need then return math.max(0, tonumber(all[j + 1]) + win - now) end
+    if freed >= need then return leavesAfter(tonumber(all[j + 1])) end
   end
   return win
 end

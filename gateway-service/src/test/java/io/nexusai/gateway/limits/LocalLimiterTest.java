@@ -37,6 +37,18 @@ class LocalLimiterTest {
     }
 
     @Test
+    void aRequestStampedBeforeTheEntriesThatFilledTheWindowWaitsAtMostAMinute() {
+        Principal p = new Principal("key_c", KeyLevel.APP, "t-c", null, new Limits(2, null, null, null, null, null), null, null, null);
+        long now = 1_800_000_000_000L;
+        assertThat(local.admit(charge(p, 0), 1, now + 900).admitted()).isTrue();
+        assertThat(local.admit(charge(p, 0), 1, now + 901).admitted()).isTrue();
+        Decision refused = local.admit(charge(p, 0), 1, now); // stamped earlier, decided after them
+        assertThat(refused.verdict()).isEqualTo(Decision.REQUESTS);
+        assertThat(refused.retryMs()).isBetween(1L, 60_000L);
+        assertThat(refused.reqResetMs()).isBetween(1L, 60_000L);
+    }
+
+    @Test
     void quotasStartFromWhatRedisLastShowedAndShareWhatWasLeft() {
         Principal p = new Principal("key_b", KeyLevel.APP, "t-b", null, Limits.NONE, new Limits(null, null, 1000L, null, null, null),
                 null, null);

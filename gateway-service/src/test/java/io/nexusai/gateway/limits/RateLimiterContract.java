@@ -28,43 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The shared limiter's Lua scripts against a real Redis: exact windows, reservations, settlement, deployments; run
  * against one Redis ({@link RateLimiterTest}) and a three-master Redis Cluster ({@link RateLimiterClusterTest}).
  */
-abstract class RateLimiterContract {
-    @Inject
-    RateLimiter limiter;
-    @Inject
-    PlatformSecrets secrets;
-    @Inject
-    RedisDataSource redis;
-    @Inject
-    RedisConfig redisConfig;
-    @Inject
-    Vertx vertx;
-
-    RedisNames names() {
-        return secrets.redisNames();
-    }
-
-    static Principal principal(Limits key, Limits tenant) {
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        return new Principal("key_" + id, KeyLevel.APP, "t-" + id, null, key, tenant, null, null);
-    }
-
-    static Limits rpm(int rpm) {
-        return new Limits(rpm, null, null, null, null, null);
-    }
-
-    Charge charge(Principal p, List<long[]> deployments) {
-        return Charge.of(names(), "req_" + UUID.randomUUID(), p, System.currentTimeMillis(), deployments);
-    }
-
-    Decision admit(Charge c) throws Exception {
-        CompletableFuture<Decision> f = new CompletableFuture<>();
-        vertx.runOnContext(v -> limiter.admit(c).onComplete(ar -> f.complete(ar.result())));
-        Decision d = f.get(10, TimeUnit.SECONDS);
-        assertThat(d.local()).as("decided by the shared limiter in Redis, not by this replica alone").isFalse();
-        return d;
-    }
-
+abstract class RateLimiterContract extends LimiterHarness {
     void settle(Charge c, long tokens, long cost) throws Exception {
         Request r = Scripts.settle(c.settlement(tokens, cost), true);
         assertThat(r).as("a settlement of a request charged to quotas").isNotNull();
@@ -88,7 +52,7 @@ abstract class RateLimiterContract {
             assertThat(d.reqResetMs()).isBetween(1L, 60_000L);
             assertThat(d.tokLimit()).isEqualTo(-1);
         }
-        Decision refused = admit(charge(p, List.of()));
+        Decision refused = admit(charge(p, List.of())); // two in a window of one: the wait is for the newer, from ahead
         assertThat(refused.verdict()).isEqualTo(Decision.REQUESTS);
         assertThat(refused.retryMs()).isBetween(1L, 60_000L);
         assertThat(refused.reqRemaining()).isZero();
@@ -195,6 +159,27 @@ abstract class RateLimiterContract {
         assertThat(full.verdict()).isEqualTo(Decision.DEPLOYMENTS);
         assertThat(full.retryMs()).isBetween(1L, 60_000L);
         assertThat(admit(charge(p, List.of(new long[]{a, 2}, new long[]{a + 2, 0}))).index()).as("no limit: always room").isEqualTo(1);
+    }
+
+    @Test
+    void entriesStampedByAGatewayWhoseClockRunsAheadNeverMakeTheWaitLongerThanTheWindow() throws Exception {
+        // gateways stamp the requests they admit with their own clock: one running 5 s ahead of this one fills
+        // the windows with entries from this gateway's future; the wait it tells its clients is still at most a minute
+        long dep = 600_000 + (long) (Math.random() * 100_000);
+        Principal p = principal(rpm(1), Limits.NONE);
+        Charge first = charge(p, List.<long[]>of(new long[]{dep, 2}));
+        assertThat(admit(first).admitted()).isTrue();
+        long ahead = System.currentTimeMillis() + 5_000;
+        redis.sortedSet(String.class).zadd(first.windows().get(0).zset(), ahead, "req_ahead-1");
+        redis.sortedSet(String.class).zadd(first.candidates().get(0).zset(), ahead, "req_ahead-2");
+        Decision refused = admit(charge(p, List.of()));
+        assertThat(refused.verdict()).isEqualTo(Decision.REQUESTS);
+        assertThat(refused.retryMs()).isBetween(1L, 60_000L);
+        assertThat(refused.reqResetMs()).isBetween(1L, 60_000L);
+        // the same for a deployment's window: the oldest entry is this gateway's own, the wait is for the one after it
+        Decision full = admit(charge(principal(Limits.NONE, Limits.NONE), List.<long[]>of(new long[]{dep, 1})));
+        assertThat(full.verdict()).isEqualTo(Decision.DEPLOYMENTS);
+        assertThat(full.retryMs()).isBetween(1L, 60_000L);
     }
 
     @Test
