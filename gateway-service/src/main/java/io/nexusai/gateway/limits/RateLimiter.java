@@ -228,6 +228,12 @@ public class RateLimiter {
                 // the lane's connections are its own thread's: the map asked for elsewhere is used back on it
                 map.onComplete(ar -> context.runOnContext(v -> send(parts, map)));
             }
+            // each admission goes on as soon as its own answer is there: a master that is slow to answer, or a slot
+            // in the middle of a move (ASK, TRYAGAIN), holds back only the admissions it serves, not the whole tick
+            for (int i = 0; i < batch.size(); i++) {
+                Promise<Decision> result = batch.get(i).result();
+                answers.get(i).onSuccess(result::tryComplete);
+            }
             Future.join(answers).onComplete(all -> {
                 vertx.cancelTimer(timer);
                 boolean any = false;
@@ -235,9 +241,7 @@ public class RateLimiter {
                 for (int i = 0; i < batch.size(); i++) {
                     Pending p = batch.get(i);
                     Future<Decision> answer = answers.get(i);
-                    if (answer.succeeded()) {
-                        p.result().tryComplete(answer.result());
-                    } else {
+                    if (answer.failed()) {
                         any |= p.result().tryComplete(decideLocally(p.charge(), p.now()));
                         why = answer.cause().getMessage();
                     }

@@ -9,7 +9,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.params.MigrateParams;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 import java.time.Duration;
@@ -27,7 +26,8 @@ import static org.awaitility.Awaitility.await;
  * The limiter's contract on a real three-master Redis Cluster, and what is particular to it: tenants on different
  * shards, and deployment-wide limits (another shard) that stay exact with the tenant's limits because the part
  * that admitted is released when the other refused; the admissions of a tick pipelined as one batch per master,
- * and a tenant's slot moved to another master while its limit holds exactly.
+ * and a tenant's slot moved to another master while its limit holds exactly (and in the middle of the move:
+ * {@link RateLimiterSlotMigrationTest}).
  */
 @QuarkusTest
 @WithTestResource(RedisClusterTestResource.class)
@@ -138,7 +138,7 @@ class RateLimiterClusterTest extends RateLimiterContract {
         int from = cluster.nodeOf(window);
         int to = (from + 1) % 3;
         long redirectedBefore = limiter.redirected.get();
-        moveSlot(cluster, slot, from, to);
+        SlotMoves.move(cluster, slot, from, to);
         try {
             // the limiter's map still names the old master: MOVED, the map asked again, the admission sent again
             assertThat(admit(charge(p, List.of())).admitted()).isTrue();
@@ -154,31 +154,7 @@ class RateLimiterClusterTest extends RateLimiterContract {
             assertThat(admit(charge(principal(Limits.NONE, rpm(5)), List.of())).admitted()).isTrue();
             assertThat(limiter.clusterBatches.get() - before).isEqualTo(1);
         } finally {
-            moveSlot(cluster, slot, to, from); // the shared cluster's slots as RedisCluster.nodeOf knows them
-        }
-    }
-
-    /** Moves one slot with its keys from master {@code from} to master {@code to}, as a resharding does. */
-    private static void moveSlot(RedisCluster cluster, int slot, int from, int to) {
-        List<Integer> ports = cluster.ports();
-        try (Jedis src = new Jedis("127.0.0.1", ports.get(from)); Jedis dst = new Jedis("127.0.0.1", ports.get(to))) {
-            String srcId = src.clusterMyId();
-            String dstId = dst.clusterMyId();
-            dst.clusterSetSlotImporting(slot, srcId);
-            src.clusterSetSlotMigrating(slot, dstId);
-            List<String> keys;
-            while (!(keys = src.clusterGetKeysInSlot(slot, 100)).isEmpty()) {
-                src.migrate("127.0.0.1", ports.get(to), 0, 5_000, MigrateParams.migrateParams(), keys.toArray(String[]::new));
-            }
-            dst.clusterSetSlotNode(slot, dstId);
-            src.clusterSetSlotNode(slot, dstId);
-            for (int i = 0; i < ports.size(); i++) {
-                if (i != from && i != to) {
-                    try (Jedis other = new Jedis("127.0.0.1", ports.get(i))) {
-                        other.clusterSetSlotNode(slot, dstId);
-                    }
-                }
-            }
+            SlotMoves.move(cluster, slot, to, from); // the shared cluster's slots as RedisCluster.nodeOf knows them
         }
     }
 }
