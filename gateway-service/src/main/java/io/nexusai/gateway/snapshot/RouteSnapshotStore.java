@@ -7,6 +7,7 @@ import io.nexusai.api.routing.RouteTableWire;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.nexusai.gateway.usage.GatewayMetrics;
 import io.nexusai.gateway.config.GatewayConfig;
 import io.nexusai.service.config.PlatformSecrets;
 import io.nexusai.service.events.ConfigResync;
@@ -69,9 +70,18 @@ public class RouteSnapshotStore {
     /** When routing-service last confirmed the table current (epoch ms): a pull answered; for a kept snapshot, when it was kept. */
     private volatile long confirmedMillis = System.currentTimeMillis();
     private long timer = -1;
+    private final GatewayMetrics metrics;
+    /**
+     * How often at most the request metrics' folded aliases are checked against the table, after it changed
+     * ({@link GatewayMetrics#forgetFolded}; tests: 0). Only the pull thread touches this and the two below.
+     */
+    long foldedSweepEveryMs = 60_000;
+    private long foldedSweptVersion = Long.MIN_VALUE;
+    private long foldedSweptAtMs;
 
     public RouteSnapshotStore(RoutingServiceClient routing, PlatformSecrets secrets, GatewayConfig config, Vertx vertx,
-                              MeterRegistry registry) {
+                              MeterRegistry registry, GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.routing = routing;
         this.secrets = secrets;
         this.config = config;
@@ -212,7 +222,27 @@ public class RouteSnapshotStore {
         } catch (RuntimeException e) {
             LOG.errorf(e, "route table version %d not installed", pulled.header().version());
         }
+        forgetFolded();
         answered();
+    }
+
+    /**
+     * Lets the request metrics forget the folded aliases the table no longer has: at most every
+     * {@link #foldedSweepEveryMs} and only after the table changed, so a trailing change is caught by a later pull
+     * (a change event's, or the periodic resync's). On the pull thread, which compiles tables too.
+     */
+    private void forgetFolded() {
+        RouteTable t = table;
+        long now = System.currentTimeMillis();
+        if (t == null || t.version() == foldedSweptVersion || now - foldedSweptAtMs < foldedSweepEveryMs) {
+            return;
+        }
+        foldedSweptVersion = t.version();
+        foldedSweptAtMs = now;
+        int forgotten = metrics.forgetFolded(alias -> t.route(alias) != null);
+        if (forgotten > 0) {
+            LOG.debugf("request metrics forgot %d folded aliases no longer in route table version %d", forgotten, t.version());
+        }
     }
 
     private void answered() {

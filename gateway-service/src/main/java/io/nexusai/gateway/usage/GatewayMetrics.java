@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.LongAdder;
  * ({@code NEXUS_METRICS_MAX_ALIASES}, default {@value #DEFAULT_MAX_ALIASES}) get a {@code model} label of their
  * own, first come first served for the life of the process; requests of any further alias are recorded under
  * {@code model="other"}, and {@code nexus_metrics_aliases_folded_total} counts the aliases folded so. Each alias
- * with a label costs ~22 meters (~20 KB of heap, ~70 lines per scrape); a folded one a map entry (~100 bytes).
+ * with a label costs ~22 meters (~20 KB of heap, ~70 lines per scrape); a folded one a map entry (~100 bytes) while
+ * the route table has it ({@link #forgetFolded}: a forgotten alias used again is folded and counted again).
  * <p>
  * Hot path: the series of a request (its alias and provider) is memoised on the target that answered it (found in
  * the string-keyed maps of aliases and of their providers on a target's first request only), the alias's label holder
@@ -156,6 +157,28 @@ public class GatewayMetrics {
         }
         folded.increment();
         return other;
+    }
+
+    /**
+     * Forgets the aliases folded into {@code other} that {@code configured} no longer has (the route table's aliases),
+     * so that a catalogue's churn does not grow this gateway's map of aliases: each folded alias ever used held an
+     * entry (~100 bytes) for the life of the process. Aliases with a label of their own keep it. A forgotten alias that
+     * is used again is folded (and counted in {@code nexus_metrics_aliases_folded_total}) again. Returns how many
+     * were forgotten.
+     */
+    public int forgetFolded(java.util.function.Predicate<String> configured) {
+        int forgotten = 0;
+        for (var e : aliases.entrySet()) {
+            if (e.getValue() == other && !configured.test(e.getKey()) && aliases.remove(e.getKey(), other)) {
+                forgotten++;
+            }
+        }
+        return forgotten;
+    }
+
+    /** Whether this gateway holds an entry for the alias (labelled or folded). */
+    public boolean holds(String alias) {
+        return aliases.containsKey(alias);
     }
 
     /** Aliases with a label of their own so far (at most {@code nexus.metrics.max-aliases}). */

@@ -13,7 +13,11 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
+import io.nexusai.gateway.usage.GatewayMetrics;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -32,6 +36,7 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 @WithTestResource(FakeRoutingService.class)
 @WithTestResource(RedisTestResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // one fake routing-service: the versions of each test follow the last
 class RouteSnapshotStoreTest {
     static final EnvelopeCipher CIPHER = new EnvelopeCipher("test-only-db-encryption-key-0123456789abcdef", Duration.ofHours(1));
 
@@ -43,6 +48,8 @@ class RouteSnapshotStoreTest {
     Event<ConfigResync> resyncs;
     @Inject
     MeterRegistry registry;
+    @Inject
+    GatewayMetrics metrics;
     /** How many requests routing-service had seen before the step under test. */
     int mark;
 
@@ -71,6 +78,7 @@ class RouteSnapshotStoreTest {
     }
 
     @Test
+    @Order(1)
     void changeEventsPullDeltasAndResyncsGapsAndMisfitsPullTheWholeTable() {
         // the whole table at start, and again after the config-change subscription (its resync); nothing else asks
         await().atMost(Duration.ofSeconds(10)).until(() -> store.table() != null
@@ -149,4 +157,46 @@ class RouteSnapshotStoreTest {
         assertThat(requestsOfThisStep()).containsExactly("/internal/v1/routes");
     }
 
+    @Test
+    @Order(2)
+    void theRequestMetricsForgetFoldedAliasesOnceTheTableNoLongerHasThem() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.table() != null);
+        store.foldedSweepEveryMs = 0;
+        long version = store.table().version();
+        Map<String, RouteEntry> routes = new HashMap<>(store.table().snapshot().routes());
+        for (int i = 0; i < 10; i++) {
+            routes.put("kept-" + i, entry("kept-" + i, 1000 + i, "sk-k" + i));
+            routes.put("dropped-" + i, entry("dropped-" + i, 2000 + i, "sk-d" + i));
+        }
+        changeTo(version + 1, routes);
+        // every label taken, as on a gateway that has served more aliases than nexus.metrics.max-aliases
+        assertThat(metrics.alias("labelled-0").label()).isEqualTo("labelled-0");
+        for (int i = 1; metrics.labelledAliases() < GatewayMetrics.DEFAULT_MAX_ALIASES; i++) {
+            metrics.alias("labelled-" + i);
+        }
+        for (int i = 0; i < 10; i++) {
+            assertThat(metrics.alias("kept-" + i).label()).isEqualTo(GatewayMetrics.OTHER);
+            assertThat(metrics.alias("dropped-" + i).label()).isEqualTo(GatewayMetrics.OTHER);
+        }
+        double folded = registry.get("nexus.metrics.aliases.folded").counter().count();
+
+        for (int i = 0; i < 10; i++) {
+            routes.remove("dropped-" + i);
+        }
+        changeTo(version + 2, routes);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !metrics.holds("dropped-9"));
+        for (int i = 0; i < 10; i++) {
+            assertThat(metrics.holds("dropped-" + i)).isFalse();
+            assertThat(metrics.holds("kept-" + i)).as("folded and still configured").isTrue();
+        }
+        assertThat(metrics.holds("labelled-0")).as("a labelled alias keeps its label").isTrue();
+        assertThat(metrics.labelledAliases()).isEqualTo(GatewayMetrics.DEFAULT_MAX_ALIASES);
+        assertThat(registry.get("nexus.metrics.aliases.folded").counter().count()).isEqualTo(folded);
+
+        // configured again and used again: folded again, and counted again
+        routes.put("dropped-0", entry("dropped-0", 2000, "sk-d0"));
+        changeTo(version + 3, routes);
+        assertThat(metrics.alias("dropped-0").label()).isEqualTo(GatewayMetrics.OTHER);
+        assertThat(registry.get("nexus.metrics.aliases.folded").counter().count()).isEqualTo(folded + 1);
+    }
 }

@@ -97,6 +97,34 @@ class GatewayMetricsTest {
     }
 
     @Test
+    void foldedAliasesThatLeftTheRouteTableAreForgottenAndFoldedAgainWhenUsedAgain() {
+        SimpleMeterRegistry reg = new SimpleMeterRegistry();
+        GatewayMetrics bounded = new GatewayMetrics(reg, 2);
+        for (int i = 0; i < 6; i++) {
+            bounded.request(bounded.alias("alias-" + i).series("openai"), 200, 1_000_000);
+        }
+        assertThat(reg.get("nexus.metrics.aliases.folded").counter().count()).isEqualTo(4);
+        Set<String> configured = Set.of("alias-1", "alias-3"); // the route table now: alias-0 labelled but gone, 2/4/5 gone
+
+        assertThat(bounded.forgetFolded(configured::contains)).isEqualTo(3);
+        assertThat(bounded.holds("alias-0")).as("a labelled alias keeps its label").isTrue();
+        assertThat(bounded.holds("alias-1")).isTrue();
+        assertThat(bounded.holds("alias-3")).as("folded, still configured").isTrue();
+        assertThat(bounded.holds("alias-2")).isFalse();
+        assertThat(bounded.holds("alias-4")).isFalse();
+        assertThat(bounded.holds("alias-5")).isFalse();
+        assertThat(bounded.forgetFolded(configured::contains)).as("nothing left to forget").isZero();
+
+        // used again: folded again (the labels are still taken), counted again, and recorded under other as before
+        GatewayMetrics.Alias back = bounded.alias("alias-4");
+        assertThat(back.label()).isEqualTo(GatewayMetrics.OTHER);
+        bounded.request(back.series("openai"), 200, 1_000_000);
+        assertThat(reg.get("nexus.metrics.aliases.folded").counter().count()).isEqualTo(5);
+        assertThat(reg.get("nexus.requests").tags("model", "other").counter().count()).isEqualTo(5);
+        assertThat(bounded.labelledAliases()).isEqualTo(2);
+    }
+
+    @Test
     void aliasesPastTheBoundAreRecordedUnderOtherWithExactTotals() {
         SimpleMeterRegistry reg = new SimpleMeterRegistry();
         GatewayMetrics bounded = new GatewayMetrics(reg, 3);
