@@ -90,8 +90,34 @@ public class RateLimiter {
                 .increment();
     }
 
-    /** One admission waiting for its batch. */
-    private record Pending(Charge charge, long now, Promise<Decision> result) {
+    /** One admission waiting for its batch (touched only on its lane's event loop). */
+    private static final class Pending {
+        private final Charge charge;
+        private final long now;
+        private final Promise<Decision> result;
+        /**
+         * On a cluster: a part of it was refused because its slot is being moved between masters ({@code ASK},
+         * {@code TRYAGAIN}). Decided locally after that, it says nothing about Redis as a whole.
+         */
+        boolean slotMoving;
+
+        Pending(Charge charge, long now, Promise<Decision> result) {
+            this.charge = charge;
+            this.now = now;
+            this.result = result;
+        }
+
+        Charge charge() {
+            return charge;
+        }
+
+        long now() {
+            return now;
+        }
+
+        Promise<Decision> result() {
+            return result;
+        }
     }
 
     /**
@@ -153,7 +179,8 @@ public class RateLimiter {
             long timer = vertx.setTimer(config.redisTimeout().toMillis(), id -> {
                 boolean any = false;
                 for (Pending p : batch) {
-                    any |= p.result().tryComplete(decideLocally(p.charge(), p.now()));
+                    // an admission held up by a slot in motion is decided locally, but Redis is not given up for it
+                    any |= p.result().tryComplete(decideLocally(p.charge(), p.now())) && !p.slotMoving;
                 }
                 if (any) {
                     redisFailed("no answer within " + config.redisTimeout().toMillis() + " ms");
@@ -242,8 +269,11 @@ public class RateLimiter {
                     Pending p = batch.get(i);
                     Future<Decision> answer = answers.get(i);
                     if (answer.failed()) {
-                        any |= p.result().tryComplete(decideLocally(p.charge(), p.now()));
-                        why = answer.cause().getMessage();
+                        p.slotMoving |= slotMoving(answer.cause());
+                        if (p.result().tryComplete(decideLocally(p.charge(), p.now())) && !p.slotMoving) {
+                            any = true;
+                            why = answer.cause().getMessage();
+                        }
                     }
                 }
                 if (why == null && !redisUp) {
@@ -324,7 +354,11 @@ public class RateLimiter {
             for (int i = 0; i < group.size(); i++) {
                 Part part = group.get(i);
                 redirected.incrementAndGet();
-                if (errors.containsKey(i)) {
+                String error = errors.get(i);
+                if ("ASK".equals(error) || "TRYAGAIN".equals(error)) {
+                    part.pending.slotMoving = true;
+                }
+                if (error != null) {
                     resend(part);
                 } else {
                     release(this, part.pending.charge(), part.tenant, part.deployments, -1).eventually(() -> {
@@ -365,6 +399,12 @@ public class RateLimiter {
                 }
             }
         }
+    }
+
+    /** Whether Redis refused a command because its slot is being moved between masters ({@code ASK}, {@code TRYAGAIN}). */
+    static boolean slotMoving(Throwable failure) {
+        String m = failure == null ? null : failure.getMessage();
+        return m != null && (m.startsWith("TRYAGAIN") || m.startsWith("ASK ") || m.contains("] TRYAGAIN") || m.contains("] ASK "));
     }
 
     /** The errors of a failed batch by command index ({@code "ERR [3] MOVED 1234 10.0.0.2:6379"} → 3: MOVED). */

@@ -35,4 +35,16 @@ class ClusterSlotsTest {
         assertThat(RateLimiter.commandErrors(e)).isEqualTo(Map.of(0, "MOVED", 3, "NOSCRIPT", 12, "ASK"));
         assertThat(RateLimiter.commandErrors(new java.io.IOException("Connection reset"))).isEmpty();
     }
+
+    @Test
+    void aSlotInMotionIsToldApartFromOtherFailures() {
+        assertThat(RateLimiter.slotMoving(ErrorType.create("TRYAGAIN Multiple keys request during rehashing of slot"))).isTrue();
+        assertThat(RateLimiter.slotMoving(ErrorType.create("ASK 99 127.0.0.1:7002"))).isTrue();
+        assertThat(RateLimiter.slotMoving(ErrorType.create("ERR [0] MOVED 1234 127.0.0.1:7001" + System.lineSeparator()
+                + "ERR [2] ASK 99 127.0.0.1:7002"))).isTrue();
+        assertThat(RateLimiter.slotMoving(ErrorType.create("ERR [0] MOVED 1234 127.0.0.1:7001"))).isFalse();
+        assertThat(RateLimiter.slotMoving(ErrorType.create("NOSCRIPT No matching script. Please use EVAL."))).isFalse();
+        assertThat(RateLimiter.slotMoving(new java.io.IOException("Connection reset"))).isFalse();
+        assertThat(RateLimiter.slotMoving(null)).isFalse();
+    }
 }

@@ -26,8 +26,8 @@ import static org.awaitility.Awaitility.await;
  * A tenant's slot caught in the middle of a move between masters (a resharding): its keys are on the new master, but
  * the move is not finished, so the old master answers ASK and the new one TRYAGAIN (the admission script's keys are
  * not all there). Its admissions wait for the move and stay exact; the other tenants of the same batch are answered
- * at once and counted once. The Redis timeout is long here so that nothing is decided locally while the test moves
- * the slot; how long a move may take before admissions are decided locally is {@code nexus.gateway.limits.redis-timeout}.
+ * at once and counted once. A move that outlasts {@code nexus.gateway.limits.redis-timeout} (2 s here) gets the
+ * moving tenant's admissions decided locally, and only theirs: the gateway goes on asking Redis for everyone else.
  */
 @QuarkusTest
 @WithTestResource(RedisClusterTestResource.class)
@@ -37,7 +37,7 @@ class RateLimiterSlotMigrationTest extends LimiterHarness {
     public static class LongTimeout implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("nexus.gateway.limits.redis-timeout", "20s");
+            return Map.of("nexus.gateway.limits.redis-timeout", "2s");
         }
     }
 
@@ -110,6 +110,45 @@ class RateLimiterSlotMigrationTest extends LimiterHarness {
             assertThat(redis.sortedSet(String.class).zcard(theirs.get(0).windows().get(0).zset())).isEqualTo(3);
             assertThat(admit(charge(p, List.of())).verdict()).isEqualTo(Decision.REQUESTS);
             assertThat(admit(charge(neighbour, List.of())).verdict()).isEqualTo(Decision.REQUESTS);
+        } finally {
+            if (!finished) {
+                SlotMoves.finish(cluster, slot, from, to);
+            }
+            SlotMoves.move(cluster, slot, to, from); // the shared cluster's slots as RedisCluster.nodeOf knows them
+        }
+    }
+
+    @Test
+    void aMoveThatOutlastsTheRedisTimeoutIsDecidedLocallyForItsTenantOnly() throws Exception {
+        RedisCluster cluster = RedisCluster.shared();
+        Principal p = principal(Limits.NONE, rpm(5));
+        Charge first = charge(p, List.of());
+        assertThat(admit(first).admitted()).isTrue();
+        String window = first.windows().get(0).zset();
+        int slot = JedisClusterCRC16.getSlot(window);
+        int from = cluster.nodeOf(window);
+        int to = (from + 1) % 3;
+
+        SlotMoves.start(cluster, slot, from, to);
+        boolean finished = false;
+        try {
+            // held up by the move past the timeout: decided by this replica alone
+            Decision held = admitInOneTick(List.of(charge(p, List.of()))).getFirst().get(30, TimeUnit.SECONDS);
+            assertThat(held.local()).isTrue();
+            assertThat(held.admitted()).as("its share of five a minute").isTrue();
+            // every other tenant is still decided by Redis, on every master, at once
+            for (int i = 0; i < 6; i++) {
+                assertThat(admit(charge(principal(Limits.NONE, rpm(5)), List.of())).admitted()).isTrue();
+            }
+            SlotMoves.finish(cluster, slot, from, to);
+            finished = true;
+            // and the moved tenant again once the move is done (the window on its new master: one, and any late
+            // count of the admission decided locally, never more than the two sent)
+            Decision after = admit(charge(p, List.of()));
+            assertThat(after.admitted()).isTrue();
+            try (Jedis j = new Jedis("127.0.0.1", cluster.ports().get(to))) {
+                assertThat(j.zcard(window)).isBetween(2L, 3L);
+            }
         } finally {
             if (!finished) {
                 SlotMoves.finish(cluster, slot, from, to);
