@@ -41,27 +41,36 @@ class RateLimiterSlotMigrationTest extends LimiterHarness {
         }
     }
 
+    /** A tenant of five requests a minute, {@code used} of them admitted, and where its slot is and will go. */
+    private record Mover(Principal tenant, String window, int slot, int from, int to) {
+    }
+
+    private Mover mover(RedisCluster cluster, int used) throws Exception {
+        Principal p = principal(Limits.NONE, rpm(5));
+        Charge first = charge(p, List.of());
+        for (int i = 0; i < used; i++) {
+            assertThat(admit(i == 0 ? first : charge(p, List.of())).admitted()).isTrue();
+        }
+        String window = first.windows().get(0).zset();
+        int from = cluster.nodeOf(window);
+        return new Mover(p, window, JedisClusterCRC16.getSlot(window), from, (from + 1) % 3);
+    }
+
     @Test
     void aTenantsSlotCaughtMidMoveKeepsItsLimitExactAndItsNeighboursAreAnsweredAtOnceAndCountedOnce() throws Exception {
         RedisCluster cluster = RedisCluster.shared();
-        Principal p = principal(Limits.NONE, rpm(5));
-        Charge first = charge(p, List.of());
-        assertThat(admit(first).admitted()).isTrue();
-        assertThat(admit(charge(p, List.of())).admitted()).isTrue();
-        String window = first.windows().get(0).zset();
-        int slot = JedisClusterCRC16.getSlot(window);
-        int from = cluster.nodeOf(window);
-        int to = (from + 1) % 3;
+        Mover m = mover(cluster, 2);
+        Principal p = m.tenant();
         // a neighbour: another tenant on the same master (another slot), whose admissions share the tick's batch
         Principal q;
         do {
             q = principal(Limits.NONE, rpm(3));
-        } while (cluster.nodeOf(charge(q, List.of()).reservationsKey()) != from
-                || JedisClusterCRC16.getSlot(charge(q, List.of()).reservationsKey()) == slot);
+        } while (cluster.nodeOf(charge(q, List.of()).reservationsKey()) != m.from()
+                || JedisClusterCRC16.getSlot(charge(q, List.of()).reservationsKey()) == m.slot());
         Principal neighbour = q;
         long redirectedBefore = limiter.redirected.get();
 
-        SlotMoves.start(cluster, slot, from, to);
+        SlotMoves.start(cluster, m.slot(), m.from(), m.to());
         boolean finished = false;
         try {
             List<Charge> mine = new ArrayList<>();
@@ -83,7 +92,7 @@ class RateLimiterSlotMigrationTest extends LimiterHarness {
             // asked again, and answered, while p's still wait for the move
             await().atMost(Duration.ofSeconds(10)).until(() -> qAnswers.stream().allMatch(CompletableFuture::isDone));
             assertThat(pAnswers).as("the moving tenant's admissions wait for the move").noneMatch(CompletableFuture::isDone);
-            SlotMoves.finish(cluster, slot, from, to);
+            SlotMoves.finish(cluster, m.slot(), m.from(), m.to());
             finished = true;
 
             List<Decision> pDecisions = new ArrayList<>();
@@ -104,32 +113,27 @@ class RateLimiterSlotMigrationTest extends LimiterHarness {
             assertThat(pDecisions).filteredOn(d -> !d.admitted()).allSatisfy(d -> assertThat(d.verdict()).isEqualTo(Decision.REQUESTS));
             assertThat(qDecisions).filteredOn(d -> !d.admitted()).allSatisfy(d -> assertThat(d.verdict()).isEqualTo(Decision.REQUESTS));
             assertThat(limiter.redirected.get()).isGreaterThan(redirectedBefore);
-            try (Jedis j = new Jedis("127.0.0.1", cluster.ports().get(to))) {
-                assertThat(j.zcard(window)).as("the window on its new master").isEqualTo(5);
+            try (Jedis j = new Jedis("127.0.0.1", cluster.ports().get(m.to()))) {
+                assertThat(j.zcard(m.window())).as("the window on its new master").isEqualTo(5);
             }
             assertThat(redis.sortedSet(String.class).zcard(theirs.get(0).windows().get(0).zset())).isEqualTo(3);
             assertThat(admit(charge(p, List.of())).verdict()).isEqualTo(Decision.REQUESTS);
             assertThat(admit(charge(neighbour, List.of())).verdict()).isEqualTo(Decision.REQUESTS);
         } finally {
             if (!finished) {
-                SlotMoves.finish(cluster, slot, from, to);
+                SlotMoves.finish(cluster, m.slot(), m.from(), m.to());
             }
-            SlotMoves.move(cluster, slot, to, from); // the shared cluster's slots as RedisCluster.nodeOf knows them
+            SlotMoves.move(cluster, m.slot(), m.to(), m.from()); // the shared cluster's slots as RedisCluster.nodeOf knows them
         }
     }
 
     @Test
     void aMoveThatOutlastsTheRedisTimeoutIsDecidedLocallyForItsTenantOnly() throws Exception {
         RedisCluster cluster = RedisCluster.shared();
-        Principal p = principal(Limits.NONE, rpm(5));
-        Charge first = charge(p, List.of());
-        assertThat(admit(first).admitted()).isTrue();
-        String window = first.windows().get(0).zset();
-        int slot = JedisClusterCRC16.getSlot(window);
-        int from = cluster.nodeOf(window);
-        int to = (from + 1) % 3;
+        Mover m = mover(cluster, 1);
+        Principal p = m.tenant();
 
-        SlotMoves.start(cluster, slot, from, to);
+        SlotMoves.start(cluster, m.slot(), m.from(), m.to());
         boolean finished = false;
         try {
             // held up by the move past the timeout: decided by this replica alone
@@ -140,20 +144,20 @@ class RateLimiterSlotMigrationTest extends LimiterHarness {
             for (int i = 0; i < 6; i++) {
                 assertThat(admit(charge(principal(Limits.NONE, rpm(5)), List.of())).admitted()).isTrue();
             }
-            SlotMoves.finish(cluster, slot, from, to);
+            SlotMoves.finish(cluster, m.slot(), m.from(), m.to());
             finished = true;
             // and the moved tenant again once the move is done (the window on its new master: one, and any late
             // count of the admission decided locally, never more than the two sent)
             Decision after = admit(charge(p, List.of()));
             assertThat(after.admitted()).isTrue();
-            try (Jedis j = new Jedis("127.0.0.1", cluster.ports().get(to))) {
-                assertThat(j.zcard(window)).isBetween(2L, 3L);
+            try (Jedis j = new Jedis("127.0.0.1", cluster.ports().get(m.to()))) {
+                assertThat(j.zcard(m.window())).isBetween(2L, 3L);
             }
         } finally {
             if (!finished) {
-                SlotMoves.finish(cluster, slot, from, to);
+                SlotMoves.finish(cluster, m.slot(), m.from(), m.to());
             }
-            SlotMoves.move(cluster, slot, to, from); // the shared cluster's slots as RedisCluster.nodeOf knows them
+            SlotMoves.move(cluster, m.slot(), m.to(), m.from()); // the shared cluster's slots as RedisCluster.nodeOf knows them
         }
     }
 }
