@@ -1,16 +1,13 @@
 package io.nexusai.gateway.routing;
 
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
-import io.smallrye.faulttolerance.api.TypedGuard;
 
 import java.util.Arrays;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
 
 /**
  * What this gateway knows about one target (a deployment, or one region of it), kept across route snapshots:
- * its circuit breaker (SmallRye Fault Tolerance, per target), a moving average of its time to first byte for
+ * its circuit breaker ({@link #acquire()}, {@link #release}), a moving average of its time to first byte for
  * latency-aware selection, a cool-down after it answered 429, this replica's request count against the
  * deployment's per-minute rate limit, and counters for the provider health matrix (with what the gateway's
  * {@code HealthPublisher} needs to report only the targets that changed: {@link #changes()}, the deployment's
@@ -23,12 +20,32 @@ public final class TargetHealth {
     /** First size of the sample buffer: it grows (doubling) to {@link #SAMPLES} only as samples come. */
     private static final int FIRST_SAMPLES = 8;
 
+    /** {@link #acquire()}'s answer when the breaker refuses the call. */
+    public static final int REFUSED = -1;
+
     private final String key;
-    private final TypedGuard<CompletionStage<Object>> breaker;
-    private final long delayNanos;
+    private final BreakerSettings breaker;
     private final long sinceMillis = System.currentTimeMillis();
     private volatile CircuitBreakerState state = CircuitBreakerState.CLOSED;
     private volatile long openedAtNanos;
+    /**
+     * The breaker's generation: one more at each state change (under the lock). A permit is the generation it was
+     * given in; an outcome of an earlier generation no longer counts (as in MicroProfile Fault Tolerance, where an
+     * attempt's result goes to the state it started in).
+     */
+    private volatile int generation;
+    /**
+     * The closed breaker's rolling window of the last {@code requestVolume} outcomes, under the lock: where the next
+     * goes, how many it holds (up to the volume), how many of them failed, and which (one bit each; allocated at the
+     * first failure, so that a target that never failed keeps no more than these fields).
+     */
+    private int windowNext;
+    private int windowFilled;
+    private int windowFailures;
+    private long[] windowBits;
+    /** The half-open breaker's probes let through and probes that succeeded, under the lock. */
+    private int probes;
+    private int probeSuccesses;
     private volatile double ewmaMillis = -1;
     private volatile long coolDownUntilNanos;
     private final LongAdder successes = new LongAdder();
@@ -83,24 +100,27 @@ public final class TargetHealth {
         if (counts != null) {
             counts.add(CircuitBreakerState.CLOSED);
         }
-        this.delayNanos = settings.delay().toNanos();
-        this.breaker = TypedGuard.create(new jakarta.enterprise.util.TypeLiteral<CompletionStage<Object>>() {
-                })
-                .withCircuitBreaker()
-                .requestVolumeThreshold(settings.requestVolume())
-                .failureRatio(settings.failureRatio())
-                .delay(settings.delay().toMillis(), java.time.temporal.ChronoUnit.MILLIS)
-                .successThreshold(settings.successThreshold())
-                .onStateChange(this::stateChanged)
-                .done()
-                // the attempt runs where it is called, on the request's event loop: offloading it (the default)
-                // queued every upstream call as a task of its own, with its context propagation, before it started
-                .withThreadOffload(false)
-                .build();
+        this.breaker = settings;
     }
 
-    /** Circuit-breaker settings shared by all targets. */
+    /**
+     * Circuit-breaker settings shared by all targets: the breaker opens when at least {@code failureRatio} of the last
+     * {@code requestVolume} attempts failed (the window full), lets {@code successThreshold} probes through after
+     * {@code delay}, and closes when they all succeed.
+     */
     public record BreakerSettings(int requestVolume, double failureRatio, java.time.Duration delay, int successThreshold) {
+        public BreakerSettings {
+            if (requestVolume < 1 || successThreshold < 1 || !(failureRatio >= 0 && failureRatio <= 1) || delay.isNegative()) {
+                throw new IllegalArgumentException("breaker settings out of range: request volume " + requestVolume
+                        + " and success threshold " + successThreshold + " must be at least 1, failure ratio " + failureRatio
+                        + " between 0 and 1, delay " + delay + " not negative");
+            }
+        }
+
+        /** Failures in a full window that open the breaker (as MicroProfile Fault Tolerance rounds it: up). */
+        int failureThreshold() {
+            return (int) Math.ceil(failureRatio * requestVolume);
+        }
     }
 
     public String key() {
@@ -112,10 +132,89 @@ public final class TargetHealth {
         return sinceMillis;
     }
 
-    /** Runs one upstream attempt through this target's breaker; an open breaker fails it at once. */
-    @SuppressWarnings("unchecked")
-    public <T> CompletionStage<T> guard(Supplier<CompletionStage<T>> attempt) {
-        return (CompletionStage<T>) breaker.get(() -> (CompletionStage<Object>) attempt.get());
+    /**
+     * Asks the breaker for one attempt now: a permit for {@link #release}, or {@link #REFUSED} when the breaker is open
+     * and its delay not over, or half-open with its {@code successThreshold} probes already let through. The first
+     * call after an open breaker's delay makes it half-open and is its first probe. Closed (the hot path), it reads
+     * two fields and takes no lock.
+     */
+    public int acquire() {
+        int g = generation;
+        if (state == CircuitBreakerState.CLOSED) {
+            return g;
+        }
+        synchronized (this) {
+            if (state == CircuitBreakerState.OPEN) {
+                if (System.nanoTime() - openedAtNanos < breaker.delay().toNanos()) {
+                    return REFUSED;
+                }
+                moveTo(CircuitBreakerState.HALF_OPEN);
+            }
+            if (state == CircuitBreakerState.HALF_OPEN) {
+                if (probes >= breaker.successThreshold()) {
+                    return REFUSED;
+                }
+                probes++;
+            }
+            return generation;
+        }
+    }
+
+    /**
+     * Ends a permitted attempt: its outcome counts in the breaker, unless the breaker changed state since the permit
+     * was given. Closed, the outcome enters the rolling window, and a full window with at least the failure ratio of
+     * failures opens the breaker; half-open, a failure opens it again and the {@code successThreshold}-th success
+     * closes it (with an empty window).
+     */
+    public synchronized void release(int permit, boolean failed) {
+        if (permit != generation) {
+            return;
+        }
+        if (state == CircuitBreakerState.HALF_OPEN) {
+            if (failed) {
+                moveTo(CircuitBreakerState.OPEN);
+            } else if (++probeSuccesses >= breaker.successThreshold()) {
+                moveTo(CircuitBreakerState.CLOSED);
+            }
+            return;
+        }
+        if (state != CircuitBreakerState.CLOSED) {
+            return;
+        }
+        int slot = windowNext;
+        windowNext = slot + 1 == breaker.requestVolume() ? 0 : slot + 1;
+        if (windowFilled < breaker.requestVolume()) {
+            windowFilled++;
+        }
+        if (failed) {
+            if (windowBits == null) {
+                windowBits = new long[(breaker.requestVolume() + 63) >>> 6];
+            }
+            if ((windowBits[slot >>> 6] & 1L << slot) == 0) {
+                windowBits[slot >>> 6] |= 1L << slot;
+                windowFailures++;
+            }
+        } else if (windowFailures > 0 && (windowBits[slot >>> 6] & 1L << slot) != 0) {
+            windowBits[slot >>> 6] &= ~(1L << slot);
+            windowFailures--;
+        }
+        if (windowFilled == breaker.requestVolume() && windowFailures >= breaker.failureThreshold()) {
+            moveTo(CircuitBreakerState.OPEN);
+        }
+    }
+
+    /** A state change, under the lock: a new generation, the state's own counts reset. */
+    private void moveTo(CircuitBreakerState s) {
+        generation++;
+        probes = 0;
+        probeSuccesses = 0;
+        if (s == CircuitBreakerState.CLOSED) {
+            windowNext = 0;
+            windowFilled = 0;
+            windowFailures = 0;
+            windowBits = null;
+        }
+        stateChanged(s);
     }
 
     private void stateChanged(CircuitBreakerState s) {
@@ -246,7 +345,7 @@ public final class TargetHealth {
      * offered again; the breaker itself then lets a probe through (half-open) and closes or reopens on its outcome.
      */
     public boolean breakerOpen() {
-        return state == CircuitBreakerState.OPEN && System.nanoTime() - openedAtNanos < delayNanos;
+        return state == CircuitBreakerState.OPEN && System.nanoTime() - openedAtNanos < breaker.delay().toNanos();
     }
 
     /** Notes a successful attempt and its time to first byte. */

@@ -17,16 +17,9 @@ import io.nexusai.gateway.snapshot.Target;
 import io.nexusai.gateway.usage.GatewayMetrics;
 import io.nexusai.gateway.usage.StreamUsagePolicy;
 import io.nexusai.gateway.usage.UsageMeter;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
-import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
 
 /**
  * The upstream call of one request, with failover: attempts ({@link Exchange}s) to the targets of the selection
@@ -41,10 +34,6 @@ import java.util.function.Supplier;
  * One per request; confined to the request's event loop.
  */
 public final class Failover {
-    /** What the breaker is told of a failed attempt: no request, answer or stack trace of ours (it keeps its last). */
-    private static final RuntimeException PROVIDER_FAILED = new RuntimeException("provider failed", null, false, false) {
-    };
-
     /** What the failover loop needs besides its request. */
     public record Services(Translators translators, HealthRegistry health, ObjectMapper mapper, GatewayMetrics metrics) {
     }
@@ -56,7 +45,6 @@ public final class Failover {
     private final AliasPolicy policy;
     private final UsageMeter meter;
     private final UpstreamClient.Loop loop;
-    private final Context context = Vertx.currentContext();
     private final boolean mayFailOver;
     private final Deadlines.Deadline total = new Deadlines.Deadline(this::totalTimeout);
     private final Deadlines.Deadline backoff = new Deadlines.Deadline(this::sendPending);
@@ -156,62 +144,30 @@ public final class Failover {
             finish(e);
             return;
         }
+        TargetHealth h = services.health().of(target);
+        int permit = h.acquire();
+        if (permit == TargetHealth.REFUSED) {
+            // the breaker opened since the target was selected (or its half-open probes are taken): never started
+            lastFailure = UpstreamErrors.breakerOpen(target.label());
+            attempt();
+            return;
+        }
         Exchange x = new Exchange(loop, target, translator, call, parsed.stream(), policy.connectTimeoutMs(),
                 policy.firstByteTimeoutMs(), policy.idleTimeoutMs(),
                 new Exchange.Headers(ctx.requestId(), ctx.trace().traceparent(), ctx.trace().traceState()));
         exchange = x;
         waiting = true;
         waitingSince = System.nanoTime();
-        TargetHealth h = services.health().of(target);
-        h.guard(new Attempt(x)).whenComplete((ok, failure) -> {
-            if (Thread.currentThread() == loop.thread()) {
-                exchanged(x, h, failure);
-            } else {
-                context.runOnContext(v -> exchanged(x, h, failure));
-            }
+        // the listener runs once, on this event loop, whatever the outcome; the breaker counts only FAILED against it
+        x.start(ended -> {
+            h.release(permit, ended.outcome() == Exchange.Outcome.FAILED);
+            exchanged(ended, h);
         });
     }
 
-    /**
-     * What the breaker runs: the attempt, once. It sees neither the exchange nor its answer afterwards — SmallRye's
-     * breaker keeps its last invocation, and through it a whole request would stay reachable.
-     */
-    private static final class Attempt implements Supplier<CompletionStage<Object>> {
-        private Exchange exchange;
-
-        Attempt(Exchange exchange) {
-            this.exchange = exchange;
-        }
-
-        @Override
-        public CompletionStage<Object> get() {
-            Exchange x = exchange;
-            exchange = null;
-            CompletableFuture<Object> outcome = new CompletableFuture<>();
-            x.start(ended -> {
-                if (ended.outcome() == Exchange.Outcome.FAILED) {
-                    outcome.completeExceptionally(PROVIDER_FAILED);
-                } else {
-                    outcome.complete(Boolean.TRUE);
-                }
-            });
-            return outcome;
-        }
-    }
-
-    private void exchanged(Exchange x, TargetHealth h, Throwable failure) {
+    private void exchanged(Exchange x, TargetHealth h) {
         if (exchange == x) {
             exchange = null;
-        }
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof CircuitBreakerOpenException) {
-            // the breaker refused the attempt: it never started
-            stopWaiting();
-            if (!done) {
-                lastFailure = UpstreamErrors.breakerOpen(x.target().label());
-                attempt();
-            }
-            return;
         }
         Exchange.Outcome outcome = x.outcome();
         if (outcome == Exchange.Outcome.CANCELLED) {

@@ -74,7 +74,7 @@ class SelectorTest {
         Target first = route.targets().get(0);
         TargetHealth a = registry.of(first);
         for (int i = 0; i < 4; i++) {
-            a.guard(() -> java.util.concurrent.CompletableFuture.failedFuture(new RuntimeException("down")));
+            a.release(a.acquire(), true);
         }
         assertThat(a.breakerOpen()).isTrue();
         registry.of(route.targets().get(1)).coolDown(30);
@@ -92,7 +92,7 @@ class SelectorTest {
                 .extracting(Target::key).containsExactly("1");
         TargetHealth a = registry.of(one.targets().get(0));
         for (int i = 0; i < 4; i++) {
-            a.guard(() -> java.util.concurrent.CompletableFuture.failedFuture(new RuntimeException("down")));
+            a.release(a.acquire(), true);
         }
         assertThat(a.breakerOpen()).isTrue();
         assertThat(Selector.order(one, registry, random)).isEmpty();

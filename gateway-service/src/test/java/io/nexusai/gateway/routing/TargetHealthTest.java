@@ -3,13 +3,9 @@ package io.nexusai.gateway.routing;
 import io.nexusai.api.routing.AliasPolicy;
 import io.nexusai.gateway.snapshot.Target;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
-import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 
 import static io.nexusai.gateway.routing.RoutingFixtures.deployment;
 import static io.nexusai.gateway.routing.RoutingFixtures.route;
@@ -22,20 +18,14 @@ class TargetHealthTest {
     final Target target = route(AliasPolicy.DEFAULT, deployment(1, "a", 1, 1, null)).targets().get(0);
     final TargetHealth health = registry.of(target);
 
-    static CompletionStage<String> fail() {
-        return CompletableFuture.failedFuture(new RuntimeException("500"));
-    }
-
-    static CompletionStage<String> ok() {
-        return CompletableFuture.completedFuture("ok");
-    }
-
-    String call(boolean succeed) throws Exception {
-        try {
-            return health.guard(succeed ? TargetHealthTest::ok : TargetHealthTest::fail).toCompletableFuture().get();
-        } catch (ExecutionException e) {
-            throw (Exception) e.getCause();
+    /** One attempt through the breaker: {@code true} when it was let through (and then ended as told). */
+    static boolean attempt(TargetHealth h, boolean fails) {
+        int permit = h.acquire();
+        if (permit == TargetHealth.REFUSED) {
+            return false;
         }
+        h.release(permit, fails);
+        return true;
     }
 
     @Test
@@ -59,33 +49,119 @@ class TargetHealthTest {
     }
 
     @Test
-    void opensOnlyWhenTheWindowIsFullOfFailuresThenProbesAfterItsDelayAndCloses() throws Exception {
+    void opensOnlyWhenTheWindowIsFullOfFailuresThenProbesAfterItsDelayAndCloses() {
         for (int i = 0; i < 3; i++) {
-            assertThatThrownBy(() -> call(false)).hasMessage("500");
+            assertThat(attempt(health, true)).isTrue();
             assertThat(health.breakerState()).as("a few errors do not open it").isEqualTo(CircuitBreakerState.CLOSED);
         }
-        assertThatThrownBy(() -> call(false)).hasMessage("500");
+        assertThat(attempt(health, true)).isTrue();
         assertThat(health.breakerState()).isEqualTo(CircuitBreakerState.OPEN);
         assertThat(health.breakerOpen()).isTrue();
-        assertThatThrownBy(() -> call(true)).isInstanceOf(CircuitBreakerOpenException.class);
+        assertThat(health.acquire()).as("refused while open").isEqualTo(TargetHealth.REFUSED);
         assertThat(HealthRegistry.stateValue(health)).isEqualTo(2);
 
         // after the delay the target is offered again, and the breaker lets one probe through
         await().atMost(Duration.ofSeconds(10)).until(() -> !health.breakerOpen());
-        assertThat(call(true)).isEqualTo("ok");
+        int probe = health.acquire();
+        assertThat(probe).isNotEqualTo(TargetHealth.REFUSED);
+        assertThat(health.breakerState()).isEqualTo(CircuitBreakerState.HALF_OPEN);
+        assertThat(HealthRegistry.stateValue(health)).isEqualTo(1);
+        assertThat(health.acquire()).as("one probe at a time (success threshold 1)").isEqualTo(TargetHealth.REFUSED);
+        health.release(probe, false);
         assertThat(health.breakerState()).isEqualTo(CircuitBreakerState.CLOSED);
         assertThat(HealthRegistry.stateValue(health)).isZero();
+        assertThat(health.stateChanges()).as("closed -> open -> half-open -> closed").isEqualTo(3);
+
+        // closed again with an empty window: three failures do not open it, a fourth does
+        for (int i = 0; i < 3; i++) {
+            attempt(health, true);
+        }
+        assertThat(health.breakerState()).isEqualTo(CircuitBreakerState.CLOSED);
+        attempt(health, true);
+        assertThat(health.breakerState()).isEqualTo(CircuitBreakerState.OPEN);
     }
 
     @Test
-    void aFailedProbeOpensTheBreakerForAnotherDelay() throws Exception {
+    void aFailedProbeOpensTheBreakerForAnotherDelay() {
         for (int i = 0; i < 4; i++) {
-            assertThatThrownBy(() -> call(false)).hasMessage("500");
+            attempt(health, true);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> !health.breakerOpen());
-        assertThatThrownBy(() -> call(false)).hasMessage("500");
+        assertThat(attempt(health, true)).as("the probe is let through").isTrue();
         assertThat(health.breakerState()).isEqualTo(CircuitBreakerState.OPEN);
         assertThat(health.breakerOpen()).isTrue();
+        assertThat(health.acquire()).isEqualTo(TargetHealth.REFUSED);
+    }
+
+    @Test
+    void theWindowRollsOverTheLastAttemptsAndOpensAtTheFailureRatioOfAFullWindow() {
+        // volume 4, ratio 0.5: 2 failures among the last 4 attempts open it
+        assertThat(attempt(health, true)).isTrue();
+        for (int i = 0; i < 3; i++) {
+            attempt(health, false);
+        }
+        assertThat(health.breakerState()).as("1 failure in 4").isEqualTo(CircuitBreakerState.CLOSED);
+        attempt(health, false);
+        attempt(health, true);
+        assertThat(health.breakerState()).as("the first failure rolled out: 1 in the last 4").isEqualTo(CircuitBreakerState.CLOSED);
+        attempt(health, true);
+        assertThat(health.breakerState()).as("2 in the last 4").isEqualTo(CircuitBreakerState.OPEN);
+
+        TargetHealth other = new TargetHealth("x", new TargetHealth.BreakerSettings(4, 0.5, Duration.ofSeconds(10), 1));
+        attempt(other, true);
+        attempt(other, true);
+        assertThat(other.breakerState()).as("2 failures, but the window is not full yet").isEqualTo(CircuitBreakerState.CLOSED);
+        attempt(other, false);
+        attempt(other, false);
+        assertThat(other.breakerState()).as("full with 2 of 4: a success may complete the window that opens it")
+                .isEqualTo(CircuitBreakerState.OPEN);
+    }
+
+    @Test
+    void aHalfOpenBreakerLetsThroughAsManyProbesAsItsSuccessThresholdAndClosesWhenAllSucceed() {
+        TargetHealth h = new TargetHealth("x", new TargetHealth.BreakerSettings(2, 1.0, Duration.ZERO, 3));
+        attempt(h, true);
+        attempt(h, true);
+        assertThat(h.breakerState()).isEqualTo(CircuitBreakerState.OPEN);
+        int[] probes = {h.acquire(), h.acquire(), h.acquire()};
+        assertThat(probes).doesNotContain(TargetHealth.REFUSED);
+        assertThat(h.acquire()).as("a fourth probe while three are out").isEqualTo(TargetHealth.REFUSED);
+        h.release(probes[0], false);
+        h.release(probes[1], false);
+        assertThat(h.breakerState()).isEqualTo(CircuitBreakerState.HALF_OPEN);
+        h.release(probes[2], false);
+        assertThat(h.breakerState()).isEqualTo(CircuitBreakerState.CLOSED);
+    }
+
+    @Test
+    void anOutcomeCountsOnlyInTheStateItsAttemptStartedIn() {
+        TargetHealth h = new TargetHealth("x", new TargetHealth.BreakerSettings(2, 1.0, Duration.ZERO, 1));
+        int early = h.acquire();
+        int late = h.acquire();
+        attempt(h, true);
+        attempt(h, true);
+        assertThat(h.breakerState()).isEqualTo(CircuitBreakerState.OPEN);
+        int probe = h.acquire();
+        assertThat(h.breakerState()).isEqualTo(CircuitBreakerState.HALF_OPEN);
+        h.release(early, false);
+        assertThat(h.breakerState()).as("a success begun while closed does not close the half-open breaker")
+                .isEqualTo(CircuitBreakerState.HALF_OPEN);
+        h.release(probe, false);
+        assertThat(h.breakerState()).isEqualTo(CircuitBreakerState.CLOSED);
+        h.release(late, true);
+        attempt(h, true);
+        assertThat(h.breakerState()).as("the old failure did not count in the new window: 1 of 2")
+                .isEqualTo(CircuitBreakerState.CLOSED);
+    }
+
+    @Test
+    void settingsOutOfRangeAreRefused() {
+        assertThatThrownBy(() -> new TargetHealth.BreakerSettings(0, 0.5, Duration.ofSeconds(1), 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("request volume 0");
+        assertThatThrownBy(() -> new TargetHealth.BreakerSettings(10, 1.5, Duration.ofSeconds(1), 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("failure ratio 1.5");
+        assertThatThrownBy(() -> new TargetHealth.BreakerSettings(10, 0.5, Duration.ofSeconds(1), 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("success threshold 0");
     }
 
     @Test
