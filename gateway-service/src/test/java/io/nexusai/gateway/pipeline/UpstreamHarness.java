@@ -13,9 +13,13 @@ import io.nexusai.api.routing.RouteEntry;
 import io.nexusai.api.routing.RouteSnapshot;
 import io.nexusai.gateway.pipeline.stage.NormaliseStage;
 import io.nexusai.gateway.pipeline.stage.UpstreamStage;
+import io.nexusai.gateway.provider.Translators;
+import io.nexusai.gateway.routing.HealthRegistry;
 import io.nexusai.gateway.snapshot.RouteTable;
+import io.nexusai.gateway.snapshot.Target;
 import io.nexusai.gateway.upstream.Failover;
 import io.nexusai.gateway.upstream.UpstreamClient;
+import io.nexusai.gateway.usage.GatewayMetrics;
 import io.nexusai.gateway.usage.TokenEstimator;
 import io.nexusai.mock.MockProviderServer;
 import io.vertx.core.Vertx;
@@ -92,6 +96,16 @@ final class UpstreamHarness implements AutoCloseable {
                 .toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
+    /** A harness on the beans of the running Quarkus test application (its upstream client, breakers, metrics). */
+    static UpstreamHarness ofApplication() throws Exception {
+        io.quarkus.arc.ArcContainer beans = io.quarkus.arc.Arc.container();
+        ObjectMapper mapper = beans.instance(ObjectMapper.class).get();
+        Failover.Services services = new Failover.Services(beans.instance(Translators.class).get(),
+                beans.instance(HealthRegistry.class).get(), mapper, beans.instance(GatewayMetrics.class).get());
+        return new UpstreamHarness(beans.instance(Vertx.class).get(), beans.instance(UpstreamClient.class).get(), services,
+                beans.instance(TokenEstimator.class).get(), mapper);
+    }
+
     /** A deployment on the mock provider serving {@code realModel}. */
     Deployment onMock(String realModel) {
         return deployment("http://127.0.0.1:" + mock.port() + "/v1", realModel);
@@ -112,6 +126,11 @@ final class UpstreamHarness implements AutoCloseable {
     void alias(String alias, AliasPolicy policy, Deployment... deployments) {
         routes.put(alias, new RouteEntry(alias, 0, List.of(deployments), policy));
         table = RouteTable.compile(new RouteSnapshot(routes.size(), Instant.now(), routes), CIPHER);
+    }
+
+    /** The {@code i}-th compiled target of {@code alias} in the table the harness serves now. */
+    Target target(String alias, int i) {
+        return table.route(alias).targets().get(i);
     }
 
     URI url() {
@@ -155,6 +174,15 @@ final class UpstreamHarness implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 201) {
             throw new IllegalStateException("fault rule refused: " + r.body());
+        }
+    }
+
+    /** Drops every fault rule of the mock ({@code DELETE /_mock/faults}). */
+    void clearFaults() throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mock.port() + "/_mock/faults"))
+                .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 204) {
+            throw new IllegalStateException("fault rules not cleared: " + r.statusCode());
         }
     }
 

@@ -1,20 +1,11 @@
 package io.nexusai.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusai.api.routing.AliasPolicy;
-import io.nexusai.gateway.provider.Translators;
-import io.nexusai.gateway.routing.HealthRegistry;
-import io.nexusai.gateway.upstream.Failover;
-import io.nexusai.gateway.upstream.UpstreamClient;
-import io.nexusai.gateway.usage.GatewayMetrics;
-import io.nexusai.gateway.usage.TokenEstimator;
 import io.nexusai.testsupport.Ports;
 import io.nexusai.testsupport.RedisTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.vertx.core.Vertx;
-import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,27 +37,12 @@ class UpstreamPipelineTest {
     private static final AliasPolicy QUICK = new AliasPolicy("weighted", 3, 2_000, 5_000, 5_000, 20_000);
     private static UpstreamHarness harness;
 
-    @Inject
-    Vertx vertx;
-    @Inject
-    UpstreamClient upstream;
-    @Inject
-    Translators translators;
-    @Inject
-    HealthRegistry health;
-    @Inject
-    ObjectMapper mapper;
-    @Inject
-    GatewayMetrics metrics;
-    @Inject
-    TokenEstimator estimator;
-
     UpstreamHarness h;
 
     @BeforeEach
     void harness() throws Exception {
         if (harness == null) {
-            harness = new UpstreamHarness(vertx, upstream, new Failover.Services(translators, health, mapper, metrics), estimator, mapper);
+            harness = UpstreamHarness.ofApplication();
         }
         h = harness;
     }
