@@ -58,28 +58,46 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    /** Waits until {@code healthUrl} answers 200, failing early if the process dies. */
+    /**
+     * Waits until {@code healthUrl} answers 200, failing early if the process dies. The failure says what the health
+     * endpoint last answered (which check was down) and ends with the log's last lines, so that a CI run shows why
+     * even when the log file is gone by the time anyone looks.
+     */
     public ServiceProcess awaitReady(String healthUrl, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer";
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log + logTail());
             }
             try {
-                HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(healthUrl)).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.discarding());
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(healthUrl)).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return this;
                 }
+                last = r.statusCode() + " " + r.body();
             } catch (IOException e) {
-                // not listening yet
+                last = "not listening: " + e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
             sleep(200);
         }
-        throw new IllegalStateException(name + " not ready at " + healthUrl + " after " + timeout + "; see " + log);
+        throw new IllegalStateException(name + " not ready at " + healthUrl + " after " + timeout + " (last answer: " + last
+                + "); see " + log + logTail());
+    }
+
+    /** The log's last lines, for a failure message. */
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return "\n--- last lines of " + log.getFileName() + ":\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "";
+        }
     }
 
     /** Waits for the process to exit by itself and returns its exit code; fails if it is still running after the timeout. */
