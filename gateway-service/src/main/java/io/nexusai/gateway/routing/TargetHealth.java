@@ -28,12 +28,6 @@ public final class TargetHealth {
     private volatile CircuitBreakerState state = CircuitBreakerState.CLOSED;
     private volatile long openedAtNanos;
     /**
-     * The breaker's generation: one more at each state change (under the lock). A permit is the generation it was
-     * given in; an outcome of an earlier generation no longer counts (as in MicroProfile Fault Tolerance, where an
-     * attempt's result goes to the state it started in).
-     */
-    private volatile int generation;
-    /**
      * The closed breaker's rolling window of the last {@code requestVolume} outcomes, under the lock: where the next
      * goes, how many it holds (up to the volume), how many of them failed, and which (one bit each; allocated at the
      * first failure, so that a target that never failed keeps no more than these fields).
@@ -69,7 +63,12 @@ public final class TargetHealth {
     private final String label;
     /** Where this target's breaker state is counted per provider label (the bounded gauges), or {@code null}. */
     private final BreakerCounts counts;
-    private final java.util.concurrent.atomic.AtomicInteger stateChanges = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Breaker state changes so far (one more at each, under the lock), which is also the breaker's generation: a permit
+     * is the count it was given at, and an outcome of an earlier generation no longer counts (as in MicroProfile Fault
+     * Tolerance, where an attempt's result goes to the state it started in).
+     */
+    private volatile int stateChanges;
     /** The publisher's: {@link #changes()} when last published (-1: never). Only its thread reads and writes it. */
     private long published = -1;
     /** The publisher's: {@link #stateChanges()} when last published. */
@@ -142,7 +141,7 @@ public final class TargetHealth {
      * two fields and takes no lock.
      */
     public int acquire() {
-        int g = generation;
+        int g = stateChanges;
         if (state == CircuitBreakerState.CLOSED) {
             return g;
         }
@@ -159,7 +158,7 @@ public final class TargetHealth {
                 }
                 probes++;
             }
-            return generation;
+            return stateChanges;
         }
     }
 
@@ -170,7 +169,7 @@ public final class TargetHealth {
      * closes it (with an empty window).
      */
     public synchronized void release(int permit, boolean failed) {
-        if (permit != generation) {
+        if (permit != stateChanges) {
             return;
         }
         if (state == CircuitBreakerState.HALF_OPEN) {
@@ -206,9 +205,11 @@ public final class TargetHealth {
         }
     }
 
-    /** A state change, under the lock: a new generation, the state's own counts reset. */
+    /**
+     * A state change, under the lock (which {@link #evict()} takes too: a state is counted per provider exactly while
+     * the target is held): a new generation, the state's own counts reset.
+     */
     private void moveTo(CircuitBreakerState s) {
-        generation++;
         probes = 0;
         probeSuccesses = 0;
         if (s == CircuitBreakerState.CLOSED) {
@@ -217,21 +218,15 @@ public final class TargetHealth {
             windowFailures = 0;
             windowBits = null;
         }
-        stateChanged(s);
-    }
-
-    private void stateChanged(CircuitBreakerState s) {
         if (s == CircuitBreakerState.OPEN) {
             openedAtNanos = System.nanoTime();
         }
-        synchronized (this) { // against evict(): a state is counted per provider exactly while the target is held
-            CircuitBreakerState before = state;
-            state = s;
-            if (counts != null && before != s && !evicted) {
-                counts.move(before, s);
-            }
+        CircuitBreakerState before = state;
+        state = s;
+        if (counts != null && before != s && !evicted) {
+            counts.move(before, s);
         }
-        stateChanges.incrementAndGet();
+        stateChanges = stateChanges + 1;
     }
 
     /** Leaves the per-provider breaker counts (once); its registry no longer holds it. */
@@ -281,7 +276,7 @@ public final class TargetHealth {
      * (its counters, its breaker, or the latency samples its percentiles come from).
      */
     public long changes() {
-        return successes + failures + stateChanges.get();
+        return successes + failures + stateChanges;
     }
 
     /** The publisher's mark: {@link #changes()} when this target was last published, -1 when never. */
@@ -307,7 +302,7 @@ public final class TargetHealth {
 
     /** Breaker state changes so far. */
     public int stateChanges() {
-        return stateChanges.get();
+        return stateChanges;
     }
 
     /** The publisher's mark: {@link #stateChanges()} when this target was last published (0 when never). */
