@@ -356,7 +356,7 @@ class DatabaseOutageIT {
             if (pids.isEmpty()) {
                 break;
             }
-            signal("STOP", pids);
+            ServiceProcess.signal("STOP", pids);
             frozen.addAll(pids);
             Thread.sleep(200);
         }
@@ -365,7 +365,7 @@ class DatabaseOutageIT {
     /** SIGCONT to everything stopped; safe to call any number of times. */
     static void thaw() throws Exception {
         if (!frozen.isEmpty()) {
-            signal("CONT", frozen);
+            ServiceProcess.signal("CONT", frozen);
             frozen.clear();
         }
     }
@@ -377,13 +377,6 @@ class DatabaseOutageIT {
         pids.add(postmaster);
         ProcessHandle.of(postmaster).ifPresent(p -> p.descendants().forEach(d -> pids.add(d.pid())));
         return pids;
-    }
-
-    static void signal(String signal, Collection<Long> pids) throws Exception {
-        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
-        pids.forEach(p -> command.add(Long.toString(p)));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
     }
 
     // ---- requests ----

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -142,26 +143,39 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** SIGSTOP: the process is frozen where it is (its sockets stay open) until {@link #resume()} or a kill. */
     public void pause() {
-        signal("STOP");
+        signalSelf("STOP");
     }
 
     /** SIGCONT after {@link #pause()}. */
     public void resume() {
-        signal("CONT");
+        signalSelf("CONT");
     }
 
-    private void signal(String name) {
+    private void signalSelf(String signal) {
         if (process == null || !process.isAlive()) {
             throw new IllegalStateException(name + " is not running; see " + log);
         }
+        if (!signal(signal, List.of(process.pid()))) {
+            throw new IllegalStateException("kill -" + signal + " " + process.pid() + " (" + name + ") failed");
+        }
+    }
+
+    /**
+     * Sends a signal ({@code STOP}, {@code CONT}, ...) to processes with {@code kill}, which Java has no API for;
+     * returns whether every one of them got it ({@code false} when one had exited meanwhile: the others still got it).
+     */
+    public static boolean signal(String signal, Collection<Long> pids) {
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+        pids.forEach(p -> command.add(Long.toString(p)));
         try {
-            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
-            String out = new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-            if (kill.waitFor() != 0) {
-                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed: " + out);
+            Process kill = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                kill.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + " did not end within 10 s");
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return kill.exitValue() == 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
